@@ -1,0 +1,47 @@
+"""Headwater: an orchestrator for AI/ML pipelines, in the assets and the DAG dialects.
+
+This module is the one public door for the assets dialect (``headwater.airflow`` is the
+door for the Airflow dialect). Importing it is cheap: no pandas, scikit-learn, SQLAlchemy,
+Typer or Dask is imported until a run needs it.
+"""
+
+from headwater.definitions.asset import AssetIn as AssetIn
+from headwater.definitions.asset import Output as Output
+from headwater.definitions.asset import asset as asset
+from headwater.definitions.context import RunContext as RunContext
+from headwater.definitions.jobs import AssetJob as AssetJob
+from headwater.definitions.jobs import DefaultScheduleStatus as DefaultScheduleStatus
+from headwater.definitions.jobs import Definitions as Definitions
+from headwater.definitions.jobs import ScheduleDefinition as ScheduleDefinition
+from headwater.definitions.jobs import define_asset_job as define_asset_job
+from headwater.definitions.node import AssetKey as AssetKey
+from headwater.definitions.node import RetryPolicy as RetryPolicy
+from headwater.errors import HeadwaterError as HeadwaterError
+from headwater.errors import RunFailedError as RunFailedError
+from headwater.execution.run import RunResult as RunResult
+from headwater.execution.run import materialize as materialize
+from headwater.history import load as load
+from headwater.testing import build_asset_context as build_asset_context
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AssetIn",
+    "AssetJob",
+    "AssetKey",
+    "DefaultScheduleStatus",
+    "Definitions",
+    "HeadwaterError",
+    "Output",
+    "RetryPolicy",
+    "RunContext",
+    "RunFailedError",
+    "RunResult",
+    "ScheduleDefinition",
+    "__version__",
+    "asset",
+    "build_asset_context",
+    "define_asset_job",
+    "load",
+    "materialize",
+]

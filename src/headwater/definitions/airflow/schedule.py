@@ -1,0 +1,95 @@
+"""Airflow schedules as Headwater cron strings, and Airflow's time arguments as numbers.
+
+A DAG's ``schedule`` (or the older ``schedule_interval``) may be:
+
+=====================================  ==============================================
+``"0 6 * * *"``, ``"@daily"``, ...      the cron string itself (presets expanded)
+``None``, ``"@once"``, ``"@continuous"`` no schedule: the DAG runs when triggered
+``timedelta(hours=6)``                  a cron string when the interval divides an hour or a
+                                        day (anchored at ``start_date``, as Airflow counts
+                                        from it): ``"0 */6 * * *"``; otherwise an interval:
+                                        ``"@every 5400s from 2024-01-01T00:00:00+00:00"``
+=====================================  ==============================================
+
+Airflow's time arguments (``retry_delay``, ``execution_timeout``) are ``timedelta``\\ s; the
+engine counts seconds, so :func:`seconds` converts either.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from headwater.definitions.cron import PRESETS, every, normalize_cron
+from headwater.errors import InvalidCronError
+
+__all__ = ["NO_SCHEDULE", "cron_for", "seconds", "timezone_name"]
+
+#: Airflow schedules that mean "only when triggered"
+NO_SCHEDULE = frozenset({"@once", "@continuous", "none"})
+
+
+def seconds(value: Any, *, what: str) -> float | None:
+    """``value`` (a ``timedelta`` or a number of seconds, or None) as seconds."""
+    if value is None:
+        return None
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    raise TypeError(f"{what} is a timedelta or a number of seconds, not {value!r}")
+
+
+def timezone_name(start_date: datetime | None) -> str:
+    """The IANA name of ``start_date``'s time zone (Airflow reads cron in it), UTC by default."""
+    tz = start_date.tzinfo if start_date is not None else None
+    if tz is None:
+        return "UTC"
+    for attribute in ("key", "name", "zone"):  # zoneinfo, pendulum, pytz
+        name = getattr(tz, attribute, None)
+        if isinstance(name, str) and "/" in name or name == "UTC":
+            return str(name)
+    return "UTC" if tz.utcoffset(None) in (None, timedelta(0)) else str(tz)
+
+
+def cron_for(schedule: Any, start_date: datetime | None, *, where: str) -> str | None:
+    """The cron string for an Airflow ``schedule``, or None when the DAG has no schedule.
+
+    Raises:
+        InvalidCronError: a string that is no cron expression, or an interval that is not
+            a whole, positive number of seconds.
+        TypeError: a schedule of another kind (a timetable or dataset list).
+    """
+    if schedule is None:
+        return None
+    if isinstance(schedule, str):
+        if schedule.strip().lower() in NO_SCHEDULE:
+            return None
+        return normalize_cron(schedule, where=where)
+    if isinstance(schedule, timedelta):
+        return _interval_cron(schedule, start_date)
+    raise TypeError(
+        f"{where}: schedule must be a cron string, a preset ({', '.join(sorted(PRESETS))}, @once), "
+        f"None or a timedelta, not {schedule!r} (timetables and dataset schedules are not supported)"
+    )
+
+
+def _interval_cron(interval: timedelta, start_date: datetime | None) -> str:
+    total = interval.total_seconds()
+    if total <= 0 or total != int(total):
+        raise InvalidCronError(f"a timedelta schedule must be a whole, positive number of seconds, not {interval}")
+    anchor = start_date if start_date is not None else datetime(1970, 1, 1, tzinfo=UTC)
+    minute, hour = anchor.minute, anchor.hour
+    whole = int(total)
+    if anchor.second == 0 and anchor.microsecond == 0:
+        if whole % 60 == 0 and 3600 % whole == 0:  # 1, 2, 5, 10, 15, 20, 30, 60 minutes
+            step = whole // 60
+            return f"{minute % step}-59/{step} * * * *" if step > 1 else "* * * * *"
+        if whole % 3600 == 0 and 86400 % whole == 0:  # 1, 2, 3, 4, 6, 8, 12, 24 hours
+            step = whole // 3600
+            if step == 24:
+                return f"{minute} {hour} * * *"
+            return f"{minute} {hour % step}-23/{step} * * *" if step > 1 else f"{minute} * * * *"
+        if whole == 7 * 86400:
+            return f"{minute} {hour} * * {anchor.isoweekday() % 7}"
+    return every(interval, anchor)

@@ -1,0 +1,198 @@
+"""Jobs, schedules and ``Definitions``: named selections, when to run them, and the bundle.
+
+These mirror Dagster's public API so its users' files run after changing their imports::
+
+    iris_job = define_asset_job("iris_ml_pipeline", selection="*")
+    daily = ScheduleDefinition(job=iris_job, cron_schedule="@daily", execution_timezone="UTC")
+    defs = Definitions(assets=[raw, model], jobs=[iris_job], schedules=[daily])
+
+A schedule is validated when it is defined (cron string, time zone); firing it is the
+scheduler's job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+from headwater.definitions.cron import next_fire_time, normalize_cron, timezone
+
+__all__ = [
+    "AssetJob",
+    "DefaultScheduleStatus",
+    "Definitions",
+    "ScheduleDefinition",
+    "define_asset_job",
+]
+
+#: the executors a job or run may name
+EXECUTORS = ("in_process", "thread", "process", "dask")
+
+
+class DefaultScheduleStatus(StrEnum):
+    """Whether a schedule fires before anyone turns it on or off (Dagster's enum)."""
+
+    RUNNING = "RUNNING"
+    STOPPED = "STOPPED"
+
+
+@dataclass(frozen=True, slots=True)
+class AssetJob:
+    """A named selection of assets (or the tasks of a DAG) to run together.
+
+    ``selection`` is a selection string (``"*"``, ``"group:ml"``, ``"+model"``) or a
+    sequence of assets and keys.
+    """
+
+    name: str
+    selection: str | tuple[object, ...] = "*"
+    description: str | None = None
+    tags: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    executor: str | None = None
+
+
+def _check_executor(executor: str | None, where: str) -> str | None:
+    if executor is not None and executor not in EXECUTORS:
+        from headwater.errors import DefinitionError
+
+        raise DefinitionError(f"{where}: unknown executor {executor!r}; choose one of {', '.join(EXECUTORS)}")
+    return executor
+
+
+def define_asset_job(
+    name: str,
+    selection: str | Sequence[object] | None = None,
+    *,
+    description: str | None = None,
+    tags: Mapping[str, str] | None = None,
+    executor: str | None = None,
+) -> AssetJob:
+    """Define a job that materializes a selection of assets.
+
+    Args:
+        name: the job's name, as ``headwater job run NAME`` takes it.
+        selection: a selection string or a list of assets and keys; every asset when None.
+        description: shown by ``headwater jobs list``.
+        tags: attached to each run of the job.
+        executor: the job's default executor (``in_process``, ``thread``, ``process``, ``dask``).
+
+    Returns:
+        The job, to pass to ``Definitions(jobs=...)`` or ``ScheduleDefinition(job=...)``.
+    """
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"a job's name is a non-empty string, not {name!r}")
+    chosen: str | tuple[object, ...]
+    if selection is None:
+        chosen = "*"
+    elif isinstance(selection, str):
+        chosen = selection
+    else:
+        chosen = tuple(selection)
+    return AssetJob(
+        name=name,
+        selection=chosen,
+        description=description,
+        tags=MappingProxyType({str(k): str(v) for k, v in (tags or {}).items()}),
+        executor=_check_executor(executor, f"job {name!r}"),
+    )
+
+
+@dataclass(frozen=True, slots=True, init=False)
+class ScheduleDefinition:
+    """Run a job on a cron schedule (Dagster's ``ScheduleDefinition``).
+
+    Args:
+        name: defaults to ``<job name>_schedule``.
+        cron_schedule: a five-field cron string or a preset (``@daily``, ``@hourly``, ...).
+        job: the job to run; or give ``job_name``.
+        job_name: the name of a job defined in the same code location.
+        execution_timezone: an IANA time zone the cron string is read in; UTC by default.
+        default_status: ``DefaultScheduleStatus.RUNNING`` to fire without being turned on.
+        description: shown by ``headwater schedules list``.
+        tags: attached to each run the schedule starts.
+
+    Raises:
+        InvalidCronError: the cron string or the time zone is not valid.
+    """
+
+    name: str
+    cron_schedule: str
+    job_name: str
+    execution_timezone: str
+    default_status: DefaultScheduleStatus
+    description: str | None
+    tags: Mapping[str, str]
+    job: AssetJob | None
+
+    def __init__(
+        self,
+        name: str | None = None,
+        *,
+        cron_schedule: str,
+        job: AssetJob | Any | None = None,
+        job_name: str | None = None,
+        execution_timezone: str | None = None,
+        default_status: DefaultScheduleStatus = DefaultScheduleStatus.STOPPED,
+        description: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> None:
+        if job is None and job_name is None:
+            raise TypeError("ScheduleDefinition needs job= or job_name=")
+        resolved_job_name = job_name if job_name is not None else getattr(job, "name", None)
+        if not isinstance(resolved_job_name, str):
+            raise TypeError(f"ScheduleDefinition(job=...) takes a job, not {job!r}")
+        schedule_name = name or f"{resolved_job_name}_schedule"
+        where = f"schedule {schedule_name!r}"
+        cron = normalize_cron(cron_schedule, where=where)
+        tz_name = execution_timezone or "UTC"
+        timezone(tz_name, where=where)
+        set_field = object.__setattr__
+        set_field(self, "name", schedule_name)
+        set_field(self, "cron_schedule", cron)
+        set_field(self, "job_name", resolved_job_name)
+        set_field(self, "execution_timezone", tz_name)
+        set_field(self, "default_status", DefaultScheduleStatus(default_status))
+        set_field(self, "description", description)
+        set_field(self, "tags", MappingProxyType({str(k): str(v) for k, v in (tags or {}).items()}))
+        set_field(self, "job", job if isinstance(job, AssetJob) else None)
+
+    def next_tick(self, after: datetime | None = None) -> datetime:
+        """The first fire time strictly after ``after`` (now by default), in the schedule's zone."""
+        start = after if after is not None else datetime.now(UTC)
+        return next_fire_time(self.cron_schedule, timezone(self.execution_timezone), start)
+
+
+@dataclass(frozen=True, slots=True, init=False)
+class Definitions:
+    """Everything a code location offers: assets, jobs and schedules (Dagster's ``Definitions``).
+
+    Jobs named only by a schedule's ``job=`` are collected too, so defining a job inline in
+    a schedule is enough.
+    """
+
+    assets: tuple[object, ...]
+    jobs: tuple[AssetJob, ...]
+    schedules: tuple[ScheduleDefinition, ...]
+    executor: str | None
+
+    def __init__(
+        self,
+        assets: Iterable[object] | None = None,
+        schedules: Iterable[ScheduleDefinition] | None = None,
+        jobs: Iterable[AssetJob] | None = None,
+        *,
+        executor: str | None = None,
+    ) -> None:
+        schedule_list = tuple(schedules or ())
+        job_list = list(jobs or ())
+        for schedule in schedule_list:
+            if schedule.job is not None and all(schedule.job is not j for j in job_list):
+                job_list.append(schedule.job)
+        object.__setattr__(self, "assets", tuple(assets or ()))
+        object.__setattr__(self, "jobs", tuple(job_list))
+        object.__setattr__(self, "schedules", schedule_list)
+        object.__setattr__(self, "executor", _check_executor(executor, "Definitions"))

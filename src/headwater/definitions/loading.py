@@ -1,0 +1,230 @@
+"""Loading a code location: a Python file or module whose top level defines the pipeline.
+
+Everything at the module's top level is collected: ``@asset`` functions, jobs, schedules,
+``Definitions`` objects, and anything that offers ``__headwater_definitions__()`` (an
+Airflow-dialect ``DAG``, say). The collected nodes are validated into one
+:class:`~headwater.definitions.graph.Graph` before anything can run.
+
+Where to load from is, in order: ``-f FILE``, ``-m MODULE``, or ``[tool.headwater]`` in the
+``pyproject.toml`` of the working directory (``file = "..."`` or ``module = "..."``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import sys
+import traceback
+import types
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from headwater.definitions.graph import Graph, close_matches
+from headwater.definitions.jobs import AssetJob, Definitions, ScheduleDefinition
+from headwater.definitions.node import Node, node_of
+from headwater.errors import CodeLocationError, DefinitionError, DuplicateKeyError
+
+__all__ = ["CodeLocation", "collect", "load_code_location", "load_module"]
+
+DEFINITIONS_HOOK = "__headwater_definitions__"
+
+_Named = TypeVar("_Named", AssetJob, ScheduleDefinition)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CodeLocation:
+    """A loaded, validated pipeline: its graph, jobs and schedules.
+
+    Attributes:
+        name: the file path or module name it was loaded from.
+        graph: every node, validated.
+        jobs: job name -> job.
+        schedules: schedule name -> schedule.
+        executor: the default executor named by a ``Definitions``, if any.
+        file: the file it was loaded from, when it was loaded from a file.
+        module: the module name it was imported as (workers re-import it by this name).
+    """
+
+    name: str
+    graph: Graph
+    jobs: Mapping[str, AssetJob]
+    schedules: Mapping[str, ScheduleDefinition]
+    executor: str | None = None
+    file: str | None = None
+    module: str | None = None
+
+    def job(self, name: str) -> AssetJob:
+        """The job called ``name``.
+
+        Raises:
+            DefinitionError: no job has that name (with the closest names).
+        """
+        try:
+            return self.jobs[name]
+        except KeyError:
+            known = ", ".join(sorted(self.jobs)) or "none"
+            raise DefinitionError(
+                f"no job named {name!r} in {self.name} (jobs: {known}).{close_matches(name, self.jobs)}"
+            ) from None
+
+
+def load_code_location(
+    file: str | Path | None = None, module: str | None = None, *, project_dir: str | Path = "."
+) -> CodeLocation:
+    """Import a code location and collect and validate what it defines.
+
+    Args:
+        file: path of a Python file.
+        module: dotted name of an importable module.
+        project_dir: where to look for ``pyproject.toml`` when neither is given.
+
+    Raises:
+        CodeLocationError: nothing to load, the file is missing, or importing it failed.
+        DefinitionError: what it defines is invalid (a cycle, a missing upstream, ...).
+    """
+    if file is not None and module is not None:
+        raise CodeLocationError("give a file (-f) or a module (-m), not both")
+    if file is None and module is None:
+        file, module = _default_location(Path(project_dir))
+    loaded = load_module(file=file, module=module)
+    name = str(file) if file is not None else str(module)
+    return collect(vars(loaded).values(), name=name, file=getattr(loaded, "__file__", None), module=loaded.__name__)
+
+
+def _default_location(project_dir: Path) -> tuple[str | None, str | None]:
+    pyproject = project_dir / "pyproject.toml"
+    hint = "pass -f path/to/pipeline.py or -m package.module, or set [tool.headwater] file = ... in pyproject.toml"
+    if not pyproject.is_file():
+        raise CodeLocationError(f"no code location given and no pyproject.toml in {project_dir.resolve()}: {hint}")
+    import tomllib
+
+    try:
+        config = tomllib.loads(pyproject.read_text()).get("tool", {}).get("headwater", {})
+    except tomllib.TOMLDecodeError as exc:
+        raise CodeLocationError(f"{pyproject}: invalid TOML: {exc}") from exc
+    file, module = config.get("file"), config.get("module")
+    if not file and not module:
+        raise CodeLocationError(f"no code location given and {pyproject} has no [tool.headwater] file or module: {hint}")
+    if file:
+        return str(project_dir / file), None
+    return None, str(module)
+
+
+def load_module(file: str | Path | None = None, module: str | None = None) -> types.ModuleType:
+    """Import a code location's module (once per process; a file is keyed by its path)."""
+    if module is not None:
+        return _import(module, lambda: importlib.import_module(module), where=f"module {module!r}")
+    assert file is not None
+    path = Path(file).expanduser().resolve()
+    if not path.is_file():
+        raise CodeLocationError(f"code location file not found: {file}")
+    # A stable name per path, so that worker processes importing the same file agree on it
+    # and cloudpickle can refer to its functions by reference.
+    module_name = f"headwater_location_{path.stem}_{hashlib.blake2b(str(path).encode(), digest_size=4).hexdigest()}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+
+    def import_file() -> types.ModuleType:
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        if spec is None or spec.loader is None:
+            raise CodeLocationError(f"cannot import {file}: not a Python file")
+        loaded = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = loaded
+        # Sibling modules of the file import the way they would when it runs as a script.
+        if str(path.parent) not in sys.path:
+            sys.path.insert(0, str(path.parent))
+        try:
+            spec.loader.exec_module(loaded)
+        except BaseException:
+            sys.modules.pop(module_name, None)
+            raise
+        return loaded
+
+    return _import(module_name, import_file, where=str(file))
+
+
+def _import(name: str, do_import: Callable[[], types.ModuleType], *, where: str) -> types.ModuleType:
+    try:
+        return do_import()
+    except DefinitionError:
+        raise
+    except ModuleNotFoundError as exc:
+        if exc.name == name:
+            raise CodeLocationError(f"cannot import {where}: no module named {exc.name!r}") from exc
+        raise CodeLocationError(f"error while importing {where}:\n{_user_traceback(exc)}") from exc
+    except SyntaxError as exc:
+        raise CodeLocationError(f"syntax error in {where}: {exc.filename}:{exc.lineno}: {exc.msg}") from exc
+    except Exception as exc:
+        raise CodeLocationError(f"error while importing {where}:\n{_user_traceback(exc)}") from exc
+
+
+def _user_traceback(exc: BaseException) -> str:
+    frames = [
+        frame
+        for frame in traceback.extract_tb(exc.__traceback__)
+        if "importlib" not in frame.filename and "headwater/definitions/loading" not in frame.filename
+    ]
+    text = "".join(traceback.format_list(frames))
+    return f"{text}{type(exc).__name__}: {exc}"
+
+
+def collect(
+    members: Iterable[object], *, name: str = "<objects>", file: str | None = None, module: str | None = None
+) -> CodeLocation:
+    """Collect nodes, jobs and schedules from ``members`` and validate them into a location.
+
+    ``members`` may hold decorated functions, nodes, jobs, schedules, ``Definitions`` and
+    objects with ``__headwater_definitions__``; anything else is ignored.
+    """
+    nodes: dict[int, Node] = {}
+    jobs: dict[int, AssetJob] = {}
+    schedules: dict[int, ScheduleDefinition] = {}
+    executor: str | None = None
+
+    def add(member: object) -> None:
+        nonlocal executor
+        if isinstance(member, type):
+            return
+        node = member if isinstance(member, Node) else node_of(member)
+        if node is not None:
+            nodes.setdefault(id(node), node)
+        elif isinstance(member, AssetJob):
+            jobs.setdefault(id(member), member)
+        elif isinstance(member, ScheduleDefinition):
+            schedules.setdefault(id(member), member)
+            if member.job is not None:
+                jobs.setdefault(id(member.job), member.job)
+        elif isinstance(member, Definitions):
+            executor = member.executor or executor
+            for inner in (*member.assets, *member.jobs, *member.schedules):
+                add(inner)
+        elif callable(getattr(member, DEFINITIONS_HOOK, None)) and not isinstance(member, types.ModuleType):
+            add(getattr(member, DEFINITIONS_HOOK)())
+
+    for member in members:
+        add(member)
+
+    graph = Graph.build(nodes.values())
+    job_map = _unique(jobs.values(), "job")
+    schedule_map = _unique(schedules.values(), "schedule")
+    for schedule in schedule_map.values():
+        if schedule.job_name not in job_map:
+            raise DefinitionError(
+                f"schedule {schedule.name!r} runs job {schedule.job_name!r}, which is not defined in {name}."
+                f"{close_matches(schedule.job_name, job_map)}"
+            )
+    return CodeLocation(
+        name=name, graph=graph, jobs=job_map, schedules=schedule_map, executor=executor, file=file, module=module
+    )
+
+
+def _unique(items: Iterable[_Named], what: str) -> dict[str, _Named]:
+    found: dict[str, _Named] = {}
+    for item in items:
+        if item.name in found and found[item.name] != item:
+            raise DuplicateKeyError(f"two different {what}s are named {item.name!r}")
+        found.setdefault(item.name, item)
+    return found

@@ -1,0 +1,158 @@
+"""Every error Headwater raises, in one tree.
+
+::
+
+    HeadwaterError
+    ├── DefinitionError            the user's definitions are invalid (CLI exit 2)
+    │   ├── CycleError             a dependency cycle, reported as its path
+    │   ├── MissingUpstreamError   an input names no known asset or task
+    │   ├── DuplicateKeyError      two definitions share a key
+    │   ├── InvalidCronError       a cron string or time zone that cannot be parsed
+    │   └── CodeLocationError      a file or module that cannot be loaded
+    ├── SelectionError             a selection string names nothing known (CLI exit 2)
+    ├── PlanError                  a run cannot be planned (CLI exit 2)
+    ├── StepError                  one step failed; recorded on the run (CLI exit 1)
+    │   ├── UserCodeError          the user's function raised; carries its traceback
+    │   ├── TypeMismatchError      an input or output broke its type hint
+    │   ├── StepTimeout            a step ran past its timeout
+    │   └── WorkerLost             the process running a step died
+    ├── RunFailedError             raised by ``materialize`` when a run fails (CLI exit 1)
+    └── StorageError               the run store or artifact store failed (CLI exit 3)
+        ├── ArtifactCorrupt        a stored artifact is missing, partial or unreadable
+        ├── ArtifactNotFound       no stored artifact matches the request
+        ├── RunNotFound            no run has the given id
+        └── StoreMigrationNeeded   the run store's schema is older than this version
+
+Errors raised inside user code are never confused with Headwater's own: the step runner
+wraps every call into user code and re-raises as :class:`UserCodeError`, keeping the
+original exception as ``__cause__`` and its formatted traceback as ``user_traceback``.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ArtifactCorrupt",
+    "ArtifactNotFound",
+    "CodeLocationError",
+    "CycleError",
+    "DefinitionError",
+    "DuplicateKeyError",
+    "HeadwaterError",
+    "InvalidCronError",
+    "MissingUpstreamError",
+    "PlanError",
+    "RunFailedError",
+    "RunNotFound",
+    "SelectionError",
+    "StepError",
+    "StepTimeout",
+    "StorageError",
+    "StoreMigrationNeeded",
+    "TypeMismatchError",
+    "UserCodeError",
+    "WorkerLost",
+]
+
+
+class HeadwaterError(Exception):
+    """Base class of every error Headwater raises on purpose."""
+
+    exit_code: int = 2
+
+
+class DefinitionError(HeadwaterError):
+    """The user's definitions are invalid; nothing was run."""
+
+
+class CycleError(DefinitionError):
+    """The dependency graph has a cycle; ``path`` lists it, first key repeated last."""
+
+    def __init__(self, path: list[str]) -> None:
+        self.path = path
+        super().__init__(f"dependency cycle: {' -> '.join(path)}")
+
+
+class MissingUpstreamError(DefinitionError):
+    """An input or ``deps`` entry names no known asset or task."""
+
+
+class DuplicateKeyError(DefinitionError):
+    """Two definitions share one key."""
+
+
+class InvalidCronError(DefinitionError):
+    """A cron expression or time zone that cannot be parsed."""
+
+
+class CodeLocationError(DefinitionError):
+    """A code location (file or module) cannot be found or imported."""
+
+
+class SelectionError(HeadwaterError):
+    """A selection string is malformed or names nothing known."""
+
+
+class PlanError(HeadwaterError):
+    """A run cannot be planned from the given selection and store."""
+
+
+class StepError(HeadwaterError):
+    """One step of a run failed."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, step_key: str | None = None) -> None:
+        self.step_key = step_key
+        super().__init__(message)
+
+
+class UserCodeError(StepError):
+    """The user's function raised; ``user_traceback`` is its formatted traceback."""
+
+    def __init__(self, message: str, *, step_key: str | None = None, user_traceback: str = "") -> None:
+        self.user_traceback = user_traceback
+        super().__init__(message, step_key=step_key)
+
+
+class TypeMismatchError(StepError):
+    """An input or output value does not match its type hint."""
+
+
+class StepTimeout(StepError):
+    """A step ran past its ``timeout`` and was stopped."""
+
+
+class WorkerLost(StepError):
+    """The worker process running a step died (killed, crashed, out of memory)."""
+
+
+class RunFailedError(HeadwaterError):
+    """A run finished with failed steps; ``result`` is the run's result."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, result: object = None) -> None:
+        self.result = result
+        super().__init__(message)
+
+
+class StorageError(HeadwaterError):
+    """The run store or the artifact store failed."""
+
+    exit_code = 3
+
+
+class ArtifactCorrupt(StorageError):
+    """A stored artifact is missing, truncated or cannot be deserialized."""
+
+
+class ArtifactNotFound(StorageError):
+    """No stored materialization matches the requested asset or version."""
+
+
+class RunNotFound(StorageError):
+    """No run has the requested id."""
+
+
+class StoreMigrationNeeded(StorageError):
+    """The run store's schema is older than this Headwater and must be upgraded."""

@@ -1,0 +1,1 @@
+"""Execution: run a plan on an executor, capture output, record everything in the stores."""

@@ -1,0 +1,406 @@
+"""The process executor: a pool of long-lived worker processes, one pipe each.
+
+Workers are started once per run (in ``__enter__``), import the code location once (so a
+step costs a pipe round trip, not an interpreter start), and run many steps each. Values
+do not travel through the pipes: a step's inputs arrive as :class:`StoredValue` references
+and its output is written to the artifact store by the worker that computed it, so a 1 GB
+frame is written once and read once, and never passes through the run's process.
+
+Why not ``concurrent.futures.ProcessPoolExecutor``: when one of its workers dies, the whole
+pool breaks and every pending future fails. Here each worker is watched on its own.
+
+State
+-----
+``workers``   the live workers; each is idle (``task is None``) or runs one task
+``pending``   tasks submitted while every worker was busy, oldest first
+
+One dispatcher thread waits on every worker's pipe and process sentinel at once
+(``multiprocessing.connection.wait``) and on a wake-up pipe. A worker sends:
+
+* ``("log", stream, text, level)`` for each line its step prints or logs, as it happens;
+  the dispatcher hands it to the step's live sink, so logs are seen while the step runs;
+* ``("done", outcome_bytes)`` when the step ends; the future is resolved and the worker
+  takes the next pending task.
+
+Failure policy
+--------------
+A worker whose process ends while running a step (SIGKILL, a segfault, the out-of-memory
+killer) fails that step with ``worker process running 'train' died (killed by SIGKILL)``;
+the run loop retries it like any failure, the other workers go on, and a fresh worker
+takes the dead one's place. Should workers keep dying before they finish starting, the
+pool gives up and fails what is pending rather than restart them forever.
+
+Start method
+------------
+``forkserver``: the first pool of a process starts one small, single-threaded server
+(with Headwater preloaded) and every worker is forked from it. Forking the run's process
+itself would be faster still, but that process has threads (this dispatcher, the
+recorder's callers, the user's own) and a fork copies their locks in whatever state they
+are; ``spawn`` is safe but starts a whole interpreter per worker. Like ``spawn``, each
+worker receives the parent's ``sys.path`` and working directory, so the functions of a test
+module or a code location resolve by reference.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import importlib.util
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from types import TracebackType
+from typing import Any
+
+import cloudpickle
+
+from headwater.execution.capture import LineSink, capture_output
+from headwater.execution.executors import ExecutorOptions
+from headwater.execution.step import StepOutcome, StepRequest, run_step
+
+__all__ = ["ProcessExecutor", "describe_exit"]
+
+_START_METHOD = "forkserver"
+_PRELOAD = ["headwater.execution.executors.processes"]
+
+
+@dataclass(slots=True)
+class _Task:
+    key: str
+    attempt: int
+    payload: bytes
+    future: Future[StepOutcome]
+    sink: LineSink
+    sent_at: float = 0.0
+
+
+@dataclass(slots=True)
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+    task: _Task | None = None
+    ready: bool = False
+
+
+class ProcessExecutor:
+    """Runs steps on ``max_concurrency`` worker processes (the CPU count by default)."""
+
+    shares_memory = False
+
+    def __init__(self, options: ExecutorOptions) -> None:
+        self._options = options
+        self.max_concurrency = options.concurrency
+        location = options.extra.get("location")
+        self._setup = cloudpickle.dumps(
+            (options.artifacts, getattr(location, "file", None), getattr(location, "module", None))
+        )
+        self._lock = threading.Lock()
+        self._workers: list[_Worker] = []
+        self._pending: collections.deque[_Task] = collections.deque()
+        self._closing = False
+        self._failed_starts = 0
+        self._broken: str | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def __enter__(self) -> ProcessExecutor:
+        self._mp = multiprocessing.get_context(_START_METHOD)
+        self._mp.set_forkserver_preload(_PRELOAD)
+        self._wake_r, self._wake_w = self._mp.Pipe(duplex=False)
+        self._workers = [self._start_worker() for _ in range(self.max_concurrency)]
+        self._thread = threading.Thread(target=self._dispatch, name="headwater-process-pool", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        with self._lock:
+            self._closing = True
+            workers = list(self._workers)
+            orphans = [w.task for w in workers if w.task is not None] + list(self._pending)
+            self._pending.clear()
+        self._wake()
+        if self._thread is not None:
+            self._thread.join()
+        for worker in workers:
+            if exc_type is None:
+                try:
+                    worker.conn.send_bytes(b"")  # the stop message
+                except OSError:
+                    pass
+            else:  # interrupted: steps still running are abandoned
+                worker.process.terminate()
+        deadline = time.monotonic() + 5.0
+        for worker in workers:
+            worker.process.join(max(0.0, deadline - time.monotonic()))
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            worker.conn.close()
+        for task in orphans:
+            if not task.future.done():
+                task.future.set_result(_failed(task, "the process pool was shut down before the step finished"))
+        self._wake_r.close()
+        self._wake_w.close()
+
+    def _start_worker(self) -> _Worker:
+        parent_end, child_end = self._mp.Pipe(duplex=True)
+        process = self._mp.Process(
+            target=_worker_main, args=(child_end, self._setup), name="headwater-worker", daemon=True
+        )
+        with _main_module_hidden():
+            process.start()
+        child_end.close()
+        return _Worker(process, parent_end)
+
+    def _wake(self) -> None:
+        try:
+            self._wake_w.send_bytes(b"!")
+        except OSError:
+            pass
+
+    # -- submitting -----------------------------------------------------------------------
+
+    def submit(self, request: StepRequest) -> Future[StepOutcome]:
+        if self._thread is None:
+            raise RuntimeError("ProcessExecutor.submit called outside its with-block")
+        key = request.node.key
+        future: Future[StepOutcome] = Future()
+        task = _Task(key, request.attempt, b"", future, self._options.sink_for(key))
+        try:
+            task.payload = cloudpickle.dumps(request)
+        except Exception as exc:
+            future.set_result(_failed(task, f"cannot send step {key!r} to a worker process: {type(exc).__name__}: {exc}"))
+            return future
+        with self._lock:
+            if self._broken is not None:
+                future.set_result(_failed(task, self._broken))
+                return future
+            idle = next((w for w in self._workers if w.task is None), None)
+            if idle is None:
+                self._pending.append(task)
+            else:
+                self._send(idle, task)
+        return future
+
+    def _send(self, worker: _Worker, task: _Task) -> None:
+        """Give ``task`` to the idle ``worker`` (lock held). A dead worker is noticed by the dispatcher."""
+        worker.task = task
+        task.sent_at = time.time()
+        try:
+            worker.conn.send_bytes(task.payload)
+        except OSError:
+            pass  # its sentinel fires; the dispatcher reports the step as lost with the exit status
+
+    # -- the dispatcher thread ------------------------------------------------------------
+
+    def _dispatch(self) -> None:
+        while True:
+            with self._lock:
+                if self._closing:
+                    return
+                by_conn = {w.conn: w for w in self._workers}
+                by_sentinel = {w.process.sentinel: w for w in self._workers}
+            for ready in wait([self._wake_r, *by_conn, *by_sentinel]):
+                if ready is self._wake_r:
+                    while self._wake_r.poll():
+                        self._wake_r.recv_bytes()
+                elif ready in by_conn:
+                    worker = by_conn[ready]
+                    if not self._read(worker):
+                        self._lost(worker)
+                elif ready in by_sentinel:
+                    self._lost(by_sentinel[ready])
+
+    def _read(self, worker: _Worker) -> bool:
+        """Handle every message waiting on ``worker``'s pipe; False when the pipe is closed."""
+        try:
+            while worker.conn.poll():
+                self._handle(worker, worker.conn.recv())
+        except (EOFError, OSError):
+            return False
+        return True
+
+    def _handle(self, worker: _Worker, message: tuple[Any, ...]) -> None:
+        kind = message[0]
+        if kind == "log":
+            task = worker.task
+            if task is not None:
+                task.sink(message[1], message[2], message[3])
+        elif kind == "ready":
+            worker.ready = True
+            self._failed_starts = 0
+        elif kind in ("done", "error"):
+            with self._lock:
+                task, worker.task = worker.task, None
+                if self._pending and not self._closing:
+                    self._send(worker, self._pending.popleft())
+            if task is None:
+                return
+            if kind == "done":
+                try:
+                    outcome = cloudpickle.loads(message[1])
+                except Exception as exc:
+                    outcome = _failed(task, f"the outcome of step {task.key!r} could not be read: {exc!r}")
+            else:
+                outcome = _failed(task, message[1], kind="worker")
+            task.future.set_result(outcome)
+
+    def _lost(self, worker: _Worker) -> None:
+        """``worker``'s process ended: fail its step, and start another in its place."""
+        if worker.process.is_alive():
+            worker.process.join(1.0)  # the pipe closed first; let the exit status arrive
+        self._read(worker)  # a step that finished just before the exit still counts
+        worker.process.join(1.0)
+        exitcode = worker.process.exitcode
+        with self._lock:
+            if worker not in self._workers:
+                return
+            self._workers.remove(worker)
+            task, worker.task = worker.task, None
+            failures: list[_Task] = []
+            if not worker.ready:
+                self._failed_starts += 1
+            if self._closing:
+                pass
+            elif self._failed_starts > max(3, self.max_concurrency):
+                self._broken = f"worker processes keep dying while starting ({describe_exit(exitcode)})"
+                failures = list(self._pending)
+                self._pending.clear()
+            else:
+                replacement = self._start_worker()
+                self._workers.append(replacement)
+                if self._pending:
+                    self._send(replacement, self._pending.popleft())
+        worker.conn.close()
+        if task is not None:
+            pid = worker.process.pid
+            task.future.set_result(
+                _failed(task, f"worker process running {task.key!r} died ({describe_exit(exitcode)}; pid {pid})")
+            )
+        for pending in failures:
+            pending.future.set_result(_failed(pending, self._broken or "the process pool broke"))
+
+
+@contextlib.contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """Start a worker without re-running the parent's ``__main__`` in it.
+
+    ``multiprocessing`` re-imports the main script in each child so that functions defined
+    there unpickle by reference. Steps are sent with cloudpickle, which sends functions of
+    ``__main__`` by value, so that import is not needed: it only costs time, and a script
+    without an ``if __name__ == "__main__":`` guard would start a run in every worker.
+    """
+    main = sys.modules.get("__main__")
+    saved = {name: main.__dict__[name] for name in ("__file__", "__spec__") if main and name in main.__dict__}
+    if main is not None:
+        main.__dict__.pop("__file__", None)
+        main.__dict__["__spec__"] = None
+    try:
+        yield
+    finally:
+        if main is not None:
+            main.__dict__.pop("__spec__", None)
+            main.__dict__.update(saved)
+
+
+def describe_exit(exitcode: int | None) -> str:
+    """``killed by SIGKILL`` for a negative exit code, ``exited with code 3`` otherwise."""
+    if exitcode is None:
+        return "exit status unknown"
+    if exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        hint = {
+            "SIGKILL": ": out of memory, or killed from outside",
+            "SIGSEGV": ": a crash in native code",
+            "SIGBUS": ": a crash in native code",
+            "SIGABRT": ": aborted by native code",
+        }.get(name, "")
+        return f"killed by {name}{hint}"
+    return f"exited with code {exitcode}"
+
+
+def _failed(task: _Task, error: str, *, kind: str = "worker") -> StepOutcome:
+    now = time.time()
+    return StepOutcome(
+        step_key=task.key, attempt=task.attempt, ok=False, started_at=task.sent_at or now, ended_at=now,
+        error=error, error_kind=kind,
+    )
+
+
+# -- the worker side -------------------------------------------------------------------------
+
+
+def _worker_main(conn: Connection, setup: bytes) -> None:
+    """A worker process: import the code location once, then run steps until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    artifacts, file, module = cloudpickle.loads(setup)
+    init_error = _import_location(file, module)
+    conn.send(("ready",))
+
+    def sink(stream: str, text: str, level: str | None) -> None:
+        conn.send(("log", stream, text, level))
+
+    with capture_output():
+        while True:
+            try:
+                payload = conn.recv_bytes()
+            except (EOFError, OSError):
+                return
+            if not payload:
+                return
+            if init_error is not None:
+                conn.send(("error", init_error))
+                continue
+            try:
+                request = cloudpickle.loads(payload)
+            except Exception as exc:
+                conn.send(("error", f"worker process {os.getpid()} cannot load the step: {type(exc).__name__}: {exc}"))
+                continue
+            outcome = run_step(request, artifacts, sink)
+            try:
+                data = cloudpickle.dumps(outcome)
+            except Exception as exc:
+                conn.send(("error", f"the outcome of {request.node.key!r} cannot be sent back: {type(exc).__name__}: {exc}"))
+                continue
+            conn.send(("done", data))
+
+
+def _import_location(file: str | None, module: str | None) -> str | None:
+    """Import the run's code location in this worker; the error text when that fails."""
+    if file is None and module is None:
+        return None
+    from headwater.definitions.loading import load_module
+
+    try:
+        # A module imported by name is imported by name again; a file loaded by path (under
+        # a generated name that no finder knows) is loaded by path, under the same name.
+        if module is not None and (file is None or _findable(module)):
+            load_module(module=module)
+        else:
+            load_module(file=file)
+    except BaseException as exc:  # noqa: BLE001 -- reported on every step this worker is given
+        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        return f"worker process {os.getpid()} could not import the code location {file or module}: {detail}"
+    return None
+
+
+def _findable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False

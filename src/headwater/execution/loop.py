@@ -1,0 +1,342 @@
+"""The run loop: one loop for every executor.
+
+Task selection policy
+---------------------
+A step is *ready* when every upstream step of this run has finished. Ready steps are
+submitted at once, in topological order, up to the executor's concurrency: never level by
+level, so a long step on one branch does not hold back another branch. When a ready step
+turns out to be up to date (see :mod:`headwater.planning.staleness`) it is not submitted:
+its stored value stands in, and its downstream becomes ready at once.
+
+State
+-----
+``waiting``   key -> number of upstream steps of this run not finished yet
+``ready``     heap of (topological index, key)
+``retries``   heap of (due time, topological index, key, next attempt)
+``outputs``   key -> :class:`Output`: the value (when in memory) and where it is stored
+``records``   key -> final :class:`StepRecord`
+``in_pool``   pool name -> steps of that pool running now
+
+Pools
+-----
+A node may name a pool (``@asset(pool="gpu")``) and the run may limit how many steps of a
+pool run at once (``pool_limits={"gpu": 1}``). A ready step whose pool is full stays ready
+and is passed over for the next one, so the limit holds on every executor without the
+executor knowing of it. Pools without a limit are unlimited (beyond the executor's own
+concurrency). Due retries go through the same gate.
+
+Completed futures put themselves on a queue (a done-callback), so the loop sleeps until
+something finishes or a retry is due, whichever comes first.
+
+Failure policy
+--------------
+A failed attempt is retried while the node's retry policy allows, after its delay (with
+backoff and jitter). A step that fails for good fails the run; everything downstream of it
+is marked skipped with the reason, and the rest of the graph still runs.
+
+Example: ``a -> b -> c`` and ``a -> d``; ``b`` fails: ``c`` is skipped ("upstream 'b'
+failed"), ``d`` runs, the run fails.
+"""
+
+from __future__ import annotations
+
+import heapq
+import queue
+import random
+import time
+from concurrent.futures import Future
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from headwater.errors import PlanError
+from headwater.execution.context import RETURN_VALUE
+from headwater.execution.executors import Executor
+from headwater.execution.recorder import RunRecorder
+from headwater.execution.step import StepOutcome, StepRequest
+from headwater.execution.values import StoredValue
+from headwater.planning.plan import Plan, PlannedStep
+from headwater.planning.staleness import stale_reason
+from headwater.storage.records import Materialization, Metric, StepAttempt, StepRecord, StepStatus
+
+__all__ = ["StepOutput", "run_plan"]
+
+_IN_MEMORY_MISSING = object()
+
+
+@dataclass(frozen=True, slots=True)
+class StepOutput:
+    """A finished step's value: in memory (when the executor shares it) and in the store."""
+
+    stored: StoredValue
+    value: Any = _IN_MEMORY_MISSING
+
+    @property
+    def in_memory(self) -> bool:
+        return self.value is not _IN_MEMORY_MISSING
+
+
+def run_plan(
+    plan: Plan,
+    executor: Executor,
+    recorder: RunRecorder,
+    *,
+    run_tags: Mapping[str, str] | None = None,
+    pool_limits: Mapping[str, int] | None = None,
+) -> tuple[dict[str, StepRecord], dict[str, StepOutput]]:
+    """Run ``plan`` on ``executor``, recording as it goes.
+
+    Args:
+        pool_limits: pool name -> how many steps of that pool may run at once.
+
+    Returns:
+        The final record of every step, and the outputs of the steps that produced one
+        (ran or were up to date).
+    """
+    return _RunLoop(plan, executor, recorder, dict(run_tags or {}), check_pool_limits(pool_limits)).run()
+
+
+def check_pool_limits(pool_limits: Mapping[str, int] | None) -> dict[str, int]:
+    """``pool_limits`` as a dict, each limit checked to be a whole number of at least 1.
+
+    Raises:
+        PlanError: a limit is not a positive integer (a pool of 0 would never run).
+    """
+    checked: dict[str, int] = {}
+    for pool, limit in (pool_limits or {}).items():
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise PlanError(f"the limit of pool {pool!r} must be a whole number of at least 1, not {limit!r}")
+        checked[str(pool)] = limit
+    return checked
+
+
+class _RunLoop:
+    def __init__(
+        self,
+        plan: Plan,
+        executor: Executor,
+        recorder: RunRecorder,
+        run_tags: dict[str, str],
+        pool_limits: dict[str, int] | None = None,
+    ) -> None:
+        self.plan = plan
+        self.pool_limits = pool_limits or {}
+        self.in_pool: dict[str, int] = dict.fromkeys(self.pool_limits, 0)
+        #: key -> the attempt a due retry makes when it is next submitted from ``ready``
+        self.retry_attempt: dict[str, int] = {}
+        self.run_tags = run_tags
+        #: task key -> XCom key -> value or StoredValue (the Airflow dialect's side channel)
+        self.xcoms: dict[str, dict[str, Any]] = {}
+        self.executor = executor
+        self.recorder = recorder
+        self.run_id = recorder.run_id
+        self.index = {key: i for i, key in enumerate(plan.steps)}
+        self.waiting = {key: len(step.upstream_in_run) for key, step in plan.steps.items()}
+        self.ready: list[tuple[int, str]] = [(self.index[k], k) for k, n in self.waiting.items() if n == 0]
+        heapq.heapify(self.ready)
+        self.retries: list[tuple[float, int, str, int]] = []
+        self.completed: queue.SimpleQueue[tuple[str, Future[StepOutcome]]] = queue.SimpleQueue()
+        self.running = 0
+        self.outputs: dict[str, StepOutput] = {
+            key: StepOutput(StoredValue(m.artifact_uri, m.serializer, m.size_bytes, m.data_version))
+            for key, m in plan.external.items()
+        }
+        self.records: dict[str, StepRecord] = {}
+        self.first_start: dict[str, float] = {}
+        self.attempt: dict[str, int] = {}
+
+    def run(self) -> tuple[dict[str, StepRecord], dict[str, StepOutput]]:
+        total = len(self.plan.steps)
+        while len(self.records) < total:
+            self._submit_ready()
+            if len(self.records) >= total:
+                break
+            self._wait_and_handle()
+        return self.records, self.outputs
+
+    # -- submitting ---------------------------------------------------------------------
+
+    def _submit_ready(self) -> None:
+        now = time.monotonic()
+        while self.retries and self.retries[0][0] <= now:
+            _, index, key, attempt = heapq.heappop(self.retries)
+            if not self.pool_limits:
+                self._submit(self.plan.steps[key], attempt)
+                continue
+            self.retry_attempt[key] = attempt
+            heapq.heappush(self.ready, (index, key))
+        held: list[tuple[int, str]] = []
+        while self.ready and self.running < self.executor.max_concurrency:
+            entry = heapq.heappop(self.ready)
+            key = entry[1]
+            step = self.plan.steps[key]
+            if self._pool_full(step):
+                held.append(entry)
+                continue
+            if key in self.retry_attempt:
+                self._submit(step, self.retry_attempt.pop(key))
+                continue
+            input_versions = {up: self.outputs[up].stored.data_version for up in step.node.upstream if up in self.outputs}
+            previous = self.plan.previous.get(key)
+            reason = stale_reason(step, previous, input_versions, force=self.plan.force)
+            if reason is None and previous is not None:
+                self._up_to_date(step, previous)
+            else:
+                self._submit(step, 1)
+        for entry in held:
+            heapq.heappush(self.ready, entry)
+
+    def _pool_full(self, step: PlannedStep) -> bool:
+        pool = step.node.options.pool
+        return pool in self.pool_limits and self.in_pool[pool] >= self.pool_limits[pool]
+
+    def _pool_release(self, key: str) -> None:
+        pool = self.plan.steps[key].node.options.pool
+        if pool in self.in_pool:
+            self.in_pool[pool] -= 1
+
+    def _submit(self, step: PlannedStep, attempt: int) -> None:
+        key = step.key
+        self.first_start.setdefault(key, time.time())
+        self.attempt[key] = attempt
+        self.recorder.step_started(key, attempt)
+        request = StepRequest(
+            run_id=self.run_id,
+            node=step.node,
+            attempt=attempt,
+            inputs={param: self._input_value(up) for param, up in step.node.inputs.items()},
+            keep_value=self.executor.shares_memory,
+            xcoms=dict(self.xcoms) if step.node.kind == "task" else {},
+            run_tags=self.run_tags,
+        )
+        self.running += 1
+        if step.node.options.pool in self.in_pool:
+            self.in_pool[step.node.options.pool] += 1
+        future = self.executor.submit(request)
+        future.add_done_callback(lambda done, key=key: self.completed.put((key, done)))
+
+    def _input_value(self, upstream: str) -> Any:
+        output = self.outputs[upstream]
+        if output.in_memory and self.executor.shares_memory:
+            return output.value
+        return output.stored
+
+    def _up_to_date(self, step: PlannedStep, previous: Materialization) -> None:
+        now = time.time()
+        self.outputs[step.key] = StepOutput(
+            StoredValue(previous.artifact_uri, previous.serializer, previous.size_bytes, previous.data_version)
+        )
+        reason = f"up to date: code and inputs unchanged since run {previous.run_id}"
+        self._finish(StepRecord(self.run_id, step.key, StepStatus.UP_TO_DATE, 0, now, now, reason=reason))
+
+    # -- completing ---------------------------------------------------------------------
+
+    def _wait_and_handle(self) -> None:
+        timeout = max(0.0, self.retries[0][0] - time.monotonic()) if self.retries else None
+        if self.running == 0 and timeout is None:
+            raise RuntimeError(f"run loop stalled with {len(self.plan.steps) - len(self.records)} steps unfinished")
+        try:
+            key, future = self.completed.get(timeout=timeout)
+        except queue.Empty:
+            return
+        self.running -= 1
+        self._pool_release(key)
+        self._handle(self.plan.steps[key], _outcome_of(key, self.attempt[key], future))
+        while True:  # drain whatever else finished meanwhile, without sleeping
+            try:
+                key, future = self.completed.get_nowait()
+            except queue.Empty:
+                return
+            self.running -= 1
+            self._pool_release(key)
+            self._handle(self.plan.steps[key], _outcome_of(key, self.attempt[key], future))
+
+    def _handle(self, step: PlannedStep, outcome: StepOutcome) -> None:
+        if outcome.logs:
+            self.recorder.add_logs(outcome.logs)
+        attempt = StepAttempt(
+            self.run_id, step.key, outcome.attempt,
+            StepStatus.SUCCESS if outcome.ok else StepStatus.FAILURE,
+            outcome.started_at, outcome.ended_at, outcome.error, outcome.traceback,
+        )
+        if outcome.ok:
+            self._succeeded(step, outcome, attempt)
+            return
+        retry = step.node.options.retry
+        if outcome.attempt <= retry.max_retries:
+            delay = retry.delay_before(outcome.attempt, random.random)
+            self.recorder.step_retrying(attempt, delay)
+            heapq.heappush(self.retries, (time.monotonic() + delay, self.index[step.key], step.key, outcome.attempt + 1))
+            return
+        record = StepRecord(
+            self.run_id, step.key, StepStatus.FAILURE, outcome.attempt,
+            self.first_start.get(step.key, outcome.started_at), outcome.ended_at,
+            error=outcome.error, traceback=outcome.traceback,
+        )
+        self._finish(record, attempt=attempt)
+        self._skip_downstream(step)
+
+    def _succeeded(self, step: PlannedStep, outcome: StepOutcome, attempt: StepAttempt) -> None:
+        assert outcome.uri is not None and outcome.serializer is not None and outcome.data_version is not None
+        stored = StoredValue(outcome.uri, outcome.serializer, outcome.size_bytes, outcome.data_version)
+        self.outputs[step.key] = StepOutput(stored, outcome.value) if outcome.value_kept else StepOutput(stored)
+        if step.node.kind == "task":
+            pushed: dict[str, Any] = {**outcome.xcoms, **outcome.xcom_values}
+            pushed[RETURN_VALUE] = outcome.value if outcome.value_kept else stored
+            self.xcoms[step.key] = pushed
+        input_versions = {up: self.outputs[up].stored.data_version for up in step.node.upstream if up in self.outputs}
+        materialization = Materialization(
+            asset_key=step.key,
+            run_id=self.run_id,
+            artifact_uri=outcome.uri,
+            serializer=outcome.serializer,
+            size_bytes=outcome.size_bytes,
+            data_version=outcome.data_version,
+            created_at=outcome.ended_at,
+            code_version=step.code_version,
+            input_versions=input_versions,
+            metadata=outcome.metadata,
+        )
+        metrics = [Metric(self.run_id, step.key, name, value, ts) for name, value, ts in outcome.metrics]
+        record = StepRecord(
+            self.run_id, step.key, StepStatus.SUCCESS, outcome.attempt,
+            self.first_start.get(step.key, outcome.started_at), outcome.ended_at,
+        )
+        self._finish(record, attempt=attempt, materialization=materialization, metrics=metrics)
+
+    def _finish(self, record: StepRecord, **recorded: Any) -> None:
+        self.records[record.step_key] = record
+        self.recorder.step_finished(record, **recorded)
+        if record.status in (StepStatus.SUCCESS, StepStatus.UP_TO_DATE):
+            for down in self.plan.steps[record.step_key].downstream_in_run:
+                self.waiting[down] -= 1
+                if self.waiting[down] == 0 and down not in self.records:
+                    heapq.heappush(self.ready, (self.index[down], down))
+
+    def _skip_downstream(self, failed: PlannedStep) -> None:
+        reason = f"upstream {failed.key!r} failed"
+        frontier = list(failed.downstream_in_run)
+        while frontier:
+            key = frontier.pop()
+            if key in self.records:
+                continue
+            now = time.time()
+            self._finish(StepRecord(self.run_id, key, StepStatus.SKIPPED, 0, None, now, reason=reason))
+            frontier.extend(self.plan.steps[key].downstream_in_run)
+
+
+def _outcome_of(key: str, attempt: int, future: Future[StepOutcome]) -> StepOutcome:
+    """The future's outcome; an executor-level failure (a lost worker) becomes a failed one."""
+    error = future.exception()
+    if error is None:
+        return future.result()
+    now = time.time()
+    return StepOutcome(
+        step_key=key,
+        attempt=attempt,
+        ok=False,
+        started_at=now,
+        ended_at=now,
+        error=f"{type(error).__name__}: {error}",
+        error_kind="worker",
+    )

@@ -1,0 +1,326 @@
+"""Starting a run: plan it, record it, run it on an executor, and hand back the result.
+
+``execute`` is what the CLI and the scheduler call; ``materialize`` is the Python API for
+tests and notebooks (Dagster's name and shape), which builds the graph from the assets it
+is given and uses a temporary store unless one is passed::
+
+    result = materialize([raw, model])
+    assert result.success
+    model_value = result.output_for("model")
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+import uuid
+import weakref
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from headwater.definitions.graph import Graph
+from headwater.definitions.loading import CodeLocation, collect
+from headwater.errors import RunFailedError
+from headwater.execution.capture import capture_output
+from headwater.execution.executors import ExecutorOptions, open_executor
+from headwater.execution.loop import StepOutput, check_pool_limits, run_plan
+from headwater.execution.observer import EchoObserver, NullObserver, RunObserver
+from headwater.execution.reaper import reap_dead_runs
+from headwater.execution.recorder import RunRecorder
+from headwater.planning.plan import build_plan
+from headwater.planning.selection import Selection
+from headwater.storage.records import Materialization, Run, RunStatus, StepRecord, StepStatus
+
+if TYPE_CHECKING:
+    from headwater.storage.instance import Instance
+
+__all__ = ["LOCATION_FILE_TAG", "LOCATION_MODULE_TAG", "RunResult", "execute", "materialize", "reexecute"]
+
+#: run tags naming the code location a run came from, so it can be re-executed
+LOCATION_FILE_TAG = "headwater/location_file"
+LOCATION_MODULE_TAG = "headwater/location_module"
+PARENT_RUN_TAG = "headwater/parent_run_id"
+
+
+@dataclass(eq=False)
+class RunResult:
+    """The outcome of a run.
+
+    Attributes:
+        run_id: the run's id, as ``headwater runs show`` takes it.
+        status: ``SUCCESS`` or ``FAILURE`` (``CANCELED`` when interrupted).
+        steps: step key -> the step's final record.
+    """
+
+    run_id: str
+    status: RunStatus
+    steps: dict[str, StepRecord]
+    started_at: float
+    ended_at: float
+    _outputs: dict[str, StepOutput] = field(repr=False, default_factory=dict)
+    _instance: Instance | None = field(repr=False, default=None)
+
+    @property
+    def success(self) -> bool:
+        return self.status is RunStatus.SUCCESS
+
+    @property
+    def duration(self) -> float:
+        return self.ended_at - self.started_at
+
+    @property
+    def failures(self) -> list[StepRecord]:
+        """The records of the steps that failed."""
+        return [record for record in self.steps.values() if record.status is StepStatus.FAILURE]
+
+    def output_for(self, key: object) -> Any:
+        """The value step ``key`` produced (or reused, when it was up to date).
+
+        Args:
+            key: an asset key string, an ``AssetKey`` or the asset function itself.
+
+        Raises:
+            KeyError: the step was not in this run, or produced no value (failed or skipped).
+        """
+        from headwater.definitions.asset import key_of
+
+        name = key_of(key)
+        output = self._outputs.get(name)
+        if output is None or name not in self.steps:
+            why = f"it {self.steps[name].status.value.lower()}" if name in self.steps else "it was not part of the run"
+            raise KeyError(f"{name!r} has no value in run {self.run_id}: {why}")
+        if output.in_memory:
+            return output.value
+        if self._instance is None:
+            raise KeyError(f"the value of {name!r} is stored, but this result has no store to read it from")
+        stored = output.stored
+        return self._instance.artifacts.get(stored.uri, stored.serializer, size_bytes=stored.size_bytes)
+
+    def asset_value(self, asset_key: object) -> Any:
+        """Dagster's name for :meth:`output_for`."""
+        return self.output_for(asset_key)
+
+    def output_for_node(self, node_name: str, output_name: str = "result") -> Any:
+        """Dagster's name for :meth:`output_for` (one output per node here)."""
+        return self.output_for(node_name)
+
+
+def execute(
+    target: Graph | CodeLocation,
+    selection: Selection | None = "*",
+    *,
+    instance: Instance,
+    job_name: str | None = None,
+    executor: str | None = None,
+    observer: RunObserver | None = None,
+    tags: Mapping[str, str] | None = None,
+    force: bool = False,
+    max_concurrency: int | None = None,
+    executor_config: Mapping[str, Any] | None = None,
+    pinned_inputs: Mapping[str, Materialization] | None = None,
+    pool_limits: Mapping[str, int] | None = None,
+) -> RunResult:
+    """Plan, record and run ``selection`` of a graph or code location.
+
+    Args:
+        target: the validated graph, or a loaded code location (needed by executors that
+            import the code elsewhere).
+        selection: a selection string or a sequence of assets and keys.
+        instance: the stores to record in and read from.
+        job_name: the job this run belongs to, for the record.
+        executor: ``in_process`` (default), ``thread``, ``process`` or ``dask``.
+        observer: told of progress and output as it happens; nothing is echoed when None.
+        tags: stored with the run.
+        force: rerun up-to-date steps too.
+        max_concurrency: steps at once on a parallel executor (CPU count by default).
+        executor_config: executor-specific settings (``dask_address=...``).
+        pinned_inputs: upstream key -> the materialization to read it from instead of its
+            latest (what re-execution uses to read the original run's values).
+        pool_limits: pool name -> how many steps of that pool (``@asset(pool=...)``) may
+            run at once, on any executor; pools not named are unlimited.
+
+    Returns:
+        The result; a failed run is a result with ``success`` False, not an exception.
+
+    Raises:
+        SelectionError, PlanError: before any run is recorded.
+    """
+    location = target if isinstance(target, CodeLocation) else None
+    graph = target.graph if isinstance(target, CodeLocation) else target
+    plan = build_plan(
+        graph, selection, latest=instance.store.latest_materializations, force=force, pinned=pinned_inputs
+    )
+    executor_name = executor or (location.executor if location is not None else None) or "in_process"
+    limits = check_pool_limits(pool_limits)
+    extra = dict(executor_config or {})
+    if location is not None:
+        extra.setdefault("location", location)
+    reap_dead_runs(instance.store)
+    run_id = uuid.uuid4().hex
+    started = time.time()
+    recorder = RunRecorder(instance.store, run_id, observer or _SILENT)
+    options = ExecutorOptions(instance.artifacts, recorder.sink_for, max_concurrency, extra)
+    pool = open_executor(executor_name, options)
+    run_tags = {**dict(tags or {}), "executor": executor_name}
+    if location is not None and location.file is not None:
+        run_tags[LOCATION_FILE_TAG] = str(location.file)
+    elif location is not None and location.module is not None:
+        run_tags[LOCATION_MODULE_TAG] = location.module
+    run = Run(
+        run_id=run_id,
+        status=RunStatus.QUEUED,
+        selection=plan.selection,
+        job_name=job_name,
+        created_at=started,
+        started_at=started,
+        tags=run_tags,
+        pid=os.getpid(),
+        hostname=socket.gethostname(),
+    )
+    recorder.start(run, plan.keys)
+    try:
+        with capture_output(), pool:
+            records, outputs = run_plan(plan, pool, recorder, run_tags=run_tags, pool_limits=limits)
+    except KeyboardInterrupt:
+        recorder.finish(RunStatus.CANCELED, "interrupted")
+        raise
+    except BaseException as exc:
+        recorder.finish(RunStatus.FAILURE, f"Headwater failed while running: {type(exc).__name__}: {exc}")
+        raise
+    failed = [r for r in records.values() if r.status is StepStatus.FAILURE]
+    status = RunStatus.FAILURE if failed else RunStatus.SUCCESS
+    error = "; ".join(f"step {r.step_key!r} failed: {r.error}" for r in failed) or None
+    ended = recorder.finish(status, error)
+    ordered = {key: records[key] for key in plan.keys}
+    result = RunResult(run_id, status, ordered, started, ended, outputs, instance)
+    (observer or _SILENT).run_finished(result)
+    return result
+
+
+def materialize(
+    assets: Iterable[object],
+    selection: Selection | None = None,
+    *,
+    instance: Instance | None = None,
+    raise_on_error: bool = True,
+    executor: str | None = None,
+    force: bool = False,
+    tags: Mapping[str, str] | None = None,
+    observer: RunObserver | None = None,
+    max_concurrency: int | None = None,
+    executor_config: Mapping[str, Any] | None = None,
+    pool_limits: Mapping[str, int] | None = None,
+) -> RunResult:
+    """Materialize assets in this process (Dagster's ``materialize``), for tests and notebooks.
+
+    Args:
+        assets: the assets (decorated functions) making up the graph, plus any jobs.
+        selection: which of them to run; all when None.
+        instance: the stores to use; a temporary one (removed with the result) when None.
+        raise_on_error: raise :class:`RunFailedError` when a step fails, else return the
+            failed result.
+        executor: as for :func:`execute`; ``in_process`` by default.
+        force: rerun up-to-date steps too.
+        tags: stored with the run.
+        observer: told of progress; by default each printed line is echoed with its step.
+        max_concurrency, executor_config, pool_limits: as for :func:`execute`.
+
+    Returns:
+        The run's result: ``success``, ``run_id``, ``output_for(key)``.
+
+    Raises:
+        DefinitionError: the assets do not form a valid graph.
+        RunFailedError: a step failed and ``raise_on_error`` is true.
+    """
+    location = collect(assets, name="materialize()")
+    owned = instance is None
+    if instance is None:
+        from headwater.storage.instance import Instance
+
+        instance = Instance.ephemeral()
+    try:
+        result = execute(
+            location, selection, instance=instance, executor=executor, observer=observer or EchoObserver(),
+            tags=tags, force=force, max_concurrency=max_concurrency, executor_config=executor_config,
+            pool_limits=pool_limits,
+        )
+    except BaseException:
+        if owned:
+            instance.close()
+        raise
+    if owned:
+        weakref.finalize(result, instance.close)
+    if raise_on_error and not result.success:
+        failure = result.failures[0]
+        raise RunFailedError(
+            f"run {result.run_id} failed: step {failure.step_key!r}: {failure.error}\n{failure.traceback or ''}".rstrip(),
+            result,
+        )
+    return result
+
+
+def reexecute(
+    run_id: str,
+    *,
+    instance: Instance,
+    from_failure: bool = True,
+    location: CodeLocation | None = None,
+    executor: str | None = None,
+    observer: RunObserver | None = None,
+) -> RunResult:
+    """Run a past run again: from its failures (the failed steps and their downstream,
+    reading everything else from what that run stored), or whole.
+
+    Args:
+        run_id: the run to re-execute.
+        instance: the stores it was recorded in.
+        from_failure: rerun only the failed and skipped steps (else every step of the run).
+        location: the code to run; by default the file or module the run was started from.
+        executor: as for :func:`execute`; the original run's executor by default.
+        observer: told of progress.
+
+    Raises:
+        RunNotFound: no run has that id.
+        PlanError: the run did not fail (with ``from_failure``), or its code cannot be found.
+    """
+    from headwater.definitions.loading import load_code_location
+    from headwater.errors import PlanError
+
+    original = instance.store.get_run(run_id)
+    if location is None:
+        file, module = original.tags.get(LOCATION_FILE_TAG), original.tags.get(LOCATION_MODULE_TAG)
+        if file is None and module is None:
+            raise PlanError(f"run {run_id} does not say which code it ran: pass the code location (-f or -m)")
+        location = load_code_location(file=file, module=module)
+    steps = instance.store.get_steps(run_id)
+    if from_failure:
+        failed = [s.step_key for s in steps if s.status is StepStatus.FAILURE]
+        if not failed:
+            raise PlanError(f"run {run_id} has no failed step to re-execute from (its status is {original.status})")
+        in_run = {s.step_key for s in steps}
+        keys = set(failed)
+        for key in failed:
+            if key in location.graph:
+                keys |= location.graph.downstream_of(key) & in_run
+        selection: Selection = sorted(k for k in keys if k in location.graph)
+    else:
+        selection = [s.step_key for s in steps if s.step_key in location.graph]
+    pinned = {m.asset_key: m for m in reversed(instance.store.get_materializations(run_id=run_id))}
+    tags = {**{k: v for k, v in original.tags.items() if not k.startswith("headwater/")}, PARENT_RUN_TAG: run_id}
+    tags.pop("executor", None)
+    return execute(
+        location,
+        selection,
+        instance=instance,
+        job_name=original.job_name,
+        executor=executor or original.tags.get("executor"),
+        observer=observer,
+        tags=tags,
+        force=True,
+        pinned_inputs=pinned,
+    )
+
+
+_SILENT = NullObserver()

@@ -1,0 +1,219 @@
+"""Running one step: the boundary around user code.
+
+``run_step`` resolves the step's inputs (values in memory, or references into the artifact
+store that it reads), checks them against the function's type hints, calls the function
+with output captured, checks and unwraps the result, and stores it as an artifact. It never
+raises for a failure of the step: every failure becomes a failed :class:`StepOutcome` that
+names the step and carries the user's traceback, so a user bug is never confused with a
+Headwater bug, and nothing is recorded as materialized unless its artifact was written
+whole.
+
+It is a plain function of picklable arguments, so every executor runs it the same way:
+in the run's thread, in a pool thread, in a worker process or on a Dask worker.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from headwater.definitions.asset import Output
+from headwater.definitions.node import Node
+from headwater.definitions.typecheck import check_value, describe_type, resolved_hints
+from headwater.errors import HeadwaterError, TypeMismatchError
+from headwater.execution.capture import LineSink, step_output
+from headwater.execution.context import StepContext
+from headwater.execution.values import StoredValue
+from headwater.storage.base import ArtifactStore
+from headwater.storage.records import LogLine
+
+__all__ = ["StepOutcome", "StepRequest", "StoredValue", "run_step"]
+
+
+@dataclass(frozen=True, slots=True)
+class StepRequest:
+    """Everything a worker needs to run one attempt of one step.
+
+    Attributes:
+        inputs: parameter name -> the value, or a :class:`StoredValue` to read.
+        keep_value: return the value in the outcome (executors that share memory with the
+            run loop), besides storing it.
+    """
+
+    run_id: str
+    node: Node
+    attempt: int
+    inputs: dict[str, Any]
+    keep_value: bool = True
+    #: task key -> XCom key -> value (or StoredValue) pushed so far in this run
+    xcoms: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    run_tags: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class StepOutcome:
+    """What came of one attempt of one step."""
+
+    step_key: str
+    attempt: int
+    ok: bool
+    started_at: float
+    ended_at: float
+    value: Any = None
+    #: whether ``value`` holds the value (else only the stored reference does)
+    value_kept: bool = False
+    uri: str | None = None
+    serializer: str | None = None
+    size_bytes: int = 0
+    data_version: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    metrics: list[tuple[str, float, float]] = field(default_factory=list)
+    #: lines captured when no live sink was given (a worker elsewhere)
+    logs: list[LogLine] = field(default_factory=list)
+    error: str | None = None
+    traceback: str | None = None
+    #: ``user`` (the step's code raised), ``type``, ``storage``, ``timeout`` or ``worker``
+    error_kind: str | None = None
+    #: XCom key -> where the value the step pushed is stored (besides its return value)
+    xcoms: dict[str, StoredValue] = field(default_factory=dict)
+    #: XCom key -> the pushed value itself, when ``keep_value``
+    xcom_values: dict[str, Any] = field(default_factory=dict)
+
+
+def run_step(request: StepRequest, artifacts: ArtifactStore, sink: LineSink | None = None) -> StepOutcome:
+    """Run one attempt of a step and store its value; never raises for the step's failure.
+
+    Args:
+        request: the step, its attempt number and its inputs.
+        artifacts: where stored inputs are read and the output is written.
+        sink: receives each line the step prints or logs, as it happens; when None the
+            lines are collected in the outcome instead.
+    """
+    node = request.node
+    started = time.time()
+    outcome = StepOutcome(step_key=node.key, attempt=request.attempt, ok=False, started_at=started, ended_at=started)
+    if sink is None:
+        run_id = request.run_id
+
+        def sink(stream: str, text: str, level: str | None) -> None:
+            outcome.logs.append(LogLine(run_id, node.key, stream, time.time(), text, level))
+
+    context = StepContext(
+        request.run_id,
+        node.key,
+        request.attempt,
+        artifacts=artifacts,
+        xcoms=request.xcoms,
+        upstream=node.upstream,
+        run_tags=request.run_tags,
+        keep_values=request.keep_value,
+    )
+    try:
+        inputs = _resolve_inputs(request.inputs, artifacts)
+        if node.options.check_types:
+            _check_inputs(node, inputs)
+        with step_output(sink):
+            try:
+                result = node.fn(context, **inputs) if node.takes_context else node.fn(**inputs)
+            except Exception as exc:
+                outcome.error = f"{type(exc).__name__}: {exc}"
+                outcome.traceback = _user_traceback(exc)
+                outcome.error_kind = "user"
+                return outcome
+        value, metadata = (result.value, dict(result.metadata)) if isinstance(result, Output) else (result, {})
+        if node.options.check_types:
+            _check_output(node, result, value)
+        stored = artifacts.put(node.key, value, serializer=node.options.io)
+    except HeadwaterError as exc:
+        outcome.error = str(exc)
+        outcome.traceback = traceback.format_exc()
+        outcome.error_kind = "type" if isinstance(exc, TypeMismatchError) else "storage"
+        return outcome
+    except Exception as exc:  # a serializer or store failing on this value
+        outcome.error = f"could not store the value of {node.key!r}: {type(exc).__name__}: {exc}"
+        outcome.traceback = traceback.format_exc()
+        outcome.error_kind = "storage"
+        return outcome
+    finally:
+        outcome.ended_at = time.time()
+    metadata.update(context.output_metadata)
+    outcome.ok = True
+    outcome.value = value if request.keep_value else None
+    outcome.value_kept = request.keep_value
+    outcome.uri = stored.uri
+    outcome.serializer = stored.serializer
+    outcome.size_bytes = stored.size_bytes
+    outcome.data_version = stored.data_version
+    outcome.metadata = metadata
+    outcome.metrics = context.metrics + _numeric_metadata(metadata, outcome.ended_at)
+    outcome.xcoms = context.pushed_xcoms
+    outcome.xcom_values = context.pushed_values
+    return outcome
+
+
+def _resolve_inputs(inputs: dict[str, Any], artifacts: ArtifactStore) -> dict[str, Any]:
+    if not any(isinstance(value, StoredValue) for value in inputs.values()):
+        return inputs
+    return {
+        name: artifacts.get(value.uri, value.serializer, size_bytes=value.size_bytes)
+        if isinstance(value, StoredValue)
+        else value
+        for name, value in inputs.items()
+    }
+
+
+def _check_inputs(node: Node, inputs: dict[str, Any]) -> None:
+    hints = resolved_hints(node.user_fn)
+    if not hints:
+        return
+    for name, value in inputs.items():
+        hint = hints.get(name)
+        if hint is not None and not check_value(value, hint):
+            raise TypeMismatchError(
+                f"{node.kind} {node.key!r}: parameter {name!r} expects {describe_type(hint)}, "
+                f"but its upstream {node.inputs[name]!r} gave {describe_type(type(value))}",
+                step_key=node.key,
+            )
+
+
+def _check_output(node: Node, result: Any, value: Any) -> None:
+    hint = resolved_hints(node.user_fn).get("return")
+    if hint is None:
+        return
+    import typing
+
+    if typing.get_origin(hint) is Output or hint is Output:
+        if not isinstance(result, Output):
+            raise TypeMismatchError(
+                f"{node.kind} {node.key!r}: returns {describe_type(type(result))}, but is annotated to return Output",
+                step_key=node.key,
+            )
+        args = typing.get_args(hint)
+        hint = args[0] if args else None
+        if hint is None:
+            return
+    if not check_value(value, hint):
+        raise TypeMismatchError(
+            f"{node.kind} {node.key!r}: return value expected {describe_type(hint)}, "
+            f"got {describe_type(type(value))}",
+            step_key=node.key,
+        )
+
+
+def _numeric_metadata(metadata: dict[str, Any], timestamp: float) -> list[tuple[str, float, float]]:
+    return [
+        (str(name), float(value), timestamp)
+        for name, value in metadata.items()
+        if isinstance(value, int | float) and not isinstance(value, bool)
+    ]
+
+
+def _user_traceback(exc: BaseException) -> str:
+    """The traceback from the user's function down, without Headwater's own frames."""
+    tb = exc.__traceback__
+    while tb is not None and "headwater/execution/" in tb.tb_frame.f_code.co_filename:
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(exc), exc, tb))

@@ -1,0 +1,1 @@
+"""Planning: from a graph and a selection to the ordered steps of a run, with versions."""

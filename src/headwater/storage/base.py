@@ -1,0 +1,158 @@
+"""What the engine asks of storage: one small protocol per concern.
+
+The engine (planning, execution) depends on these protocols only; ``storage.sql`` implements
+them over SQLAlchemy for SQLite and PostgreSQL. Writes take lists so the engine can batch
+them: a run of a thousand steps commits a handful of transactions, not thousands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+from headwater.storage.records import (
+    Event,
+    LogLine,
+    Materialization,
+    Metric,
+    Run,
+    RunStatus,
+    ScheduleTick,
+    StepAttempt,
+    StepRecord,
+)
+
+__all__ = [
+    "ArtifactStore",
+    "EventLog",
+    "MaterializationIndex",
+    "MetricStore",
+    "RunStore",
+    "ScheduleStateStore",
+    "StoredArtifact",
+]
+
+
+@runtime_checkable
+class RunStore(Protocol):
+    """Runs and the state of their steps."""
+
+    def add_run(self, run: Run) -> None: ...
+
+    def update_run(
+        self,
+        run_id: str,
+        *,
+        status: RunStatus,
+        started_at: float | None = None,
+        ended_at: float | None = None,
+        error: str | None = None,
+    ) -> None: ...
+
+    def get_run(self, run_id: str) -> Run:
+        """Raises ``RunNotFound``."""
+        ...
+
+    def list_runs(
+        self, *, limit: int = 50, before: str | None = None, status: RunStatus | None = None
+    ) -> list[Run]:
+        """Newest first; ``before`` is a run id to page after (cursor pagination)."""
+        ...
+
+    def latest_run(self) -> Run | None: ...
+
+    def upsert_steps(self, steps: Sequence[StepRecord]) -> None: ...
+
+    def get_steps(self, run_id: str) -> list[StepRecord]: ...
+
+    def add_attempts(self, attempts: Sequence[StepAttempt]) -> None: ...
+
+    def get_attempts(self, run_id: str, step_key: str | None = None) -> list[StepAttempt]: ...
+
+
+@runtime_checkable
+class EventLog(Protocol):
+    """The ordered events of runs and the lines their steps printed or logged."""
+
+    def add_events(self, events: Sequence[Event]) -> None: ...
+
+    def get_events(self, run_id: str) -> list[Event]: ...
+
+    def add_logs(self, lines: Sequence[LogLine]) -> None: ...
+
+    def get_logs(self, run_id: str, step_key: str | None = None) -> list[LogLine]: ...
+
+
+@runtime_checkable
+class MaterializationIndex(Protocol):
+    """Where each stored output is and what produced it."""
+
+    def add_materializations(self, materializations: Sequence[Materialization]) -> None: ...
+
+    def get_materializations(
+        self,
+        asset_key: str | None = None,
+        *,
+        run_id: str | None = None,
+        limit: int | None = None,
+    ) -> list[Materialization]:
+        """Newest first."""
+        ...
+
+    def latest_materializations(self, asset_keys: Iterable[str]) -> dict[str, Materialization]:
+        """The newest materialization of each key that has one."""
+        ...
+
+
+@runtime_checkable
+class MetricStore(Protocol):
+    """Numeric values logged by steps, per run."""
+
+    def add_metrics(self, metrics: Sequence[Metric]) -> None: ...
+
+    def get_metrics(
+        self, *, run_id: str | None = None, name: str | None = None, step_key: str | None = None
+    ) -> list[Metric]:
+        """Oldest first."""
+        ...
+
+
+@runtime_checkable
+class ScheduleStateStore(Protocol):
+    """Schedule on/off state and the ticks the daemon has evaluated."""
+
+    def get_schedule_states(self) -> dict[str, str]:
+        """Schedule name -> status (``RUNNING`` or ``STOPPED``) for every stored schedule."""
+        ...
+
+    def set_schedule_state(self, name: str, status: str) -> None: ...
+
+    def add_tick(self, tick: ScheduleTick) -> bool:
+        """Record a tick; ``False`` (and nothing written) when its run key is already known."""
+        ...
+
+    def update_tick(
+        self, run_key: str, *, status: str, run_id: str | None = None, error: str | None = None
+    ) -> None: ...
+
+    def get_ticks(self, schedule_name: str | None = None, *, limit: int = 50) -> list[ScheduleTick]:
+        """Newest first."""
+        ...
+
+
+class StoredArtifact(Protocol):
+    uri: str
+    serializer: str
+    size_bytes: int
+    data_version: str
+
+
+@runtime_checkable
+class ArtifactStore(Protocol):
+    """Values kept as files: written atomically, addressed by URI, versioned by content."""
+
+    def put(self, asset_key: str, value: Any, *, serializer: str | None = None) -> StoredArtifact: ...
+
+    def get(self, uri: str, serializer: str, *, size_bytes: int | None = None) -> Any:
+        """Raises ``ArtifactCorrupt`` when the file is missing, truncated or unreadable."""
+        ...

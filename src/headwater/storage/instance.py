@@ -1,0 +1,100 @@
+"""``Instance``: the run store and the artifact store of one Headwater home, opened together.
+
+Entry points (CLI, web, ``materialize``) build one from :class:`~headwater.settings.Settings`
+and pass it down; there is no global instance cache. Importing this module is light: the
+SQL store (and SQLAlchemy) load when an instance is constructed.
+
+Example::
+
+    with Instance.ephemeral() as instance:      # a throw-away home in a temp folder
+        instance.store.list_runs()
+        instance.artifacts.put("numbers", [1, 2, 3])
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from headwater.settings import Settings
+from headwater.storage.artifacts import FsspecArtifactStore
+
+if TYPE_CHECKING:
+    from headwater.storage.sql.store import SqlStore
+
+__all__ = ["Instance"]
+
+
+class Instance:
+    """The stores of one Headwater home.
+
+    Args:
+        settings: where the stores live.
+        store: an open run store for ``settings.database_url``.
+        artifacts: the artifact store for ``settings.artifacts_url``.
+        cleanup: a folder removed by :meth:`close` (set by :meth:`ephemeral`).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: SqlStore,
+        artifacts: FsspecArtifactStore,
+        *,
+        cleanup: Path | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.artifacts = artifacts
+        self._cleanup = cleanup
+        self._closed = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Instance:
+        """Open the stores that ``settings`` names (creating a fresh SQLite store if needed).
+
+        Raises:
+            StoreMigrationNeeded: the database's schema is unknown to this Headwater.
+            StorageError: a store cannot be opened.
+        """
+        from headwater.storage.sql.store import SqlStore
+
+        return cls(settings, SqlStore(settings.database_url), FsspecArtifactStore(settings.artifacts_url))
+
+    @classmethod
+    def get(cls, home: str | os.PathLike[str] | None = None) -> Instance:
+        """Open the instance of ``home``, or of ``HEADWATER_*`` from the environment."""
+        return cls.from_settings(Settings.from_env(home))
+
+    @classmethod
+    def ephemeral(cls) -> Instance:
+        """A fresh instance in a temporary folder, removed again by :meth:`close`."""
+        home = Path(tempfile.mkdtemp(prefix="headwater-"))
+        try:
+            instance = cls.from_settings(Settings.from_env(home))
+        except BaseException:
+            shutil.rmtree(home, ignore_errors=True)
+            raise
+        instance._cleanup = home
+        return instance
+
+    def close(self) -> None:
+        """Close the run store; an ephemeral instance also deletes its folder."""
+        if self._closed:
+            return
+        self._closed = True
+        self.store.close()
+        if self._cleanup is not None:
+            shutil.rmtree(self._cleanup, ignore_errors=True)
+
+    def __enter__(self) -> Instance:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Instance(home={str(self.settings.home)!r})"

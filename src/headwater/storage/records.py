@@ -1,0 +1,202 @@
+"""The records Headwater keeps: the shared vocabulary of the stores, the engine and the UI.
+
+Plain frozen dataclasses on the standard library only, so every layer may import them.
+Times are UTC epoch seconds (``float``); ids are strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+__all__ = [
+    "Event",
+    "EventKind",
+    "LogLine",
+    "Materialization",
+    "Metric",
+    "Run",
+    "RunStatus",
+    "ScheduleTick",
+    "StepAttempt",
+    "StepRecord",
+    "StepStatus",
+]
+
+
+class RunStatus(StrEnum):
+    """Where a run stands."""
+
+    QUEUED = "QUEUED"
+    STARTED = "STARTED"
+    SUCCESS = "SUCCESS"
+    FAILURE = "FAILURE"
+    CANCELED = "CANCELED"
+
+    @property
+    def finished(self) -> bool:
+        return self in (RunStatus.SUCCESS, RunStatus.FAILURE, RunStatus.CANCELED)
+
+
+class StepStatus(StrEnum):
+    """Where one step of a run stands.
+
+    ``SKIPPED`` means it did not run because an upstream failed; ``UP_TO_DATE`` means it
+    did not need to run because its last materialization is current.
+    """
+
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    SUCCESS = "SUCCESS"
+    FAILURE = "FAILURE"
+    SKIPPED = "SKIPPED"
+    UP_TO_DATE = "UP_TO_DATE"
+
+
+class EventKind(StrEnum):
+    RUN_START = "RUN_START"
+    RUN_SUCCESS = "RUN_SUCCESS"
+    RUN_FAILURE = "RUN_FAILURE"
+    RUN_CANCELED = "RUN_CANCELED"
+    STEP_START = "STEP_START"
+    STEP_SUCCESS = "STEP_SUCCESS"
+    STEP_FAILURE = "STEP_FAILURE"
+    STEP_RETRY = "STEP_RETRY"
+    STEP_SKIPPED = "STEP_SKIPPED"
+    STEP_UP_TO_DATE = "STEP_UP_TO_DATE"
+    MATERIALIZATION = "MATERIALIZATION"
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One run of a selection of steps."""
+
+    run_id: str
+    status: RunStatus
+    selection: str
+    job_name: str | None = None
+    created_at: float = 0.0
+    started_at: float | None = None
+    ended_at: float | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+    #: process id and host of the process driving the run, to tell a dead run from a live one
+    pid: int | None = None
+    hostname: str | None = None
+
+    @property
+    def duration(self) -> float | None:
+        if self.started_at is None or self.ended_at is None:
+            return None
+        return self.ended_at - self.started_at
+
+
+@dataclass(frozen=True, slots=True)
+class StepRecord:
+    """The final (or current) state of one step in one run."""
+
+    run_id: str
+    step_key: str
+    status: StepStatus
+    attempts: int = 0
+    started_at: float | None = None
+    ended_at: float | None = None
+    error: str | None = None
+    traceback: str | None = None
+    #: why a step was skipped or found up to date, in words
+    reason: str | None = None
+
+    @property
+    def duration(self) -> float | None:
+        if self.started_at is None or self.ended_at is None:
+            return None
+        return self.ended_at - self.started_at
+
+
+@dataclass(frozen=True, slots=True)
+class StepAttempt:
+    """One attempt at running a step; a step with retries has several."""
+
+    run_id: str
+    step_key: str
+    attempt: int
+    status: StepStatus
+    started_at: float
+    ended_at: float | None = None
+    error: str | None = None
+    traceback: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something that happened during a run, in order."""
+
+    run_id: str
+    kind: EventKind
+    timestamp: float
+    step_key: str | None = None
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LogLine:
+    """One captured line of a step's output.
+
+    ``stream`` is ``stdout``, ``stderr`` or ``log`` (the ``logging`` module and
+    ``context.log``); ``level`` is the logging level name for ``log`` lines.
+    """
+
+    run_id: str
+    step_key: str
+    stream: str
+    timestamp: float
+    text: str
+    level: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Materialization:
+    """One stored output of an asset (or task): where it is and what produced it."""
+
+    asset_key: str
+    run_id: str
+    artifact_uri: str
+    serializer: str
+    size_bytes: int
+    data_version: str
+    created_at: float
+    code_version: str | None = None
+    partition: str | None = None
+    #: upstream asset key -> data version of the materialization that was consumed
+    input_versions: dict[str, str] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    """A numeric value logged by a step (``context.log_metric`` or numeric metadata)."""
+
+    run_id: str
+    step_key: str
+    name: str
+    value: float
+    timestamp: float
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleTick:
+    """One evaluation of a schedule at one fire time.
+
+    ``run_key`` identifies the tick (schedule name plus fire time), so a restarted daemon
+    that evaluates the same fire time again finds the tick already recorded and launches
+    nothing. ``status`` is the daemon's word for the outcome (``STARTED``, ``SUCCESS``,
+    ``SKIPPED``, ``FAILURE``).
+    """
+
+    schedule_name: str
+    run_key: str
+    tick_time: float
+    status: str
+    run_id: str | None = None
+    error: str | None = None

@@ -1,0 +1,207 @@
+"""Opening a run store database: the engine, its SQLite settings, and the schema check.
+
+Policy on open (:func:`open_engine`), in order of how often it happens:
+
+1. ``alembic_version`` holds :data:`~headwater.storage.sql.schema.HEAD_REVISION`: nothing to
+   do. This is the CLI's start-up path, so it is one small query and never imports Alembic.
+2. The database has none of our tables: ``create_all`` and write the head revision into
+   ``alembic_version`` directly (the same row ``alembic stamp head`` writes).
+3. The revision is older than head (or the version table is empty, i.e. at base): run the
+   Alembic upgrade programmatically, in-process.
+4. The revision is one this Headwater does not know (a newer Headwater wrote it), or our
+   tables exist without a version: :class:`~headwater.errors.StoreMigrationNeeded`.
+
+SQLite connections get ``journal_mode=WAL`` (readers never block the writer),
+``synchronous=NORMAL`` (safe with WAL, no fsync per commit), ``busy_timeout=5000`` and
+``foreign_keys=ON``. ``sqlite://`` (in memory) shares one connection (``StaticPool``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from headwater.errors import StorageError, StoreMigrationNeeded
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
+
+__all__ = ["MIGRATIONS_DIR", "make_engine", "open_engine", "upgrade"]
+
+#: The Alembic script directory shipped in the package.
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+_SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA busy_timeout=5000",
+    "PRAGMA foreign_keys=ON",
+)
+
+
+def _on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    try:
+        for pragma in _SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+    finally:
+        cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for ``url``; SQLite gets its pragmas and its folder created.
+
+    Raises:
+        StorageError: the URL cannot be parsed or names no installed driver.
+    """
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # ArgumentError; keep the message
+        raise StorageError(f"invalid database URL {url!r}: {exc}") from exc
+    kwargs: dict[str, Any] = {}
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database in ("", ":memory:") or database.startswith("file::memory:"):
+            from sqlalchemy.pool import StaticPool
+
+            kwargs = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+        else:
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    try:
+        engine = create_engine(parsed, **kwargs)
+    except Exception as exc:  # missing DBAPI driver, bad options
+        raise StorageError(f"cannot create a database engine for {url!r}: {exc}") from exc
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _on_sqlite_connect)
+    return engine
+
+
+def _read_revision(conn: Connection) -> tuple[bool, str | None]:
+    """(version table exists, revision or None when the table is empty)."""
+    if not conn.dialect.has_table(conn, "alembic_version"):
+        return False, None
+    from sqlalchemy import text
+
+    row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+    return True, (row[0] if row else None)
+
+
+def _create_fresh(conn: Connection) -> None:
+    from sqlalchemy import Column, MetaData, String, Table
+
+    from headwater.storage.sql.schema import HEAD_REVISION, metadata
+
+    metadata.create_all(conn, checkfirst=True)
+    # The table Alembic itself would create; stamping it directly keeps Alembic out of
+    # the start-up path.
+    version = Table(
+        "alembic_version",
+        MetaData(),
+        Column("version_num", String(32), primary_key=True),
+    )
+    version.create(conn, checkfirst=True)
+    conn.execute(version.delete())
+    conn.execute(version.insert(), [{"version_num": HEAD_REVISION}])
+
+
+def open_engine(url: str) -> Engine:
+    """Create the engine and bring the schema to head (see the module docstring).
+
+    Raises:
+        StoreMigrationNeeded: the database carries a revision this Headwater does not know.
+        StorageError: the database cannot be reached.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from headwater.storage.sql.schema import HEAD_REVISION
+
+    engine = make_engine(url)
+    try:
+        for attempt in (1, 2):
+            with engine.connect() as conn:
+                has_version, revision = _read_revision(conn)
+                if revision == HEAD_REVISION:
+                    conn.rollback()
+                    return engine
+                if has_version:
+                    conn.rollback()
+                    break
+                if conn.dialect.name == "sqlite":
+                    # SQLite runs DDL outside transactions unless told otherwise: take the
+                    # write lock first so a concurrent opener waits (busy_timeout) and then
+                    # finds the finished store, never a half-created one.
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                    has_version, revision = _read_revision(conn)
+                    if has_version:
+                        conn.rollback()
+                        if revision == HEAD_REVISION:
+                            return engine
+                        break
+                if conn.dialect.has_table(conn, "runs"):
+                    raise StoreMigrationNeeded(
+                        f"the database at {engine.url!r} has Headwater tables but no "
+                        "alembic_version; it was not created by Headwater's migrations. "
+                        "Point HEADWATER_DATABASE_URL at a new database or stamp it with "
+                        "alembic."
+                    )
+                try:
+                    _create_fresh(conn)
+                    conn.commit()
+                    return engine
+                except SQLAlchemyError:
+                    # Another process created the store at the same moment (``headwater
+                    # dev`` opens it from two processes): look again once.
+                    conn.rollback()
+                    if attempt == 2:
+                        raise
+        upgrade(engine, revision)
+    except StorageError:
+        engine.dispose()
+        raise
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise StorageError(f"cannot open the run store at {engine.url!r}: {exc}") from exc
+    return engine
+
+
+def alembic_config(connection: Connection | None = None) -> Any:
+    """An Alembic ``Config`` for the shipped migrations (no ini file needed)."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(engine: Engine, revision: str | None) -> None:
+    """Upgrade the database from ``revision`` (``None``: base) to head with Alembic.
+
+    Raises:
+        StoreMigrationNeeded: ``revision`` is not in this Headwater's migration tree.
+    """
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    config = alembic_config()
+    script = ScriptDirectory.from_config(config)
+    if revision is not None:
+        try:
+            known = script.get_revision(revision) is not None
+        except CommandError:
+            known = False
+        if not known:
+            raise StoreMigrationNeeded(
+                f"the run store at {engine.url!r} is at schema revision {revision!r}, which "
+                f"this Headwater (head {script.get_current_head()!r}) does not know: it was "
+                "written by a newer Headwater. Upgrade headwater, or point "
+                "HEADWATER_DATABASE_URL at another database."
+            )
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")

@@ -1,0 +1,393 @@
+"""``SqlStore``: the run store over SQLAlchemy Core, for any SQLite or PostgreSQL URL.
+
+It implements, structurally, ``RunStore``, ``EventLog``, ``MaterializationIndex``,
+``MetricStore`` and ``ScheduleStateStore`` from :mod:`headwater.storage.base`.
+
+Writes take lists and go out as one ``executemany`` in one transaction per call, so the
+engine's batched writes cost one commit each. Upserts (steps, attempts, schedule state) use
+the dialect's ``INSERT .. ON CONFLICT DO UPDATE`` on SQLite and PostgreSQL, and
+delete-then-insert in one transaction elsewhere. Records map to rows field by field (the
+column names are the dataclass field names); enums are stored as their text and dict fields
+as canonical JSON text.
+
+Ordering: runs newest first by ``created_at`` then ``id`` (insertion order breaks ties), with
+``before=run_id`` as the page cursor; events, logs and metrics oldest first by ``id``;
+materializations and ticks newest first by ``id``.
+
+Example::
+
+    store = SqlStore("sqlite:///.headwater/headwater.db")
+    store.add_run(Run(run_id="r1", status=RunStatus.QUEUED, selection="*", created_at=0.0))
+    store.list_runs(limit=10)
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import fields
+from enum import Enum
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import and_, delete, func, insert, or_, select, update
+
+from headwater.errors import RunNotFound
+from headwater.storage.records import (
+    Event,
+    EventKind,
+    LogLine,
+    Materialization,
+    Metric,
+    Run,
+    RunStatus,
+    ScheduleTick,
+    StepAttempt,
+    StepRecord,
+    StepStatus,
+)
+from headwater.storage.sql import schema as s
+from headwater.storage.sql.engine import open_engine
+
+if TYPE_CHECKING:
+    from sqlalchemy import Select, Table
+    from sqlalchemy.engine import Connection, Engine
+
+__all__ = ["SqlStore"]
+
+_R = TypeVar("_R")
+_JSON_FIELDS = frozenset({"tags", "input_versions", "metadata"})
+_ENUM_FIELDS: dict[type, dict[str, type[Enum]]] = {
+    Run: {"status": RunStatus},
+    StepRecord: {"status": StepStatus},
+    StepAttempt: {"status": StepStatus},
+    Event: {"kind": EventKind},
+}
+
+
+def _to_row(record: Any) -> dict[str, Any]:
+    """A record's fields as column values: enums as their text, dicts as canonical JSON."""
+    row: dict[str, Any] = {}
+    for field in fields(record):
+        value = getattr(record, field.name)
+        if field.name in _JSON_FIELDS:
+            value = s.dumps_json(value)
+        elif isinstance(value, Enum):
+            value = value.value
+        row[field.name] = value
+    return row
+
+
+def _from_row(cls: type[_R], row: Any) -> _R:
+    """Build a record from a result row, decoding enum and JSON fields."""
+    mapping = row._mapping
+    enums = _ENUM_FIELDS.get(cls, {})
+    values: dict[str, Any] = {}
+    for field in fields(cls):  # type: ignore[arg-type]
+        value = mapping[field.name]
+        if field.name in _JSON_FIELDS:
+            value = json.loads(value) if value else {}
+        elif value is not None and field.name in enums:
+            value = enums[field.name](value)
+        values[field.name] = value
+    return cls(**values)
+
+
+class SqlStore:
+    """The run store on one database URL; safe to share between threads.
+
+    Args:
+        url: a SQLAlchemy URL: ``sqlite:///path/to/headwater.db``, ``sqlite://`` (in memory),
+            or ``postgresql+psycopg://user@host/db``.
+
+    Raises:
+        StoreMigrationNeeded: the database's schema revision is unknown to this Headwater.
+        StorageError: the database cannot be reached.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._engine: Engine = open_engine(url)
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine (for tests and tools)."""
+        return self._engine
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self._engine.dialect.name
+
+    def close(self) -> None:
+        """Release every pooled connection; the store must not be used afterwards."""
+        self._engine.dispose()
+
+    def __enter__(self) -> SqlStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"SqlStore({self._engine.url.render_as_string(hide_password=True)!r})"
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _insert(self, table: Table, records: Sequence[Any]) -> None:
+        if records:
+            with self._engine.begin() as conn:
+                conn.execute(insert(table), [_to_row(r) for r in records])
+
+    def _upsert(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        keys = [c.name for c in table.primary_key.columns]
+        with self._engine.begin() as conn:
+            self._upsert_in(conn, table, keys, rows)
+
+    @staticmethod
+    def _upsert_in(
+        conn: Connection, table: Table, keys: list[str], rows: list[dict[str, Any]]
+    ) -> None:
+        name = conn.dialect.name
+        if name in ("sqlite", "postgresql"):
+            if name == "sqlite":
+                from sqlalchemy.dialects.sqlite import insert as dialect_insert
+            else:
+                from sqlalchemy.dialects.postgresql import insert as dialect_insert
+            stmt = dialect_insert(table)
+            updates = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
+            conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=updates), rows)
+            return
+        for row in rows:  # portable fallback, same transaction
+            conn.execute(delete(table).where(and_(*(table.c[k] == row[k] for k in keys))))
+        conn.execute(insert(table), rows)
+
+    def _select(self, cls: type[_R], query: Select[Any]) -> list[_R]:
+        with self._engine.connect() as conn:
+            return [_from_row(cls, row) for row in conn.execute(query)]
+
+    # -- runs ------------------------------------------------------------------------------
+
+    def add_run(self, run: Run) -> None:
+        """Insert a new run."""
+        self._insert(s.runs, [run])
+
+    def update_run(
+        self,
+        run_id: str,
+        *,
+        status: RunStatus,
+        started_at: float | None = None,
+        ended_at: float | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Set a run's status; the optional fields change only when given.
+
+        Raises:
+            RunNotFound: no run has ``run_id``.
+        """
+        values: dict[str, Any] = {"status": RunStatus(status).value}
+        for column, value in (("started_at", started_at), ("ended_at", ended_at), ("error", error)):
+            if value is not None:
+                values[column] = value
+        with self._engine.begin() as conn:
+            result = conn.execute(update(s.runs).where(s.runs.c.run_id == run_id).values(values))
+            if result.rowcount == 0:
+                raise RunNotFound(f"no run with id {run_id!r}")
+
+    def get_run(self, run_id: str) -> Run:
+        """The run with ``run_id``.
+
+        Raises:
+            RunNotFound: no run has ``run_id``.
+        """
+        found = self._select(Run, select(s.runs).where(s.runs.c.run_id == run_id))
+        if not found:
+            raise RunNotFound(f"no run with id {run_id!r}")
+        return found[0]
+
+    def list_runs(
+        self, *, limit: int = 50, before: str | None = None, status: RunStatus | None = None
+    ) -> list[Run]:
+        """Runs newest first; ``before`` is the last run id of the previous page.
+
+        Raises:
+            RunNotFound: ``before`` names no run.
+        """
+        r = s.runs
+        query = select(r)
+        with self._engine.connect() as conn:
+            if before is not None:
+                cursor = conn.execute(
+                    select(r.c.created_at, r.c.id).where(r.c.run_id == before)
+                ).first()
+                if cursor is None:
+                    raise RunNotFound(f"no run with id {before!r} to page from")
+                query = query.where(
+                    or_(
+                        r.c.created_at < cursor.created_at,
+                        and_(r.c.created_at == cursor.created_at, r.c.id < cursor.id),
+                    )
+                )
+            if status is not None:
+                query = query.where(r.c.status == RunStatus(status).value)
+            query = query.order_by(r.c.created_at.desc(), r.c.id.desc()).limit(limit)
+            return [_from_row(Run, row) for row in conn.execute(query)]
+
+    def latest_run(self) -> Run | None:
+        """The newest run, or ``None`` in an empty store."""
+        runs = self.list_runs(limit=1)
+        return runs[0] if runs else None
+
+    def upsert_steps(self, steps: Sequence[StepRecord]) -> None:
+        """Insert or replace the state of steps, keyed by (run id, step key)."""
+        self._upsert(s.steps, [_to_row(st) for st in steps])
+
+    def get_steps(self, run_id: str) -> list[StepRecord]:
+        """The steps of a run in the order they started; those not started last, by key."""
+        t = s.steps
+        query = (
+            select(t)
+            .where(t.c.run_id == run_id)
+            .order_by(t.c.started_at.is_(None), t.c.started_at, t.c.step_key)
+        )
+        return self._select(StepRecord, query)
+
+    def add_attempts(self, attempts: Sequence[StepAttempt]) -> None:
+        """Record attempts; one already recorded (same run, step and number) is replaced."""
+        self._upsert(s.attempts, [_to_row(a) for a in attempts])
+
+    def get_attempts(self, run_id: str, step_key: str | None = None) -> list[StepAttempt]:
+        """Attempts of a run (or of one of its steps) by start time, step and number."""
+        t = s.attempts
+        query = select(t).where(t.c.run_id == run_id)
+        if step_key is not None:
+            query = query.where(t.c.step_key == step_key)
+        return self._select(
+            StepAttempt, query.order_by(t.c.started_at, t.c.step_key, t.c.attempt)
+        )
+
+    # -- events and logs -------------------------------------------------------------------
+
+    def add_events(self, events: Sequence[Event]) -> None:
+        """Append events in the order given."""
+        self._insert(s.events, events)
+
+    def get_events(self, run_id: str) -> list[Event]:
+        """A run's events in the order they were added."""
+        t = s.events
+        return self._select(Event, select(t).where(t.c.run_id == run_id).order_by(t.c.id))
+
+    def add_logs(self, lines: Sequence[LogLine]) -> None:
+        """Append captured log lines in the order given."""
+        self._insert(s.logs, lines)
+
+    def get_logs(self, run_id: str, step_key: str | None = None) -> list[LogLine]:
+        """A run's (or one step's) log lines in the order they were added."""
+        t = s.logs
+        query = select(t).where(t.c.run_id == run_id)
+        if step_key is not None:
+            query = query.where(t.c.step_key == step_key)
+        return self._select(LogLine, query.order_by(t.c.id))
+
+    # -- materializations ------------------------------------------------------------------
+
+    def add_materializations(self, materializations: Sequence[Materialization]) -> None:
+        """Record stored outputs in the order given."""
+        self._insert(s.materializations, materializations)
+
+    def get_materializations(
+        self,
+        asset_key: str | None = None,
+        *,
+        run_id: str | None = None,
+        limit: int | None = None,
+    ) -> list[Materialization]:
+        """Materializations of an asset and/or a run, newest first."""
+        t = s.materializations
+        query = select(t)
+        if asset_key is not None:
+            query = query.where(t.c.asset_key == asset_key)
+        if run_id is not None:
+            query = query.where(t.c.run_id == run_id)
+        query = query.order_by(t.c.id.desc())
+        if limit is not None:
+            query = query.limit(limit)
+        return self._select(Materialization, query)
+
+    def latest_materializations(self, asset_keys: Iterable[str]) -> dict[str, Materialization]:
+        """The newest materialization of each key that has one, in one query."""
+        keys = sorted(set(asset_keys))
+        if not keys:
+            return {}
+        t = s.materializations
+        newest = (
+            select(func.max(t.c.id).label("id"))
+            .where(t.c.asset_key.in_(keys))
+            .group_by(t.c.asset_key)
+            .subquery()
+        )
+        found = self._select(Materialization, select(t).join(newest, t.c.id == newest.c.id))
+        return {m.asset_key: m for m in found}
+
+    # -- metrics ---------------------------------------------------------------------------
+
+    def add_metrics(self, metrics: Sequence[Metric]) -> None:
+        """Append metric values in the order given."""
+        self._insert(s.metrics, metrics)
+
+    def get_metrics(
+        self, *, run_id: str | None = None, name: str | None = None, step_key: str | None = None
+    ) -> list[Metric]:
+        """Metric values matching every filter given, oldest first."""
+        t = s.metrics
+        query = select(t)
+        for column, value in (("run_id", run_id), ("name", name), ("step_key", step_key)):
+            if value is not None:
+                query = query.where(t.c[column] == value)
+        return self._select(Metric, query.order_by(t.c.id))
+
+    # -- schedules -------------------------------------------------------------------------
+
+    def get_schedule_states(self) -> dict[str, str]:
+        """Schedule name -> stored status, for every schedule ever switched."""
+        t = s.schedule_state
+        with self._engine.connect() as conn:
+            return {row.name: row.status for row in conn.execute(select(t).order_by(t.c.name))}
+
+    def set_schedule_state(self, name: str, status: str) -> None:
+        """Store a schedule's status (``RUNNING`` or ``STOPPED``)."""
+        row = {"name": name, "status": str(status), "updated_at": time.time()}
+        self._upsert(s.schedule_state, [row])
+
+    def add_tick(self, tick: ScheduleTick) -> bool:
+        """Record a tick; ``False`` and nothing written when its run key already exists."""
+        from sqlalchemy.exc import IntegrityError
+
+        try:
+            self._insert(s.schedule_ticks, [tick])
+        except IntegrityError:
+            return False
+        return True
+
+    def update_tick(
+        self, run_key: str, *, status: str, run_id: str | None = None, error: str | None = None
+    ) -> None:
+        """Set the outcome of a recorded tick; ``run_id`` and ``error`` change when given."""
+        values: dict[str, Any] = {"status": str(status)}
+        for column, value in (("run_id", run_id), ("error", error)):
+            if value is not None:
+                values[column] = value
+        t = s.schedule_ticks
+        with self._engine.begin() as conn:
+            conn.execute(update(t).where(t.c.run_key == run_key).values(values))
+
+    def get_ticks(self, schedule_name: str | None = None, *, limit: int = 50) -> list[ScheduleTick]:
+        """Recorded ticks of one schedule (or of all), newest first."""
+        t = s.schedule_ticks
+        query = select(t)
+        if schedule_name is not None:
+            query = query.where(t.c.schedule_name == schedule_name)
+        return self._select(ScheduleTick, query.order_by(t.c.id.desc()).limit(limit))
