@@ -1,0 +1,40 @@
+"""``headwater materialize``: run a selection of assets now."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from headwater.cli.errors import exits_on_error
+from headwater.cli.options import ExecutorOption, FileOption, ForceOption, ModuleOption, QuietOption
+
+__all__ = ["materialize"]
+
+
+@exits_on_error
+def materialize(
+    file: FileOption = None,
+    module: ModuleOption = None,
+    select: Annotated[
+        str,
+        typer.Option(
+            "--select",
+            "-s",
+            metavar="SELECTION",
+            help="What to run: '*', 'name', '+name', 'name+', 'group:NAME', 'tag:K=V', comma-separated.",
+        ),
+    ] = "*",
+    quiet: QuietOption = False,
+    executor: ExecutorOption = None,
+    force: ForceOption = False,
+) -> None:
+    """Materialize assets: run the selected steps and store what they return.
+
+    Steps whose code and inputs are unchanged since their last materialization are
+    skipped as up to date (use --force to run them anyway). Exits 1 when a step fails.
+    """
+    from headwater.cli.commands._common import execute_and_exit, load_location
+
+    location = load_location(file, module)
+    execute_and_exit(location, select, quiet=quiet, executor=executor or location.executor, force=force)

@@ -1,0 +1,182 @@
+"""``headwater runs list`` and ``headwater runs show RUN_ID|latest``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from headwater.cli.errors import exits_on_error, fail
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from headwater.storage.records import LogLine, Run, StepRecord
+
+__all__ = ["app"]
+
+app = typer.Typer(no_args_is_help=True, help="List runs and show one run's steps, logs and errors.")
+
+
+@app.command("list")
+@exits_on_error
+def list_runs(
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many runs to show, newest first.")] = 20,
+    status: Annotated[
+        str | None, typer.Option("--status", help="Only runs with this status (SUCCESS, FAILURE, STARTED, ...).")
+    ] = None,
+) -> None:
+    """List the latest runs, newest first."""
+    from rich.table import Table
+
+    from headwater.cli.commands._common import open_instance
+    from headwater.cli.console import format_duration, out_console, styled_status
+    from headwater.cli.render import format_time
+    from headwater.storage.records import RunStatus
+
+    wanted: RunStatus | None = None
+    if status is not None:
+        try:
+            wanted = RunStatus(status.upper())
+        except ValueError:
+            raise fail(f"unknown status {status!r}; choose one of {', '.join(s.value for s in RunStatus)}") from None
+    with open_instance() as instance:
+        runs = instance.store.list_runs(limit=limit, status=wanted)
+    console = out_console()
+    if not runs:
+        console.print("No runs yet. Start one with: headwater materialize")
+        return
+    table = Table(title="Runs", title_justify="left")
+    table.add_column("run id", style="bold", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("job / selection")
+    table.add_column("started", no_wrap=True)
+    table.add_column("duration", justify="right", no_wrap=True)
+    for run in runs:
+        table.add_row(
+            run.run_id,
+            styled_status(run.status),
+            run.job_name or run.selection,
+            format_time(run.started_at or run.created_at),
+            format_duration(run.duration),
+        )
+    console.print(table)
+
+
+@app.command("show")
+@exits_on_error
+def show_run(
+    run_id: Annotated[str, typer.Argument(metavar="RUN_ID", help="A run id (a unique prefix will do), or 'latest'.")],
+    logs: Annotated[bool, typer.Option("--logs/--no-logs", help="Show each step's captured output.")] = True,
+) -> None:
+    """Show one run: its status, its steps, what each printed and logged, and errors."""
+    from headwater.cli.commands._common import open_instance
+    from headwater.cli.console import out_console
+
+    with open_instance() as instance:
+        store = instance.store
+        run = _find_run(store, run_id)
+        steps = store.get_steps(run.run_id)
+        lines = store.get_logs(run.run_id) if logs else []
+    _render_run(out_console(), run, steps, lines)
+
+
+def _find_run(store: object, run_id: str) -> Run:
+    """The run ``run_id`` names: ``latest``, a full id, or a unique prefix of one."""
+    from headwater.errors import RunNotFound
+
+    if run_id == "latest":
+        run = store.latest_run()  # type: ignore[attr-defined]
+        if run is None:
+            raise RunNotFound("no runs yet: start one with `headwater materialize`")
+        return run  # type: ignore[no-any-return]
+    try:
+        return store.get_run(run_id)  # type: ignore[attr-defined,no-any-return]
+    except RunNotFound:
+        pass
+    # A prefix, as `runs list` users copy a short one. Recent runs are the likely ones.
+    matches = [r for r in store.list_runs(limit=1000) if r.run_id.startswith(run_id)]  # type: ignore[attr-defined]
+    if len(matches) == 1:
+        return matches[0]  # type: ignore[no-any-return]
+    if len(matches) > 1:
+        raise RunNotFound(f"run id prefix {run_id!r} is ambiguous: it matches {len(matches)} runs")
+    raise RunNotFound(f"no run with id {run_id!r}; `headwater runs list` shows the recent ones")
+
+
+def _render_run(console: Console, run: Run, steps: list[StepRecord], lines: list[LogLine]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from headwater.cli.console import format_duration, status_style, styled_status
+    from headwater.cli.render import format_time
+
+    header = Table.grid(padding=(0, 2))
+    header.add_column(style="bold")
+    header.add_column()
+    header.add_row("run", run.run_id)
+    header.add_row("status", styled_status(run.status))
+    if run.job_name:
+        header.add_row("job", run.job_name)
+    header.add_row("selection", Text(run.selection))
+    header.add_row("started", format_time(run.started_at or run.created_at))
+    header.add_row("ended", format_time(run.ended_at))
+    header.add_row("duration", format_duration(run.duration))
+    if run.tags:
+        header.add_row("tags", Text(", ".join(f"{k}={v}" for k, v in sorted(run.tags.items()))))
+    console.print(header)
+    if run.error:
+        console.print(Text(run.error, style="red"), soft_wrap=True)
+
+    table = Table(title="Steps", title_justify="left")
+    table.add_column("step", style="bold", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("attempts", justify="right")
+    table.add_column("duration", justify="right", no_wrap=True)
+    table.add_column("note")
+    for step in steps:
+        note = step.reason or ""
+        if step.error and str(step.status) == "FAILURE":
+            note = step.error.strip().splitlines()[-1] if step.error.strip() else note
+        table.add_row(
+            step.step_key,
+            styled_status(step.status),
+            str(step.attempts),
+            format_duration(step.duration),
+            Text(note, style=status_style(step.status) if str(step.status) == "FAILURE" else "dim"),
+        )
+    console.print(table)
+
+    by_step: dict[str, list[LogLine]] = {}
+    for line in lines:
+        by_step.setdefault(line.step_key, []).append(line)
+    for step in steps:
+        step_lines = by_step.pop(step.step_key, [])
+        failed = str(step.status) == "FAILURE" and (step.error or step.traceback)
+        if not step_lines and not failed:
+            continue
+        _print_heading(console, f"{step.step_key} ({step.status})", status_style(step.status))
+        for line in step_lines:
+            _print_line(console, line)
+        if failed:
+            if step.error:
+                console.print(Text(f"error: {step.error}", style="bold red"), soft_wrap=True)
+            if step.traceback:
+                console.print(Text(step.traceback.rstrip(), style="red"), soft_wrap=True)
+    for step_key, orphan_lines in by_step.items():  # lines of steps the run no longer lists
+        _print_heading(console, step_key, "")
+        for line in orphan_lines:
+            _print_line(console, line)
+
+
+def _print_heading(console: Console, title: str, style: str) -> None:
+    from rich.text import Text
+
+    console.print(Text.assemble("── ", (title, f"bold {style}".strip()), " ──"), soft_wrap=True)
+
+
+def _print_line(console: Console, line: LogLine) -> None:
+    from rich.text import Text
+
+    prefix = f"{line.level} " if line.stream == "log" and line.level else ""
+    style = "red" if line.stream == "stderr" or line.level in ("ERROR", "CRITICAL") else ""
+    console.print(Text.assemble((prefix, "dim"), (line.text, style)), soft_wrap=True, highlight=False)
