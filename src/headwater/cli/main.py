@@ -6,7 +6,8 @@
     headwater materialize [-f FILE | -m MODULE] [--select SEL] [--quiet] [--executor NAME] [--force]
     headwater job run JOB [-f FILE | -m MODULE] [--quiet] [--executor NAME] [--force]
     headwater jobs list | assets list | schedules list   [-f FILE | -m MODULE]
-    headwater runs list [--limit N] | runs show RUN_ID|latest
+    headwater runs list [--limit N] | runs show RUN_ID|latest | runs reexecute RUN_ID --from-failure
+    headwater assets history ASSET | assets load ASSET [--version V] | lineage ASSET [--version V]
 
 Exit codes: 0 success, 1 a failed run, 2 bad input (usage, definitions, selection, code
 location), 3 the stores (an unknown run id among them). The command modules import only
@@ -21,6 +22,7 @@ from typing import Annotated
 import typer
 
 from headwater.cli.commands import assets, jobs, runs, schedules
+from headwater.cli.commands.lineage import lineage
 from headwater.cli.commands.materialize import materialize
 
 __all__ = ["app", "main"]
@@ -63,6 +65,7 @@ def _root(
 
 
 app.command("materialize")(materialize)
+app.command("lineage")(lineage)
 app.add_typer(jobs.app, name="job", help="Run a job: `headwater job run JOB` (same commands as `jobs`).")
 app.add_typer(jobs.app, name="jobs", help="List jobs (named selections of assets), or run one.")
 app.add_typer(assets.app, name="assets")

@@ -226,7 +226,7 @@ class _RunLoop:
         self.outputs[step.key] = StepOutput(
             StoredValue(previous.artifact_uri, previous.serializer, previous.size_bytes, previous.data_version)
         )
-        reason = f"up to date: code and inputs unchanged since run {previous.run_id}"
+        reason = f"code and inputs unchanged since run {previous.run_id}"
         self._finish(StepRecord(self.run_id, step.key, StepStatus.UP_TO_DATE, 0, now, now, reason=reason))
 
     # -- completing ---------------------------------------------------------------------

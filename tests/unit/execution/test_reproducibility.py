@@ -76,7 +76,7 @@ def test_only_what_changed_reruns(tmp_path: Path, instance) -> None:
 
     unchanged = versions(tmp_path, instance, PIPELINE)
     assert statuses(unchanged) == {"source": FRESH, "doubled": FRESH, "summary": FRESH}
-    assert "up to date" in unchanged.steps["doubled"].reason
+    assert "code and inputs unchanged since run" in unchanged.steps["doubled"].reason
     assert unchanged.output_for("summary") == 12
 
     commented = PIPELINE.replace("return [2 * v", "# a comment\n\n    return [2 * v")

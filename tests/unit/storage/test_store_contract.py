@@ -127,6 +127,19 @@ def test_upsert_steps(store: SqlStore) -> None:
     store.upsert_steps([])
 
 
+def test_last_failures(store: SqlStore) -> None:
+    store.upsert_steps(
+        [
+            StepRecord("r1", "a", StepStatus.FAILURE, 1, 1.0, 2.0, error="x"),
+            StepRecord("r2", "a", StepStatus.FAILURE, 1, 5.0, 6.0, error="y"),
+            StepRecord("r3", "a", StepStatus.SUCCESS, 1, 7.0, 8.0),
+            StepRecord("r1", "b", StepStatus.SUCCESS, 1, 1.0, 2.0),
+        ]
+    )
+    assert store.last_failures(["a", "b", "zzz"]) == {"a": 6.0}
+    assert store.last_failures([]) == {}
+
+
 def test_attempts(store: SqlStore) -> None:
     first = StepAttempt("r1", "train", 1, StepStatus.RUNNING, started_at=1.0)
     store.add_attempts([first, StepAttempt("r1", "load", 1, StepStatus.SUCCESS, 0.5, 0.7)])

@@ -1,6 +1,8 @@
-"""``headwater assets list``."""
+"""``headwater assets list | history | load``."""
 
 from __future__ import annotations
+
+from typing import Annotated
 
 import typer
 
@@ -9,41 +11,106 @@ from headwater.cli.options import FileOption, ModuleOption
 
 __all__ = ["app"]
 
-app = typer.Typer(no_args_is_help=True, help="List assets and tasks.")
+app = typer.Typer(no_args_is_help=True, help="List assets, their history, and load stored values.")
+
+AssetArgument = Annotated[str, typer.Argument(metavar="ASSET", help="The asset's key.")]
+VersionOption = Annotated[
+    str | None,
+    typer.Option("--version", "-v", metavar="V", help="A data version (or a unique prefix of one); the latest by default."),
+]
+
+_STATE_STYLES = {"fresh": "green", "stale": "yellow", "failed": "red", "never materialized": "dim"}
 
 
 @app.command("list")
 @exits_on_error
 def list_assets(file: FileOption = None, module: ModuleOption = None) -> None:
-    """List every asset and task of a code location, in dependency order."""
+    """List every asset and task of a code location, in dependency order, with its state.
+
+    The state is fresh (its last materialization is current), stale (and why: its code
+    changed, an upstream changed), failed (its last run failed) or never materialized.
+    """
     from rich.table import Table
+    from rich.text import Text
 
     from headwater.cli.commands._common import load_location, open_instance
     from headwater.cli.console import out_console
     from headwater.cli.render import format_time
+    from headwater.planning.staleness import asset_statuses
 
     location = load_location(file, module)
     graph = location.graph
     with open_instance() as instance:
         latest = instance.store.latest_materializations(list(graph.order))
-    console = out_console()
+        failures = instance.store.last_failures(list(graph.order))
+    statuses = asset_statuses(graph, latest, failures)
     table = Table(title=f"Assets in {location.name}", title_justify="left")
-    table.add_column("key", style="bold", no_wrap=True)
-    table.add_column("kind")
-    table.add_column("group")
-    table.add_column("upstream")
-    table.add_column("description")
-    table.add_column("last materialized", no_wrap=True)
+    for column in ("key", "kind", "group", "upstream", "state", "last materialized", "description"):
+        table.add_column(column, no_wrap=column in ("key", "last materialized"), style="bold" if column == "key" else None)
     for key in graph.order:
         node = graph.nodes[key]
+        status = statuses[key]
         description = (node.options.description or "").strip().splitlines()
-        materialization = latest.get(key)
+        state = Text(status.state.value, style=_STATE_STYLES[status.state.value])
+        if status.reason:
+            state.append(f" ({status.reason})", style="dim")
         table.add_row(
             key,
             node.kind,
             node.options.group,
             ", ".join(node.upstream) or "-",
+            state,
+            format_time(status.latest.created_at) if status.latest is not None else "never",
             description[0] if description else "",
-            format_time(materialization.created_at) if materialization is not None else "never",
         )
-    console.print(table)
+    out_console().print(table)
+
+
+@app.command("history")
+@exits_on_error
+def history(
+    asset_key: AssetArgument,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many to show, newest first.")] = 20,
+) -> None:
+    """List an asset's materializations, newest first: run, time, versions, size."""
+    from rich.table import Table
+
+    from headwater.cli.commands._common import open_instance
+    from headwater.cli.console import out_console
+    from headwater.cli.render import format_time
+    from headwater.errors import ArtifactNotFound
+
+    with open_instance() as instance:
+        found = instance.store.get_materializations(asset_key, limit=limit)
+    if not found:
+        raise ArtifactNotFound(f"asset {asset_key!r} has never been materialized")
+    table = Table(title=f"Materializations of {asset_key}", title_justify="left")
+    for column in ("data version", "run", "created", "code version", "serializer", "size"):
+        table.add_column(column, no_wrap=True)
+    for m in found:
+        table.add_row(
+            m.data_version[:12], m.run_id[:12], format_time(m.created_at), (m.code_version or "-")[:12],
+            m.serializer, _size(m.size_bytes),
+        )
+    out_console().print(table)
+
+
+@app.command("load")
+@exits_on_error
+def load(asset_key: AssetArgument, version: VersionOption = None) -> None:
+    """Load a stored value (the latest, or --version) and print it."""
+    from headwater.cli.commands._common import open_instance
+    from headwater.cli.console import out_console
+    from headwater.history import load as load_value
+
+    with open_instance() as instance:
+        value = load_value(asset_key, version, instance=instance)
+    out_console().print(value)
+
+
+def _size(size: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024  # type: ignore[assignment]
+    return str(size)

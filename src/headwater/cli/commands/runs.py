@@ -1,4 +1,4 @@
-"""``headwater runs list`` and ``headwater runs show RUN_ID|latest``."""
+"""``headwater runs list``, ``runs show RUN_ID|latest`` and ``runs reexecute RUN_ID``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from headwater.cli.errors import exits_on_error, fail
+from headwater.cli.options import ExecutorOption, FileOption, ModuleOption, QuietOption
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -40,7 +41,10 @@ def list_runs(
             wanted = RunStatus(status.upper())
         except ValueError:
             raise fail(f"unknown status {status!r}; choose one of {', '.join(s.value for s in RunStatus)}") from None
+    from headwater.execution.reaper import reap_dead_runs
+
     with open_instance() as instance:
+        reap_dead_runs(instance.store)
         runs = instance.store.list_runs(limit=limit, status=wanted)
     console = out_console()
     if not runs:
@@ -79,6 +83,42 @@ def show_run(
         steps = store.get_steps(run.run_id)
         lines = store.get_logs(run.run_id) if logs else []
     _render_run(out_console(), run, steps, lines)
+
+
+@app.command("reexecute")
+@exits_on_error
+def reexecute_run(
+    run_id: Annotated[str, typer.Argument(metavar="RUN_ID", help="The run to re-execute (a unique prefix, or 'latest').")],
+    from_failure: Annotated[
+        bool,
+        typer.Option(
+            "--from-failure/--all",
+            help="Rerun the failed steps and their downstream, reading the rest from that run's stored values "
+            "(default); or rerun every step of the run.",
+        ),
+    ] = True,
+    file: FileOption = None,
+    module: ModuleOption = None,
+    quiet: QuietOption = False,
+    executor: ExecutorOption = None,
+) -> None:
+    """Re-execute a run, by default from its failures, with the code as it is now."""
+    from headwater.cli.commands._common import load_location, open_instance
+    from headwater.cli.console import ConsoleObserver
+    from headwater.execution.run import reexecute
+
+    location = load_location(file, module) if file is not None or module is not None else None
+    observer = ConsoleObserver(quiet=quiet)
+    with open_instance() as instance:
+        original = _find_run(instance.store, run_id)
+        try:
+            result = reexecute(
+                original.run_id, instance=instance, from_failure=from_failure, location=location,
+                executor=executor, observer=observer,
+            )
+        finally:
+            observer.close()
+    raise typer.Exit(0 if result.success else 1)
 
 
 def _find_run(store: object, run_id: str) -> Run:

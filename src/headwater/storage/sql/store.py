@@ -255,6 +255,20 @@ class SqlStore:
         )
         return self._select(StepRecord, query)
 
+    def last_failures(self, step_keys: Iterable[str]) -> dict[str, float]:
+        """Step key -> when it last failed (its latest failed step's end), for keys that ever failed."""
+        keys = sorted(set(step_keys))
+        if not keys:
+            return {}
+        t = s.steps
+        query = (
+            select(t.c.step_key, func.max(t.c.ended_at))
+            .where(t.c.step_key.in_(keys), t.c.status == "FAILURE")
+            .group_by(t.c.step_key)
+        )
+        with self._engine.connect() as connection:
+            return {key: ended for key, ended in connection.execute(query) if ended is not None}
+
     def add_attempts(self, attempts: Sequence[StepAttempt]) -> None:
         """Record attempts; one already recorded (same run, step and number) is replaced."""
         self._upsert(s.attempts, [_to_row(a) for a in attempts])

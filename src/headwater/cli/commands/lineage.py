@@ -1,0 +1,49 @@
+"""``headwater lineage ASSET [--version V]``: the tree of materializations behind a value."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from headwater.cli.errors import exits_on_error
+
+__all__ = ["lineage"]
+
+
+@exits_on_error
+def lineage(
+    asset_key: Annotated[str, typer.Argument(metavar="ASSET", help="The asset's key.")],
+    version: Annotated[
+        str | None,
+        typer.Option("--version", "-v", metavar="V", help="A data version (or a unique prefix); the latest by default."),
+    ] = None,
+) -> None:
+    """Print the tree of materializations that produced an asset, each with its run id,
+    time, code version and data version."""
+    from rich.tree import Tree
+
+    from headwater.cli.commands._common import open_instance
+    from headwater.cli.console import out_console
+    from headwater.cli.render import format_time
+    from headwater.planning.lineage import LineageNode, lineage_of
+
+    with open_instance() as instance:
+        root = lineage_of(instance.store, asset_key, version)
+
+    def label(node: LineageNode) -> str:
+        m = node.materialization
+        if m is None:
+            return f"[bold]{node.asset_key}[/]  data {node.data_version[:12]}  [red](no record of it)[/]"
+        return (
+            f"[bold]{node.asset_key}[/]  run {m.run_id[:12]}  {format_time(m.created_at)}  "
+            f"code {(m.code_version or '-')[:12]}  data {m.data_version[:12]}"
+        )
+
+    def grow(tree: Tree, node: LineageNode) -> None:
+        for child in node.inputs:
+            grow(tree.add(label(child)), child)
+
+    tree = Tree(label(root))
+    grow(tree, root)
+    out_console().print(tree)
