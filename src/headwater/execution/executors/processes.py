@@ -67,7 +67,7 @@ from headwater.execution.capture import LineSink, capture_output
 from headwater.execution.executors import ExecutorOptions
 from headwater.execution.step import StepOutcome, StepRequest, run_step
 
-__all__ = ["ProcessExecutor", "describe_exit"]
+__all__ = ["ProcessExecutor", "describe_exit", "import_location"]
 
 _START_METHOD = "forkserver"
 _PRELOAD = ["headwater.execution.executors.processes"]
@@ -100,8 +100,10 @@ class ProcessExecutor:
         self._options = options
         self.max_concurrency = options.concurrency
         location = options.extra.get("location")
+        # The environment travels too: workers fork from a server started by the first pool
+        # of this process, whose environment may be older than the run's.
         self._setup = cloudpickle.dumps(
-            (options.artifacts, getattr(location, "file", None), getattr(location, "module", None))
+            (options.artifacts, getattr(location, "file", None), getattr(location, "module", None), dict(os.environ))
         )
         self._lock = threading.Lock()
         self._workers: list[_Worker] = []
@@ -348,8 +350,10 @@ def _failed(task: _Task, error: str, *, kind: str = "worker") -> StepOutcome:
 def _worker_main(conn: Connection, setup: bytes) -> None:
     """A worker process: import the code location once, then run steps until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    artifacts, file, module = cloudpickle.loads(setup)
-    init_error = _import_location(file, module)
+    artifacts, file, module, environ = cloudpickle.loads(setup)
+    os.environ.clear()
+    os.environ.update(environ)
+    init_error = import_location(file, module)
     conn.send(("ready",))
 
     def sink(stream: str, text: str, level: str | None) -> None:
@@ -380,7 +384,7 @@ def _worker_main(conn: Connection, setup: bytes) -> None:
             conn.send(("done", data))
 
 
-def _import_location(file: str | None, module: str | None) -> str | None:
+def import_location(file: str | None, module: str | None) -> str | None:
     """Import the run's code location in this worker; the error text when that fails."""
     if file is None and module is None:
         return None
