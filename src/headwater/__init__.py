@@ -6,15 +6,19 @@ Typer or Dask is imported until a run needs it.
 """
 
 from headwater.definitions.asset import AssetIn as AssetIn
+from headwater.definitions.asset import MaterializeResult as MaterializeResult
 from headwater.definitions.asset import Output as Output
 from headwater.definitions.asset import asset as asset
 from headwater.definitions.context import RunContext as RunContext
+from headwater.definitions.context import RunContext as AssetExecutionContext
 from headwater.definitions.jobs import AssetJob as AssetJob
 from headwater.definitions.jobs import DefaultScheduleStatus as DefaultScheduleStatus
 from headwater.definitions.jobs import Definitions as Definitions
 from headwater.definitions.jobs import ScheduleDefinition as ScheduleDefinition
 from headwater.definitions.jobs import define_asset_job as define_asset_job
 from headwater.definitions.node import AssetKey as AssetKey
+from headwater.definitions.node import Backoff as Backoff
+from headwater.definitions.node import Jitter as Jitter
 from headwater.definitions.node import RetryPolicy as RetryPolicy
 from headwater.errors import HeadwaterError as HeadwaterError
 from headwater.errors import RunFailedError as RunFailedError
@@ -26,12 +30,16 @@ from headwater.testing import build_asset_context as build_asset_context
 __version__ = "0.1.0"
 
 __all__ = [
+    "AssetExecutionContext",
     "AssetIn",
     "AssetJob",
     "AssetKey",
+    "Backoff",
     "DefaultScheduleStatus",
     "Definitions",
     "HeadwaterError",
+    "Jitter",
+    "MaterializeResult",
     "Output",
     "RetryPolicy",
     "RunContext",

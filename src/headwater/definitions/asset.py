@@ -35,7 +35,7 @@ from headwater.definitions.node import (
     node_of,
 )
 
-__all__ = ["AssetIn", "Output", "asset", "key_of"]
+__all__ = ["AssetIn", "MaterializeResult", "Output", "asset", "key_of"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -48,11 +48,22 @@ CONTEXT_PARAMETER = "context"
 class Output(Generic[T]):
     """A returned value with metadata to record beside it (Dagster's ``Output``).
 
-    Numeric metadata values are also recorded as metrics of the run.
+    Numeric metadata values are also recorded as metrics of the run. ``output_name`` is
+    accepted for Dagster code; an asset has the one output.
     """
 
     value: T
+    output_name: str = "result"
     metadata: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class MaterializeResult:
+    """Dagster's ``MaterializeResult``: metadata for an asset whose function stores nothing
+    itself. Headwater stores ``None`` as its value and records the metadata."""
+
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    asset_key: str | AssetKey | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +93,8 @@ def _retry_policy(retries: int, retry_delay: float, backoff: float, policy: Retr
         return policy
     if retries < 0:
         raise ValueError(f"retries must be >= 0, got {retries}")
-    return RetryPolicy(max_retries=retries, delay=retry_delay, backoff=backoff, jitter=0.1 if backoff > 1 else 0.0)
+    # Growing delays get 10 % jitter, so that many failing steps do not retry in lockstep.
+    return RetryPolicy(max_retries=retries, delay=retry_delay, backoff=backoff, jitter=0.1 if backoff > 1 else None)
 
 
 def _build_node(fn: Callable[..., Any], **options: Any) -> Node:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from types import MappingProxyType
 from typing import Any
 
-__all__ = ["AssetKey", "Node", "NodeOptions", "RetryPolicy", "defined_at", "node_of"]
+__all__ = ["AssetKey", "Backoff", "Jitter", "Node", "NodeOptions", "RetryPolicy", "defined_at", "node_of"]
 
 NODE_ATTRIBUTE = "__headwater_node__"
 
@@ -45,6 +46,27 @@ class AssetKey:
         return self.to_user_string()
 
 
+class Backoff(Enum):
+    """How the retry delay grows with the retry number ``n`` (Dagster's enum).
+
+    ``LINEAR``: ``n * delay``; ``EXPONENTIAL``: ``(2**n - 1) * delay``.
+    """
+
+    LINEAR = "LINEAR"
+    EXPONENTIAL = "EXPONENTIAL"
+
+
+class Jitter(Enum):
+    """How the retry delay is randomized after backoff (Dagster's enum).
+
+    ``FULL``: anywhere between 0 and the delay; ``PLUS_MINUS``: the delay give or take the
+    base delay.
+    """
+
+    FULL = "FULL"
+    PLUS_MINUS = "PLUS_MINUS"
+
+
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
     """How often and how patiently a failing step is retried (Dagster's ``RetryPolicy``).
@@ -52,29 +74,47 @@ class RetryPolicy:
     Args:
         max_retries: attempts after the first one.
         delay: seconds before the first retry.
-        backoff: factor the delay grows by on each further retry (1.0 keeps it fixed).
-        jitter: add up to this fraction of the delay at random, so retries spread out.
+        backoff: a :class:`Backoff`, or a factor the delay is multiplied by on each further
+            retry (``2.0`` doubles it); None keeps it fixed.
+        jitter: a :class:`Jitter`, or a fraction of the delay added at random (``0.1``).
         max_delay: cap on any single delay, in seconds.
     """
 
     max_retries: int = 1
-    delay: float = 0.0
-    backoff: float = 1.0
-    jitter: float = 0.0
+    delay: float | None = None
+    backoff: Backoff | float | None = None
+    jitter: Jitter | float | None = None
     max_delay: float = 3600.0
 
     def __post_init__(self) -> None:
         if self.max_retries < 0:
             raise ValueError(f"max_retries must be >= 0, got {self.max_retries}")
-        if self.delay < 0 or self.backoff < 1.0 or self.jitter < 0:
-            raise ValueError("delay and jitter must be >= 0 and backoff >= 1.0")
+        if (self.delay or 0) < 0:
+            raise ValueError(f"delay must be >= 0, got {self.delay}")
+        if isinstance(self.backoff, int | float) and self.backoff < 1.0:
+            raise ValueError(f"a backoff factor must be >= 1.0, got {self.backoff}")
+        if isinstance(self.jitter, int | float) and self.jitter < 0:
+            raise ValueError(f"a jitter fraction must be >= 0, got {self.jitter}")
 
     def delay_before(self, retry_number: int, random: Callable[[], float] | None = None) -> float:
         """Seconds to wait before retry number ``retry_number`` (1 is the first retry)."""
-        wait = self.delay * self.backoff ** (retry_number - 1)
-        if self.jitter and random is not None:
-            wait += wait * self.jitter * random()
-        return min(wait, self.max_delay)
+        base = float(self.delay or 0.0)
+        if self.backoff is Backoff.LINEAR:
+            wait = retry_number * base
+        elif self.backoff is Backoff.EXPONENTIAL:
+            wait = (2**retry_number - 1) * base
+        elif self.backoff is not None:
+            wait = base * float(self.backoff) ** (retry_number - 1)
+        else:
+            wait = base
+        if random is not None:
+            if self.jitter is Jitter.FULL:
+                wait = random() * wait
+            elif self.jitter is Jitter.PLUS_MINUS:
+                wait = wait + (2 * random() * base - base)
+            elif self.jitter:
+                wait += wait * float(self.jitter) * random()
+        return min(max(wait, 0.0), self.max_delay)
 
 
 @dataclass(frozen=True, slots=True)

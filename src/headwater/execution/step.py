@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import time
 import traceback
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from headwater.definitions.asset import Output
+from headwater.definitions.asset import MaterializeResult, Output
 from headwater.definitions.node import Node
 from headwater.definitions.typecheck import check_value, describe_type, resolved_hints
 from headwater.errors import HeadwaterError, TypeMismatchError
@@ -123,7 +124,12 @@ def run_step(request: StepRequest, artifacts: ArtifactStore, sink: LineSink | No
                 outcome.traceback = _user_traceback(exc)
                 outcome.error_kind = "user"
                 return outcome
-        value, metadata = (result.value, dict(result.metadata)) if isinstance(result, Output) else (result, {})
+        if isinstance(result, Output):
+            value, metadata = result.value, dict(result.metadata)
+        elif isinstance(result, MaterializeResult):
+            value, metadata = None, dict(result.metadata)
+        else:
+            value, metadata = result, {}
         if node.options.check_types:
             _check_output(node, result, value)
         stored = artifacts.put(node.key, value, serializer=node.options.io)
@@ -181,10 +187,8 @@ def _check_inputs(node: Node, inputs: dict[str, Any]) -> None:
 
 def _check_output(node: Node, result: Any, value: Any) -> None:
     hint = resolved_hints(node.user_fn).get("return")
-    if hint is None:
+    if hint is None or isinstance(result, MaterializeResult) and hint is MaterializeResult:
         return
-    import typing
-
     if typing.get_origin(hint) is Output or hint is Output:
         if not isinstance(result, Output):
             raise TypeMismatchError(

@@ -157,3 +157,21 @@ def test_wide_fan_in_through_ins() -> None:
 
     result = materialize([raw, *leaves, sink], observer=NullObserver())
     assert result.output_for("sink") == 5 * 6 + 10
+
+
+def test_dagster_retry_policy_and_materialize_result(instance) -> None:
+    from headwater import Backoff, Jitter, MaterializeResult, RetryPolicy
+
+    policy = RetryPolicy(max_retries=3, delay=0.2, backoff=Backoff.EXPONENTIAL, jitter=Jitter.FULL)
+    assert [policy.delay_before(n) for n in (1, 2, 3)] == pytest.approx([0.2, 0.6, 1.4])
+    assert 0 <= policy.delay_before(3, random=lambda: 0.5) == pytest.approx(0.7)
+    assert RetryPolicy(delay=1, backoff=Backoff.LINEAR).delay_before(3) == 3
+    assert RetryPolicy(delay=1, jitter=Jitter.PLUS_MINUS).delay_before(1, random=lambda: 0.0) == 0
+
+    @asset
+    def reported() -> MaterializeResult:
+        return MaterializeResult(metadata={"rows": 7})
+
+    result = materialize([reported], instance=instance, observer=NullObserver())
+    assert result.output_for("reported") is None
+    assert [(m.name, m.value) for m in instance.store.get_metrics(run_id=result.run_id)] == [("rows", 7.0)]
