@@ -33,7 +33,8 @@ pool gives up and fails what is pending rather than restart them forever.
 Start method
 ------------
 ``forkserver``: the first pool of a process starts one small, single-threaded server
-(with Headwater preloaded) and every worker is forked from it. Forking the run's process
+(with Headwater preloaded, and numpy, pandas, pyarrow and scikit-learn when the run's
+process has imported them) and every worker is forked from it. Forking the run's process
 itself would be faster still, but that process has threads (this dispatcher, the
 recorder's callers, the user's own) and a fork copies their locks in whatever state they
 are; ``spawn`` is safe but starts a whole interpreter per worker. Like ``spawn``, each
@@ -71,6 +72,9 @@ __all__ = ["ProcessExecutor", "describe_exit", "import_location"]
 
 _START_METHOD = "forkserver"
 _PRELOAD = ["headwater.execution.executors.processes"]
+#: heavy libraries the server also preloads when the run's process already uses them, so
+#: that no worker pays their import again (pandas and pyarrow alone take about half a second)
+_WARM = ("numpy", "pandas", "pyarrow", "pyarrow.parquet", "sklearn")
 
 
 @dataclass(slots=True)
@@ -117,7 +121,7 @@ class ProcessExecutor:
 
     def __enter__(self) -> ProcessExecutor:
         self._mp = multiprocessing.get_context(_START_METHOD)
-        self._mp.set_forkserver_preload(_PRELOAD)
+        self._mp.set_forkserver_preload(_PRELOAD + [name for name in _WARM if name in sys.modules])
         self._wake_r, self._wake_w = self._mp.Pipe(duplex=False)
         self._workers = [self._start_worker() for _ in range(self.max_concurrency)]
         self._thread = threading.Thread(target=self._dispatch, name="headwater-process-pool", daemon=True)
