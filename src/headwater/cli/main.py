@@ -7,6 +7,7 @@
     headwater job run JOB [-f FILE | -m MODULE] [--quiet] [--executor NAME] [--force]
     headwater jobs list | assets list | schedules list   [-f FILE | -m MODULE]
     headwater runs list [--limit N] | runs show RUN_ID|latest | runs reexecute RUN_ID --from-failure
+    headwater dags test DAG_ID [LOGICAL_DATE] [-f FILE | -m MODULE] [--quiet] | dags list
     headwater assets history ASSET | assets load ASSET [--version V] | lineage ASSET [--version V]
 
 Exit codes: 0 success, 1 a failed run, 2 bad input (usage, definitions, selection, code
@@ -21,7 +22,7 @@ from typing import Annotated
 
 import typer
 
-from headwater.cli.commands import assets, jobs, runs, schedules
+from headwater.cli.commands import assets, dags, jobs, runs, schedules
 from headwater.cli.commands.lineage import lineage
 from headwater.cli.commands.materialize import materialize
 
@@ -71,6 +72,7 @@ app.add_typer(jobs.app, name="jobs", help="List jobs (named selections of assets
 app.add_typer(assets.app, name="assets")
 app.add_typer(schedules.app, name="schedules")
 app.add_typer(runs.app, name="runs")
+app.add_typer(dags.app, name="dags", help="Test and list Airflow-dialect DAGs: `headwater dags test DAG_ID -f FILE`.")
 
 
 def main() -> None:

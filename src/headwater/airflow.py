@@ -1,0 +1,48 @@
+"""The Airflow dialect's public door: change ``airflow...`` imports to ``headwater.airflow``.
+
+::
+
+    from headwater.airflow import DAG, PythonOperator, days_ago
+
+    with DAG("etl", schedule="@daily", start_date=days_ago(1), default_args={"retries": 2}) as dag:
+        extract = PythonOperator(task_id="extract", python_callable=extract_rows)
+        load = PythonOperator(task_id="load", python_callable=load_rows)
+        extract >> load
+
+Every name here is the one Airflow uses (``airflow``, ``airflow.models``,
+``airflow.operators.python``, ``airflow.operators.empty``, ``airflow.decorators``,
+``airflow.sdk``, ``airflow.utils.dates``), with Airflow's signatures. DAGs run on the same
+engine, store and UI as assets: ``headwater dags test DAG_ID -f FILE``.
+"""
+
+from headwater.definitions.airflow.dag import DAG as DAG
+from headwater.definitions.airflow.dag import days_ago as days_ago
+from headwater.definitions.airflow.operators import BaseOperator as BaseOperator
+from headwater.definitions.airflow.operators import chain as chain
+from headwater.definitions.airflow.operators import cross_downstream as cross_downstream
+from headwater.definitions.airflow.params import Param as Param
+from headwater.definitions.airflow.python import DummyOperator as DummyOperator
+from headwater.definitions.airflow.python import EmptyOperator as EmptyOperator
+from headwater.definitions.airflow.python import PythonOperator as PythonOperator
+from headwater.definitions.airflow.runtime import TaskInstance as TaskInstance
+from headwater.definitions.airflow.runtime import get_current_context as get_current_context
+from headwater.definitions.airflow.taskflow import dag as dag
+from headwater.definitions.airflow.taskflow import task as task
+from headwater.definitions.airflow.xcomarg import XComArg as XComArg
+
+__all__ = [
+    "BaseOperator",
+    "DAG",
+    "DummyOperator",
+    "EmptyOperator",
+    "Param",
+    "PythonOperator",
+    "TaskInstance",
+    "XComArg",
+    "chain",
+    "cross_downstream",
+    "dag",
+    "days_ago",
+    "get_current_context",
+    "task",
+]

@@ -1,0 +1,118 @@
+"""Dynamic task mapping: ``.partial(...).expand(x=[...])``, one task instance per element.
+
+A mapped task is one engine node. At run time the node resolves the lists it maps over
+(a literal list, or the value of an upstream task, handed over as a node input), calls the
+task once per element (the cross product when several arguments are expanded, as Airflow
+does; one call per dict with ``expand_kwargs``), logs ``map_index=N`` before each call, and
+returns the list of results in order. A downstream task given the mapped task's output
+receives that list, as Airflow hands it the sequence of the mapped results::
+
+    @task
+    def double(x): return 2 * x
+
+    total(double.expand(x=[1, 2, 3]))      # total receives [2, 4, 6]
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING, Any
+
+from headwater.definitions.airflow.runtime import airflow_context
+from headwater.definitions.airflow.xcomarg import XComArg, find_refs, input_key, resolve
+
+if TYPE_CHECKING:
+    from headwater.definitions.airflow.operators import BaseOperator
+
+__all__ = ["EXPAND_KWARGS", "MappedArgs", "OperatorPartial"]
+
+#: the node input name of the list ``expand_kwargs`` maps over
+EXPAND_KWARGS = "expand_kwargs"
+
+
+class MappedArgs:
+    """What a mapped task varies: ``mapped`` (name -> list) or ``kwargs_list`` (a list of dicts).
+
+    ``target`` is ``"attrs"`` for a classic operator (the names are its arguments) or
+    ``"op_kwargs"`` for a TaskFlow task (the names are its function's parameters).
+    """
+
+    def __init__(self, target: str, mapped: dict[str, Any] | None = None, kwargs_list: Any = None) -> None:
+        self.target = target
+        self.mapped = dict(mapped or {})
+        self.kwargs_list = kwargs_list
+
+    def refs(self) -> list[XComArg]:
+        return list(find_refs([self.mapped, self.kwargs_list]))
+
+    def node_inputs(self, task: BaseOperator) -> dict[str, str]:
+        found = {}
+        for name, value in self.mapped.items():
+            key = input_key(value, task)
+            if key is not None:
+                found[name] = key
+        key = input_key(self.kwargs_list, task)
+        if key is not None:
+            found[EXPAND_KWARGS] = key
+        return found
+
+    def calls(self, task: BaseOperator, step_context: Any, inputs: dict[str, Any]) -> list[dict[str, Any]]:
+        """The argument overrides of each mapped instance, in map-index order."""
+        context = airflow_context(task, step_context)
+        pull, render = task._puller(context), task._renderer(context)
+
+        def value_of(name: str, value: Any) -> Any:
+            if name in inputs and input_key(value, task) is not None:
+                return inputs[name]
+            return resolve(value, pull, context["params"], render)
+
+        if self.kwargs_list is not None:
+            rows = _sequence(value_of(EXPAND_KWARGS, self.kwargs_list), "expand_kwargs", task)
+            combos = []
+            for row in rows:
+                if not isinstance(row, dict):
+                    raise TypeError(f"task {task.task_id!r}: expand_kwargs needs a list of dicts, got an item {row!r}")
+                combos.append(row)
+        else:
+            names = list(self.mapped)
+            lists = [_sequence(value_of(name, self.mapped[name]), name, task) for name in names]
+            combos = [dict(zip(names, combo, strict=True)) for combo in itertools.product(*lists)]
+        if self.target == "op_kwargs":
+            base = dict(getattr(task, "op_kwargs", {}))
+            return [{"op_kwargs": {**base, **combo}} for combo in combos]
+        return combos
+
+
+def _sequence(value: Any, name: str, task: BaseOperator) -> list[Any]:
+    if isinstance(value, dict):
+        return list(value.items())
+    if isinstance(value, list | tuple | range):
+        return list(value)
+    raise TypeError(
+        f"task {task.task_id!r}: .expand() over {name!r} needs a list, tuple or dict, got {type(value).__name__}"
+    )
+
+
+class OperatorPartial:
+    """``SomeOperator.partial(...)``: the fixed arguments, waiting for ``.expand(...)``."""
+
+    def __init__(self, operator_class: type[BaseOperator], kwargs: dict[str, Any]) -> None:
+        self.operator_class = operator_class
+        self.kwargs = kwargs
+
+    def expand(self, **mapped: Any) -> BaseOperator:
+        """One task instance per element (the cross product over several arguments)."""
+        if not mapped:
+            raise TypeError("expand() needs at least one argument to map over")
+        return self._build(MappedArgs("attrs", mapped=mapped))
+
+    def expand_kwargs(self, kwargs_list: Any) -> BaseOperator:
+        """One task instance per dict of arguments."""
+        return self._build(MappedArgs("attrs", kwargs_list=kwargs_list))
+
+    def _build(self, mapped: MappedArgs) -> BaseOperator:
+        operator = self.operator_class(**self.kwargs)
+        operator.mapped = mapped
+        for ref in mapped.refs():
+            operator.set_upstream(ref.operator)
+        return operator

@@ -1,0 +1,392 @@
+"""``BaseOperator``, the task every operator is; ``>>``, ``chain``.
+
+An operator is a task of a DAG. It compiles to one engine node (:meth:`BaseOperator.to_node`)
+whose function is :meth:`BaseOperator.run_node`: it builds the Airflow context, renders the
+templated fields on a copy of the operator (resolving ``XComArg``\\ s, ``{{ ds }}``), calls
+``execute(context)`` with the callbacks around it, and returns what ``execute`` returned,
+which the engine stores and offers as the ``return_value`` XCom.
+
+Arguments resolve as in Airflow: an explicit argument, else the DAG's ``default_args``,
+else Airflow's default (``owner="airflow"``, ``retries=0``, ``retry_delay=5 minutes``).
+Tasks never reuse a stored result (``cache=False``): like Airflow tasks, they run every time.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import re
+from collections.abc import Callable, Iterable, Sequence
+from datetime import timedelta
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from headwater.definitions.airflow.dag import DAG, current_dag, user_site
+from headwater.definitions.airflow.runtime import airflow_context, use_context
+from headwater.definitions.airflow.schedule import seconds
+from headwater.definitions.airflow.templating import renderer
+from headwater.definitions.airflow.xcomarg import XComArg, resolve
+from headwater.definitions.jobs import Definitions
+from headwater.definitions.node import Node, NodeOptions, RetryPolicy
+from headwater.errors import DefinitionError
+
+if TYPE_CHECKING:
+    from headwater.definitions.airflow.mapping import MappedArgs
+
+__all__ = ["BaseOperator", "chain", "cross_downstream"]
+
+_TASK_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,250}$")
+
+#: every BaseOperator argument, with Airflow's default; ``default_args`` may set any of them
+BASE_DEFAULTS: dict[str, Any] = {
+    "owner": "airflow", "email": None, "email_on_retry": True, "email_on_failure": True,
+    "retries": 0, "retry_delay": timedelta(seconds=300), "retry_exponential_backoff": False,
+    "max_retry_delay": None, "start_date": None, "end_date": None, "depends_on_past": False,
+    "ignore_first_depends_on_past": True, "wait_for_past_depends_before_skipping": False,
+    "wait_for_downstream": False, "params": None, "priority_weight": 1, "weight_rule": "downstream",
+    "queue": "default", "pool": None, "pool_slots": 1, "sla": None, "execution_timeout": None,
+    "on_execute_callback": None, "on_failure_callback": None, "on_success_callback": None,
+    "on_retry_callback": None, "on_skipped_callback": None, "pre_execute": None, "post_execute": None,
+    "trigger_rule": "all_success", "resources": None, "run_as_user": None, "task_concurrency": None,
+    "map_index_template": None, "max_active_tis_per_dag": None, "max_active_tis_per_dagrun": None,
+    "executor": None, "executor_config": None, "do_xcom_push": True, "multiple_outputs": False,
+    "inlets": None, "outlets": None, "doc": None, "doc_md": None, "doc_json": None, "doc_yaml": None,
+    "doc_rst": None, "logger_name": None, "allow_nested_operators": True, "task_display_name": None,
+}
+
+
+class BaseOperator:
+    """A task of a DAG (Airflow's ``BaseOperator``); subclasses implement ``execute(context)``.
+
+    ``default_args`` of the DAG fill the arguments above that a task does not set; a
+    subclass's own arguments are its to default.
+
+    Raises:
+        DuplicateKeyError: the DAG already has a task with this ``task_id``.
+    """
+
+    template_fields: Sequence[str] = ()
+    template_ext: Sequence[str] = ()
+    ui_color = "#fff"
+
+    def __init__(
+        self,
+        task_id: str,
+        dag: DAG | None = None,
+        default_args: dict[str, Any] | None = None,
+        task_group: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        unknown = set(kwargs) - set(BASE_DEFAULTS)
+        if unknown:
+            raise TypeError(
+                f"Invalid arguments were passed to {type(self).__name__} (task_id: {task_id}). "
+                f"Invalid arguments were: {sorted(unknown)}"
+            )
+        if not isinstance(task_id, str) or not _TASK_ID.match(task_id):
+            raise DefinitionError(f"invalid task_id {task_id!r}: use letters, digits, '_', '-' and '.'")
+        self.task_id = task_id
+        self.defined_at = user_site()
+        dag = dag if dag is not None else current_dag()
+        defaults = {**(dag.default_args if dag is not None else {}), **(default_args or {})}
+        for name, airflow_default in BASE_DEFAULTS.items():
+            setattr(self, name, kwargs[name] if name in kwargs else defaults.get(name, airflow_default))
+        if not isinstance(self.retries, int) or self.retries < 0:
+            raise DefinitionError(f"task {task_id!r}: retries must be a whole number >= 0, not {self.retries!r}")
+        self.task_group = task_group
+        self.mapped: MappedArgs | None = None
+        self._upstream: dict[str, None] = {}
+        self._downstream: dict[str, None] = {}
+        self._dag: DAG | None = None
+        if dag is not None:
+            self.dag = dag
+
+    # -- identity ----------------------------------------------------------------------
+
+    @property
+    def dag(self) -> DAG | None:
+        return self._dag
+
+    @dag.setter
+    def dag(self, dag: DAG) -> None:
+        if self._dag is not None and self._dag is not dag:
+            raise DefinitionError(f"task {self.task_id!r} already belongs to DAG {self._dag.dag_id!r}")
+        dag.add_task(self)
+        self._dag = dag
+
+    @property
+    def dag_id(self) -> str:
+        return self._dag.dag_id if self._dag is not None else "adhoc_airflow"
+
+    @property
+    def key(self) -> str:
+        """The engine's key for this task: ``"<dag_id>.<task_id>"``."""
+        return f"{self.dag_id}.{self.task_id}"
+
+    @property
+    def output(self) -> XComArg:
+        """A reference to this task's return value, to pass to other tasks."""
+        return XComArg(self)
+
+    @property
+    def log(self) -> Any:
+        import logging
+
+        return logging.getLogger("airflow.task")
+
+    def resolved_params(self) -> dict[str, Any]:
+        return {name: getattr(value, "value", value) for name, value in (self.params or {}).items()}
+
+    # -- relations ---------------------------------------------------------------------
+
+    @property
+    def upstream_task_ids(self) -> set[str]:
+        return set(self._upstream)
+
+    @property
+    def downstream_task_ids(self) -> set[str]:
+        return set(self._downstream)
+
+    @property
+    def upstream_list(self) -> list[BaseOperator]:
+        return [self._dag.task_dict[t] for t in self._upstream] if self._dag else []
+
+    @property
+    def downstream_list(self) -> list[BaseOperator]:
+        return [self._dag.task_dict[t] for t in self._downstream] if self._dag else []
+
+    def set_upstream(self, other: Any) -> None:
+        for task in _operators(other):
+            _link(task, self)
+
+    def set_downstream(self, other: Any) -> None:
+        for task in _operators(other):
+            _link(self, task)
+
+    def __rshift__(self, other: Any) -> Any:
+        self.set_downstream(other)
+        return other
+
+    def __lshift__(self, other: Any) -> Any:
+        self.set_upstream(other)
+        return other
+
+    def __rrshift__(self, other: Any) -> BaseOperator:
+        self.set_upstream(other)
+        return self
+
+    def __rlshift__(self, other: Any) -> BaseOperator:
+        self.set_downstream(other)
+        return self
+
+    def get_flat_relative_ids(self, upstream: bool = False) -> set[str]:
+        """Every task id upstream (or downstream) of this one, transitively."""
+        if self._dag is None:
+            return set()
+        found: set[str] = set()
+        frontier = [self.task_id]
+        while frontier:
+            task = self._dag.task_dict[frontier.pop()]
+            for relative in task._upstream if upstream else task._downstream:
+                if relative not in found:
+                    found.add(relative)
+                    frontier.append(relative)
+        return found
+
+    # -- mapping -----------------------------------------------------------------------
+
+    @classmethod
+    def partial(cls, **kwargs: Any) -> Any:
+        """The fixed arguments of a mapped task; ``.expand(name=[...])`` gives the varying ones."""
+        from headwater.definitions.airflow.mapping import OperatorPartial
+
+        return OperatorPartial(cls, kwargs)
+
+    # -- compiling ---------------------------------------------------------------------
+
+    def node_inputs(self) -> dict[str, str]:
+        """Parameter name -> upstream key of the values the engine hands this task."""
+        return self.mapped.node_inputs(self) if self.mapped is not None else {}
+
+    def to_node(self) -> Node:
+        """This task as an engine node."""
+        if self._dag is None:
+            raise self._not_in_dag()
+        inputs = self.node_inputs()
+        dag = self._dag
+        deps = tuple(dag.task_dict[t].key for t in self._upstream if dag.task_dict[t].key not in inputs.values())
+        backoff = self.retry_exponential_backoff
+        factor = 2.0 if backoff is True else float(backoff) if backoff and backoff > 1 else 1.0
+        delay = seconds(self.retry_delay, what=f"task {self.task_id!r}: retry_delay") or 0.0
+        cap = seconds(self.max_retry_delay, what=f"task {self.task_id!r}: max_retry_delay")
+        retry = RetryPolicy(
+            max_retries=self.retries, delay=delay, backoff=factor, jitter=0.1 if factor > 1 else 0.0,
+            max_delay=cap if cap is not None else max(86400.0 if factor > 1 else 3600.0, delay),
+        )
+        source = getattr(self, "python_callable", None) or type(self).execute
+        options = NodeOptions(
+            group=dag.dag_id,
+            tags=MappingProxyType({str(tag): "" for tag in dag.tags}),
+            description=self.doc_md or self.doc or inspect.getdoc(source) if callable(source) else None,
+            retry=retry,
+            timeout=seconds(self.execution_timeout, what=f"task {self.task_id!r}: execution_timeout"),
+            metadata=MappingProxyType({
+                "dag_id": dag.dag_id, "task_id": self.task_id, "operator": type(self).__name__,
+                "trigger_rule": str(self.trigger_rule),
+            }),
+            owners=(str(self.owner),) if self.owner else (),
+            pool=self.pool,
+            cache=False,
+            check_types=False,
+        )
+        return Node(
+            key=self.key, fn=self.run_node, inputs=MappingProxyType(inputs), deps=deps, takes_context=True,
+            options=options, source_fn=source, kind="task", defined_at=self.defined_at,
+        )
+
+    def __headwater_definitions__(self) -> Definitions:
+        """Nothing of its own (its DAG brings it); a task outside any DAG is an error."""
+        if self._dag is None:
+            raise self._not_in_dag()
+        return Definitions()
+
+    def _not_in_dag(self) -> DefinitionError:
+        return DefinitionError(
+            f"task {self.task_id!r} ({self.defined_at}) is not in any DAG: create it inside "
+            "`with DAG(...):` or a @dag function, or pass dag=..."
+        )
+
+    # -- running -----------------------------------------------------------------------
+
+    def execute(self, context: dict[str, Any]) -> Any:
+        """What the task does; subclasses implement it."""
+        raise NotImplementedError(f"{type(self).__name__} must implement execute(self, context)")
+
+    def run_node(self, step_context: Any, /, **inputs: Any) -> Any:
+        """The engine's entry point: run the task (each mapped instance, if it is mapped)."""
+        if self.mapped is None:
+            return self._run_once(step_context, inputs, -1, {})
+        calls = self.mapped.calls(self, step_context, inputs)
+        results = []
+        for index, overrides in enumerate(calls):
+            step_context.log.info("%s: map_index=%d (%d of %d)", self.task_id, index, index + 1, len(calls))
+            results.append(self._run_once(step_context, inputs, index, overrides))
+        return results
+
+    def _run_once(self, step_context: Any, inputs: dict[str, Any], map_index: int, overrides: dict[str, Any]) -> Any:
+        context = airflow_context(self, step_context, map_index)
+        task = copy.copy(self)
+        task.apply_mapped(overrides)
+        task.render_template_fields(context, inputs)
+        context["task"] = task
+        with use_context(context):
+            _callback(self.on_execute_callback, context, step_context)
+            try:
+                result = task.execute(context)
+            except Exception as exc:
+                context["exception"] = exc
+                final = step_context.attempt > self.retries
+                _callback(self.on_failure_callback if final else self.on_retry_callback, context, step_context)
+                raise
+            _callback(self.on_success_callback, context, step_context)
+        if self.multiple_outputs and map_index < 0 and self.do_xcom_push:
+            if not isinstance(result, dict) or not all(isinstance(k, str) for k in result):
+                raise TypeError(f"Returned output was type {type(result)} expected dictionary for multiple_outputs")
+            for name, value in result.items():
+                step_context.xcom_push(name, value)
+        return result if self.do_xcom_push else None
+
+    def apply_mapped(self, overrides: dict[str, Any]) -> None:
+        """Set the arguments of one mapped instance."""
+        for name, value in overrides.items():
+            setattr(self, name, value)
+
+    def render_template_fields(self, context: dict[str, Any], inputs: dict[str, Any]) -> None:
+        """Resolve references and render templates in ``template_fields`` (on a copy of the task)."""
+        render = self._renderer(context)
+        pull = self._puller(context)
+        for field in self.template_fields:
+            value = getattr(self, field, None)
+            if value is not None:
+                setattr(self, field, resolve(value, pull, context["params"], render))
+
+    def _renderer(self, context: dict[str, Any]) -> Callable[[str], Any]:
+        dag = self._dag
+        extra = dag.extra_kwargs if dag is not None else {}
+        return renderer(
+            context,
+            native=bool(dag and dag.render_template_as_native_obj),
+            macros=extra.get("user_defined_macros"),
+            filters=extra.get("user_defined_filters"),
+        )
+
+    def _puller(self, context: dict[str, Any]) -> Callable[[XComArg], Any]:
+        ti = context["ti"]
+        return lambda ref: ti.xcom_pull(task_ids=ref.operator.task_id, dag_id=ref.operator.dag_id, key=ref.key)
+
+    def __repr__(self) -> str:
+        return f"<Task({type(self).__name__}): {self.task_id}>"
+
+
+def _callback(callbacks: Any, context: dict[str, Any], step_context: Any) -> None:
+    """Call a callback (or each of a list); a failing callback is logged, never fatal."""
+    if not callbacks:
+        return
+    for callback in callbacks if isinstance(callbacks, list | tuple) else [callbacks]:
+        try:
+            callback(context)
+        except Exception:
+            step_context.log.exception("callback %r failed", getattr(callback, "__name__", callback))
+
+
+def _operators(other: Any) -> list[BaseOperator]:
+    items = other if isinstance(other, list | tuple | set) else [other]
+    found = []
+    for item in items:
+        if isinstance(item, XComArg):
+            item = item.operator
+        if not isinstance(item, BaseOperator):
+            raise TypeError(f"relationships can be set between tasks (or lists of tasks), not {item!r}")
+        found.append(item)
+    return found
+
+
+def _link(up: BaseOperator, down: BaseOperator) -> None:
+    if up.dag is None and down.dag is None:
+        raise DefinitionError(
+            f"Tried to create relationships between tasks that don't have DAGs yet: {up.task_id!r} "
+            f"({up.defined_at}) and {down.task_id!r} ({down.defined_at}). Create them inside `with DAG(...):` "
+            "or pass dag=..."
+        )
+    if up.dag is None:
+        up.dag = down.dag  # type: ignore[assignment]
+    elif down.dag is None:
+        down.dag = up.dag
+    elif up.dag is not down.dag:
+        raise DefinitionError(
+            f"Tried to set relationships between tasks in more than one DAG: {up.key!r} and {down.key!r}"
+        )
+    up._downstream[down.task_id] = None
+    down._upstream[up.task_id] = None
+    up.dag.touch()  # type: ignore[union-attr]
+
+
+def chain(*tasks: Any) -> None:
+    """Set ``t1 >> t2 >> t3``; two neighbouring lists are linked pairwise (same length)."""
+    for up, down in zip(tasks, tasks[1:], strict=False):
+        if isinstance(up, list | tuple) and isinstance(down, list | tuple):
+            if len(up) != len(down):
+                raise DefinitionError(f"chain() links neighbouring lists pairwise: got lengths {len(up)} and {len(down)}")
+            for a, b in zip(up, down, strict=True):
+                a >> b
+        elif isinstance(up, list | tuple):
+            for a in up:
+                a >> down
+        else:
+            up >> down
+
+
+def cross_downstream(from_tasks: Iterable[Any], to_tasks: Any) -> None:
+    """Make every task of ``to_tasks`` downstream of every task of ``from_tasks``."""
+    for task in from_tasks:
+        task >> list(to_tasks) if isinstance(to_tasks, list | tuple) else task >> to_tasks

@@ -1,0 +1,284 @@
+"""What a running Airflow task sees: ``ti``, ``ds``, ``dag_run``, ... on top of the engine's context.
+
+The engine calls every task node as ``fn(context, **inputs)`` with its own step context
+(``run_id``, ``attempt``, ``log``, ``xcom_push``, ``xcom_pull``, ``run_tags``). This module
+builds Airflow's view of it, without importing the engine (the context is duck-typed):
+
+* :class:`TaskInstance` (``ti``): ``xcom_push`` / ``xcom_pull`` with Airflow's signatures,
+  mapping plain task ids to the keys of the same DAG (``"extract"`` -> ``"etl.extract"``);
+* :class:`DagRun` (``dag_run``): run id, logical date, ``conf``;
+* :func:`airflow_context`: the dict a ``python_callable`` takes its keyword arguments from
+  (``ds``, ``ts``, ``logical_date``, ``params``, ...), also returned by
+  :func:`get_current_context` while the task runs.
+
+The logical date is the run's ``logical_date`` tag (the scheduler's tick, or the date given
+to ``headwater dags test``); a run without one uses the moment its first task started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping
+from contextvars import ContextVar
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from headwater.definitions.airflow.operators import BaseOperator
+
+__all__ = ["DagRun", "TaskInstance", "airflow_context", "get_current_context", "use_context"]
+
+RETURN_VALUE = "return_value"
+#: run tags read here
+LOGICAL_DATE_TAG = "logical_date"
+CONF_TAG = "dag_run_conf"
+
+_current: ContextVar[dict[str, Any] | None] = ContextVar("headwater_airflow_context", default=None)
+#: run id -> logical date, for runs without a logical_date tag (a bounded memo)
+_run_dates: OrderedDict[str, datetime] = OrderedDict()
+
+
+def get_current_context() -> dict[str, Any]:
+    """The running task's Airflow context (``ti``, ``ds``, ``params``, ...), as Airflow's.
+
+    Raises:
+        RuntimeError: called outside a running task.
+    """
+    context = _current.get()
+    if context is None:
+        raise RuntimeError(
+            "Current context was requested but no context was found! Are you running within a task? "
+            "(get_current_context() works only while a task of a DAG runs)"
+        )
+    return context
+
+
+@contextlib.contextmanager
+def use_context(context: dict[str, Any]) -> Iterator[None]:
+    """Make ``context`` what :func:`get_current_context` returns, for the enclosed call."""
+    token = _current.set(context)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def logical_date_of(step_context: Any) -> datetime:
+    """The run's logical date: its ``logical_date`` tag, else when its first task started."""
+    tags: Mapping[str, str] = getattr(step_context, "run_tags", {}) or {}
+    text = tags.get(LOGICAL_DATE_TAG)
+    if text:
+        value = datetime.fromisoformat(text)
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    run_id = str(step_context.run_id)
+    if run_id not in _run_dates:
+        _run_dates[run_id] = datetime.now(UTC)
+        while len(_run_dates) > 256:
+            _run_dates.popitem(last=False)
+    return _run_dates[run_id]
+
+
+def run_conf_of(step_context: Any) -> dict[str, Any]:
+    tags: Mapping[str, str] = getattr(step_context, "run_tags", {}) or {}
+    text = tags.get(CONF_TAG)
+    return dict(json.loads(text)) if text else {}
+
+
+class DagRun:
+    """The run of a DAG a task belongs to (Airflow's ``dag_run``)."""
+
+    def __init__(self, dag_id: str, run_id: str, logical_date: datetime, conf: dict[str, Any], run_type: str) -> None:
+        self.dag_id = dag_id
+        self.run_id = run_id
+        self.logical_date = logical_date
+        self.execution_date = logical_date
+        self.data_interval_start = logical_date
+        self.data_interval_end = logical_date
+        self.start_date = logical_date
+        self.conf = conf
+        self.run_type = run_type
+        self.external_trigger = run_type == "manual"
+
+    def __repr__(self) -> str:
+        return f"<DagRun {self.dag_id} @ {self.logical_date.isoformat()}: {self.run_id}, {self.run_type}>"
+
+
+class TaskInstance:
+    """One task's run within a DAG run (Airflow's ``ti`` / ``task_instance``).
+
+    XComs go through the engine, so any value the artifact store can keep (a DataFrame, a
+    fitted model) can be pushed and pulled.
+    """
+
+    def __init__(self, task: BaseOperator, step_context: Any, logical_date: datetime, map_index: int = -1) -> None:
+        self.task = task
+        self.task_id = task.task_id
+        self.dag_id = task.dag_id
+        self.run_id: str = step_context.run_id
+        self.try_number: int = step_context.attempt
+        self.max_tries: int = task.retries
+        self.map_index = map_index
+        self.logical_date = logical_date
+        self.execution_date = logical_date
+        self.state = "running"
+        self._context = step_context
+
+    @property
+    def log(self) -> logging.Logger:
+        """The task's logger: its lines are stored with the step."""
+        return self._context.log  # type: ignore[no-any-return]
+
+    def xcom_push(self, key: str, value: Any, execution_date: datetime | None = None) -> None:
+        """Store ``value`` under ``key`` for later tasks of this run (any storable value)."""
+        self._context.xcom_push(key, value)
+
+    def xcom_pull(
+        self,
+        task_ids: str | Iterable[str] | None = None,
+        dag_id: str | None = None,
+        key: str = RETURN_VALUE,
+        include_prior_dates: bool = False,
+        map_indexes: int | Iterable[int] | None = None,
+        default: Any = None,
+    ) -> Any:
+        """The value ``task_ids`` pushed under ``key`` in this run (Airflow's signature).
+
+        A single task id gives its value, or ``default`` (None) when it pushed none; a list
+        of task ids gives the list of their values. With ``task_ids=None`` the value comes
+        from this task, else from the nearest upstream task that pushed ``key``.
+        """
+        if task_ids is None:
+            return self._pull_any(key, default)
+        if isinstance(task_ids, str):
+            value = self._pull_one(task_ids, dag_id, key)
+            return default if value is None else _pick(value, map_indexes)
+        return [_pick(self._pull_one(task_id, dag_id, key), map_indexes) for task_id in task_ids]
+
+    def log_metric(self, name: str, value: float) -> None:
+        """Record a numeric metric for this task of this run (a Headwater addition)."""
+        self._context.log_metric(name, value)
+
+    def _key(self, task_id: str, dag_id: str | None) -> str:
+        if dag_id is not None and dag_id != self.dag_id:
+            return f"{dag_id}.{task_id}"
+        dag = self.task.dag
+        if dag is not None and task_id in dag.task_dict:
+            return dag.task_dict[task_id].key
+        return task_id
+
+    def _pull_one(self, task_id: str, dag_id: str | None, key: str) -> Any:
+        full_key = self._key(task_id, dag_id)
+        dag = self.task.dag
+        ancestor = dag is not None and task_id in dag.task_dict and task_id in self.task.get_flat_relative_ids(upstream=True)
+        with _quiet_ancestor_warning(self._context.log, quiet=ancestor):
+            return self._context.xcom_pull(full_key, key)
+
+    def _pull_any(self, key: str, default: Any) -> Any:
+        own = self._context.xcom_pull(self.task.key, key)
+        if own is not None:
+            return own
+        dag = self.task.dag
+        if dag is None:
+            return default
+        ancestors = self.task.get_flat_relative_ids(upstream=True)
+        for task_id in reversed([t for t in dag.topological_task_ids() if t in ancestors]):
+            value = self._pull_one(task_id, None, key)
+            if value is not None:
+                return value
+        return default
+
+    def __repr__(self) -> str:
+        return f"<TaskInstance: {self.dag_id}.{self.task_id} {self.run_id} map_index={self.map_index} [running]>"
+
+
+def _pick(value: Any, map_indexes: int | Iterable[int] | None) -> Any:
+    if map_indexes is None or not isinstance(value, list):
+        return value
+    if isinstance(map_indexes, int):
+        return value[map_indexes]
+    return [value[i] for i in map_indexes]
+
+
+class _DropAncestorWarning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("xcom_pull from ")
+
+
+@contextlib.contextmanager
+def _quiet_ancestor_warning(logger: logging.Logger, *, quiet: bool) -> Iterator[None]:
+    """The engine warns on pulls from tasks that are not *direct* upstreams; an ancestor is fine."""
+    if not quiet:
+        yield
+        return
+    dropper = _DropAncestorWarning()
+    logger.addFilter(dropper)
+    try:
+        yield
+    finally:
+        logger.removeFilter(dropper)
+
+
+def _ds_add(ds: str, days: int) -> str:
+    return (datetime.strptime(ds, "%Y-%m-%d") + timedelta(days=days)).strftime("%Y-%m-%d")
+
+
+def _ds_format(ds: str, input_format: str, output_format: str) -> str:
+    return datetime.strptime(ds, input_format).strftime(output_format)
+
+
+MACROS = SimpleNamespace(
+    ds_add=_ds_add, ds_format=_ds_format, datetime=datetime, timedelta=timedelta, json=json, time=__import__("time")
+)
+
+
+def airflow_context(task: BaseOperator, step_context: Any, map_index: int = -1) -> dict[str, Any]:
+    """The Airflow context of ``task`` running in ``step_context`` (a fresh dict per call)."""
+    logical_date = logical_date_of(step_context)
+    conf = run_conf_of(step_context)
+    dag = task.dag
+    tags: Mapping[str, str] = getattr(step_context, "run_tags", {}) or {}
+    run_type = "scheduled" if tags.get("schedule") else "manual"
+    dag_run = DagRun(task.dag_id, step_context.run_id, logical_date, conf, run_type)
+    ti = TaskInstance(task, step_context, logical_date, map_index)
+    params = {**(dag.resolved_params() if dag is not None else {}), **task.resolved_params(), **conf}
+    ds = logical_date.strftime("%Y-%m-%d")
+    return {
+        "dag": dag,
+        "dag_run": dag_run,
+        "data_interval_start": logical_date,
+        "data_interval_end": logical_date,
+        "ds": ds,
+        "ds_nodash": ds.replace("-", ""),
+        "execution_date": logical_date,
+        "logical_date": logical_date,
+        "inlets": [],
+        "outlets": [],
+        "macros": MACROS,
+        "map_index_template": None,
+        "params": params,
+        "run_id": step_context.run_id,
+        "task": task,
+        "task_instance": ti,
+        "ti": ti,
+        "test_mode": False,
+        "ts": logical_date.isoformat(),
+        "ts_nodash": logical_date.strftime("%Y%m%dT%H%M%S"),
+        "ts_nodash_with_tz": logical_date.strftime("%Y%m%dT%H%M%S%z"),
+        "var": SimpleNamespace(value=SimpleNamespace(), json=SimpleNamespace()),
+        "conn": None,
+        "conf": _EmptyConfig(),
+    }
+
+
+class _EmptyConfig:
+    """Stands in for Airflow's configuration object: every lookup gives its fallback."""
+
+    def get(self, section: str, key: str, fallback: Any = None, **_: Any) -> Any:
+        return fallback
+
+    def getboolean(self, section: str, key: str, fallback: bool = False, **_: Any) -> bool:
+        return fallback
