@@ -6,7 +6,16 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["ExecutorOption", "FileOption", "ForceOption", "ModuleOption", "QuietOption"]
+__all__ = [
+    "DaskAddressOption",
+    "ExecutorOption",
+    "FileOption",
+    "ForceOption",
+    "MaxConcurrencyOption",
+    "ModuleOption",
+    "PoolLimitOption",
+    "QuietOption",
+]
 
 FileOption = Annotated[
     str | None,
@@ -26,7 +35,29 @@ QuietOption = Annotated[
 ]
 ExecutorOption = Annotated[
     str | None,
-    typer.Option("--executor", "-e", metavar="NAME", help="Where steps run: in_process (default) or thread."),
+    typer.Option(
+        "--executor", "-e", metavar="NAME", help="Where steps run: in_process (default), thread, process or dask."
+    ),
+]
+MaxConcurrencyOption = Annotated[
+    int | None,
+    typer.Option(
+        "--max-concurrency", min=1, metavar="N", help="Steps at once on a parallel executor (default: CPU count)."
+    ),
+]
+DaskAddressOption = Annotated[
+    str | None,
+    typer.Option(
+        "--dask-address", metavar="ADDRESS",
+        help="A running dask scheduler, e.g. tcp://host:8786 (default: a LocalCluster for the run).",
+    ),
+]
+PoolLimitOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--pool-limit", metavar="POOL=N",
+        help="At most N steps of @asset(pool=POOL) at once, on any executor (repeatable).",
+    ),
 ]
 ForceOption = Annotated[
     bool, typer.Option("--force", help="Run every selected step, even those that are up to date.")

@@ -18,21 +18,17 @@ ARGS = ("dags", "test", "iris_classic", "-f", EXAMPLE)
 def _headwater(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HEADWATER_HOME": str(home), "COLUMNS": "200"}
     return subprocess.run(
-        ["/usr/bin/time", "-f", "%e", sys.executable, "-m", "headwater", *args],
-        capture_output=True, text=True, cwd=REPO, env=env, timeout=120,
+        [sys.executable, "-m", "headwater", *args], capture_output=True, text=True, cwd=REPO, env=env, timeout=120
     )
 
 
 @pytest.mark.slow
-def test_iris_dag_example_runs_in_under_three_seconds(headwater_home):
+def test_iris_dag_example_runs_end_to_end(headwater_home):
+    """The whole-process time is measured by ``bench/cli.py``, not here."""
     ran = _headwater(headwater_home, *ARGS)
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert "[iris_classic.evaluate] accuracy: 1.0000" in ran.stdout
     assert "4 succeeded" in ran.stdout
-    seconds = float(ran.stderr.strip().splitlines()[-1])
-    if seconds >= 3.0:  # a busy machine (other tests in parallel): best of two, as benchmarks do
-        seconds = min(seconds, float(_headwater(headwater_home, *ARGS, "--quiet").stderr.strip().splitlines()[-1]))
-    assert seconds < 3.0, f"dags test took {seconds:.2f}s"
 
     from headwater.storage.instance import Instance
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -12,7 +13,7 @@ if TYPE_CHECKING:
     from headwater.definitions.loading import CodeLocation
     from headwater.storage.instance import Instance
 
-__all__ = ["execute_and_exit", "load_location", "open_instance"]
+__all__ = ["ParallelSettings", "execute_and_exit", "load_location", "open_instance", "parallel_settings"]
 
 
 def load_location(file: str | None, module: str | None) -> CodeLocation:
@@ -34,6 +35,29 @@ def open_instance() -> Iterator[Instance]:
         instance.close()
 
 
+@dataclass(frozen=True, slots=True)
+class ParallelSettings:
+    """The parallel-execution options of a run command, checked."""
+
+    max_concurrency: int | None = None
+    executor_config: dict[str, Any] = field(default_factory=dict)
+    pool_limits: dict[str, int] = field(default_factory=dict)
+
+
+def parallel_settings(
+    max_concurrency: int | None, dask_address: str | None, pool_limit: list[str] | None
+) -> ParallelSettings:
+    """Read ``--max-concurrency``, ``--dask-address`` and ``--pool-limit POOL=N`` options."""
+    limits: dict[str, int] = {}
+    for item in pool_limit or []:
+        name, _, number = item.partition("=")
+        if not name or not number.strip().isdigit() or int(number) < 1:
+            raise typer.BadParameter(f"expected POOL=N with N >= 1, got {item!r}", param_hint="--pool-limit")
+        limits[name.strip()] = int(number)
+    config = {"dask_address": dask_address} if dask_address else {}
+    return ParallelSettings(max_concurrency, config, limits)
+
+
 def execute_and_exit(
     location: CodeLocation,
     selection: Any,
@@ -43,11 +67,13 @@ def execute_and_exit(
     force: bool,
     job_name: str | None = None,
     tags: dict[str, str] | None = None,
+    parallel: ParallelSettings | None = None,
 ) -> None:
     """Run ``selection`` of ``location`` with live output; exit 0 on success, 1 on failure."""
     from headwater.cli.console import ConsoleObserver
     from headwater.execution.run import execute
 
+    settings = parallel or ParallelSettings()
     observer = ConsoleObserver(quiet=quiet)
     with open_instance() as instance:
         try:
@@ -60,6 +86,9 @@ def execute_and_exit(
                 observer=observer,
                 tags=tags,
                 force=force,
+                max_concurrency=settings.max_concurrency,
+                executor_config=settings.executor_config,
+                pool_limits=settings.pool_limits,
             )
         finally:
             observer.close()

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from headwater.cli.errors import exits_on_error, fail
-from headwater.cli.options import ExecutorOption, FileOption, ModuleOption, QuietOption
+from headwater.cli.options import DaskAddressOption, ExecutorOption, FileOption, MaxConcurrencyOption, ModuleOption, PoolLimitOption, QuietOption
 
 __all__ = ["app"]
 
@@ -32,12 +32,15 @@ def test_dag(
     module: ModuleOption = None,
     quiet: QuietOption = False,
     executor: ExecutorOption = None,
+    max_concurrency: MaxConcurrencyOption = None,
+    dask_address: DaskAddressOption = None,
+    pool_limit: PoolLimitOption = None,
     conf: Annotated[
         str | None, typer.Option("--conf", "-c", metavar="JSON", help="dag_run.conf as a JSON object.")
     ] = None,
 ) -> None:
     """Run every task of a DAG once, in dependency order, with live output."""
-    from headwater.cli.commands._common import execute_and_exit, load_location
+    from headwater.cli.commands._common import execute_and_exit, load_location, parallel_settings
 
     when = _logical_date(logical_date)
     tags = {"logical_date": when.isoformat()}
@@ -57,6 +60,7 @@ def test_dag(
         selection,
         quiet=quiet,
         executor=executor or definition.executor or location.executor,
+        parallel=parallel_settings(max_concurrency, dask_address, pool_limit),
         force=True,
         job_name=definition.name,
         tags={**dict(definition.tags), **tags},

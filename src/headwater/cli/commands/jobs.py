@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from headwater.cli.errors import exits_on_error
-from headwater.cli.options import ExecutorOption, FileOption, ForceOption, ModuleOption, QuietOption
+from headwater.cli.options import DaskAddressOption, ExecutorOption, FileOption, ForceOption, MaxConcurrencyOption, ModuleOption, PoolLimitOption, QuietOption
 
 __all__ = ["app"]
 
@@ -30,10 +30,13 @@ def run_job(
     module: ModuleOption = None,
     quiet: QuietOption = False,
     executor: ExecutorOption = None,
+    max_concurrency: MaxConcurrencyOption = None,
+    dask_address: DaskAddressOption = None,
+    pool_limit: PoolLimitOption = None,
     force: ForceOption = False,
 ) -> None:
     """Run a job: materialize its selection, with its tags and executor."""
-    from headwater.cli.commands._common import execute_and_exit, load_location
+    from headwater.cli.commands._common import execute_and_exit, load_location, parallel_settings
 
     location = load_location(file, module)
     definition = location.job(job)  # unknown: DefinitionError with the closest names
@@ -43,6 +46,7 @@ def run_job(
         selection,
         quiet=quiet,
         executor=executor or definition.executor or location.executor,
+        parallel=parallel_settings(max_concurrency, dask_address, pool_limit),
         force=force,
         job_name=definition.name,
         tags=dict(definition.tags),

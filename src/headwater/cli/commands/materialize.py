@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from headwater.cli.errors import exits_on_error
-from headwater.cli.options import ExecutorOption, FileOption, ForceOption, ModuleOption, QuietOption
+from headwater.cli.options import DaskAddressOption, ExecutorOption, FileOption, ForceOption, MaxConcurrencyOption, ModuleOption, PoolLimitOption, QuietOption
 
 __all__ = ["materialize"]
 
@@ -27,6 +27,9 @@ def materialize(
     ] = "*",
     quiet: QuietOption = False,
     executor: ExecutorOption = None,
+    max_concurrency: MaxConcurrencyOption = None,
+    dask_address: DaskAddressOption = None,
+    pool_limit: PoolLimitOption = None,
     force: ForceOption = False,
 ) -> None:
     """Materialize assets: run the selected steps and store what they return.
@@ -34,7 +37,14 @@ def materialize(
     Steps whose code and inputs are unchanged since their last materialization are
     skipped as up to date (use --force to run them anyway). Exits 1 when a step fails.
     """
-    from headwater.cli.commands._common import execute_and_exit, load_location
+    from headwater.cli.commands._common import execute_and_exit, load_location, parallel_settings
 
     location = load_location(file, module)
-    execute_and_exit(location, select, quiet=quiet, executor=executor or location.executor, force=force)
+    execute_and_exit(
+        location,
+        select,
+        quiet=quiet,
+        executor=executor or location.executor,
+        force=force,
+        parallel=parallel_settings(max_concurrency, dask_address, pool_limit),
+    )
