@@ -29,6 +29,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -135,7 +136,18 @@ def _parquet_dump(value: Any, file: IO[bytes]) -> None:
 def _parquet_load(file: IO[bytes]) -> Any:
     import pyarrow.parquet as pq
 
-    return pq.read_table(file).to_pandas()
+    return pq.read_table(_native_source(file)).to_pandas()
+
+
+def _native_source(file: IO[bytes]) -> Any:
+    """A local file's own path, so pyarrow reads it with its native, memory-mapped I/O
+    (several times faster than through a Python file object); any other file as it is."""
+    name = getattr(file, "name", None)
+    if isinstance(file, io.BufferedReader) and isinstance(name, str) and os.path.isfile(name):
+        import pyarrow as pa
+
+        return pa.memory_map(name, "r")
+    return file
 
 
 def _polars_dump(value: Any, file: IO[bytes]) -> None:

@@ -32,13 +32,16 @@ pool gives up and fails what is pending rather than restart them forever.
 
 Start method
 ------------
-``forkserver``: the first pool of a process starts one small, single-threaded server
-(with Headwater preloaded, and numpy, pandas, pyarrow and scikit-learn when the run's
-process has imported them) and every worker is forked from it. Forking the run's process
-itself would be faster still, but that process has threads (this dispatcher, the
-recorder's callers, the user's own) and a fork copies their locks in whatever state they
-are; ``spawn`` is safe but starts a whole interpreter per worker. Like ``spawn``, each
-worker receives the parent's ``sys.path`` and working directory, so the functions of a test
+The first workers of a pool are forked from the run's process itself when it has no other
+thread at that moment (the common case): the fastest start, and the workers inherit the
+code location and the libraries already imported. A fork copies other threads' locks in
+whatever state they are, so when the process has threads (the user's own, a progress
+display), and for workers that replace dead ones (the dispatcher thread runs by then), the
+start method is ``forkserver``: the first such pool of a process starts one small,
+single-threaded server (with Headwater preloaded, and numpy, pandas, pyarrow and
+scikit-learn when the run's process has imported them) and workers fork from it. ``spawn``
+would be safe too but starts a whole interpreter per worker. Each worker receives the
+parent's ``sys.path``, working directory and environment, so the functions of a test
 module or a code location resolve by reference.
 """
 
@@ -123,7 +126,10 @@ class ProcessExecutor:
         self._mp = multiprocessing.get_context(_START_METHOD)
         self._mp.set_forkserver_preload(_PRELOAD + [name for name in _WARM if name in sys.modules])
         self._wake_r, self._wake_w = self._mp.Pipe(duplex=False)
-        self._workers = [self._start_worker() for _ in range(self.max_concurrency)]
+        # While this process has no other thread, forking it is safe, and it is the fastest
+        # start: the workers inherit the imported code location and libraries for free.
+        first = multiprocessing.get_context("fork") if threading.active_count() == 1 else self._mp
+        self._workers = [self._start_worker(first) for _ in range(self.max_concurrency)]
         self._thread = threading.Thread(target=self._dispatch, name="headwater-process-pool", daemon=True)
         self._thread.start()
         return self
@@ -160,9 +166,10 @@ class ProcessExecutor:
         self._wake_r.close()
         self._wake_w.close()
 
-    def _start_worker(self) -> _Worker:
-        parent_end, child_end = self._mp.Pipe(duplex=True)
-        process = self._mp.Process(
+    def _start_worker(self, context: Any = None) -> _Worker:
+        context = context or self._mp
+        parent_end, child_end = context.Pipe(duplex=True)
+        process = context.Process(
             target=_worker_main, args=(child_end, self._setup), name="headwater-worker", daemon=True
         )
         with _main_module_hidden():
