@@ -6,6 +6,8 @@ branch (``executors_diamond``), the Iris example, and ``executors_pools`` for po
 
 from __future__ import annotations
 
+import time
+
 from collections.abc import Callable
 from typing import Any
 
@@ -141,3 +143,17 @@ def test_pool_limits_must_be_positive(instance: Instance) -> None:
     with pytest.raises(PlanError, match="the limit of pool 'p' must be a whole number of at least 1, not 0"):
         materialize([pooled_other], instance=instance, pool_limits={"p": 0})
     assert instance.store.list_runs() == []
+
+
+def test_timeouts_stop_the_step_on_every_executor(
+    executor: tuple[str, dict[str, Any]], instance: Instance, pipeline: Callable[[str], CodeLocation]
+) -> None:
+    started = time.monotonic()
+    result = run(pipeline("executors_timeout"), instance, executor)
+    assert time.monotonic() - started < 30
+    steps = result.steps
+    assert steps["sleepy"].status is StepStatus.FAILURE
+    assert steps["sleepy"].error == "StepTimeout: step 'sleepy' ran past its timeout of 0.5s and was stopped"
+    assert steps["after_sleepy"].status is StepStatus.SKIPPED
+    assert result.output_for("quick") == 2
+    assert ("quick", "stdout", "quick ran") in {(l.step_key, l.stream, l.text) for l in instance.store.get_logs(result.run_id)}

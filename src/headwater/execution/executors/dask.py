@@ -48,6 +48,7 @@ from distributed.comm.addressing import parse_address, parse_host_port
 from headwater.errors import CodeLocationError, PlanError
 from headwater.execution.capture import capture_output
 from headwater.execution.executors import ExecutorOptions
+from headwater.execution.executors.isolated import run_step_isolated
 from headwater.execution.step import StepOutcome, StepRequest, run_step
 from headwater.storage.base import ArtifactStore
 
@@ -267,4 +268,7 @@ def _run_task(payload: bytes, artifacts: ArtifactStore, setup: _Setup) -> StepOu
         raise CodeLocationError(error)
     request: StepRequest = cloudpickle.loads(payload)
     with capture_output():
+        if request.node.options.timeout is not None:
+            # A running Dask task cannot be stopped; a forked child of the worker can.
+            return run_step_isolated(request, artifacts, request.node.options.timeout)
         return run_step(request, artifacts, None)

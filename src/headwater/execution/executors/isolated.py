@@ -1,22 +1,24 @@
 """Running one step in a forked child process, so that its timeout can be enforced.
 
 A thread cannot be stopped from outside; a process can. A step with ``timeout=`` runs in a
-child forked from the run's process (so its in-memory inputs are there without copying);
-the child writes the output to the artifact store and sends back the outcome, which then
-carries a reference instead of the value. Past its time the child is killed and the step
-fails with :class:`~headwater.errors.StepTimeout`'s message; a child that dies on its own
-(a segfault, the OOM killer) fails the step with the signal that killed it.
+child forked from the process that would have run it (so its in-memory inputs are there
+without copying); the child writes the output to the artifact store and sends back the
+outcome, which then carries a reference instead of the value. Past its time the child is
+killed and the step fails with a ``StepTimeout`` message; a child that dies on its own (a
+segfault, the OOM killer) fails the step with the signal that killed it.
 
-Lines the step prints arrive with its outcome rather than live.
+``os.fork`` is used directly rather than ``multiprocessing``, which refuses to start
+children from daemonic processes such as Dask's workers. Lines the step prints arrive with
+its outcome rather than live.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import os
+import selectors
 import signal
 import time
 from dataclasses import replace
-from multiprocessing.connection import Connection
 
 import cloudpickle
 
@@ -28,42 +30,59 @@ __all__ = ["run_step_isolated"]
 
 def run_step_isolated(request: StepRequest, artifacts: ArtifactStore, timeout: float | None) -> StepOutcome:
     """Run ``request`` in a forked child, killing it after ``timeout`` seconds."""
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    child_request = replace(request, keep_value=False)
     started = time.time()
-    child = context.Process(target=_child_main, args=(child_request, artifacts, sender), daemon=True)
-    child.start()
-    sender.close()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: run the step, send the outcome, and leave without cleanup
+        try:
+            os.close(read_end)
+            outcome = run_step(replace(request, keep_value=False), artifacts, sink=None)
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(cloudpickle.dumps(outcome))
+        finally:
+            os._exit(0)
+    os.close(write_end)
     try:
-        if receiver.poll(timeout):
-            try:
-                return cloudpickle.loads(receiver.recv_bytes())
-            except EOFError:
-                child.join()
-                return _failed(request, started, _death_message(request, child.exitcode), "worker")
-        child.kill()
-        child.join()
+        data, finished = _read_until(read_end, None if timeout is None else time.monotonic() + timeout)
+    finally:
+        os.close(read_end)
+    if not finished:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
         message = f"step {request.node.key!r} ran past its timeout of {timeout:g}s and was stopped"
         return _failed(request, started, f"StepTimeout: {message}", "timeout")
-    finally:
-        receiver.close()
-        if child.is_alive():
-            child.kill()
-        child.join()
+    _, status = os.waitpid(pid, 0)
+    if data:
+        try:
+            return cloudpickle.loads(data)
+        except Exception as exc:  # a child killed mid-write leaves a truncated message
+            return _failed(request, started, f"WorkerLost: the outcome of step {request.node.key!r} was cut off: {exc}", "worker")
+    return _failed(request, started, _death_message(request, status), "worker")
 
 
-def _child_main(request: StepRequest, artifacts: ArtifactStore, sender: Connection) -> None:
-    outcome = run_step(request, artifacts, sink=None)
-    sender.send_bytes(cloudpickle.dumps(outcome))
-    sender.close()
+def _read_until(fd: int, deadline: float | None) -> tuple[bytes, bool]:
+    """Everything written to ``fd`` until it closes; ``finished`` is False if the deadline came first."""
+    chunks: list[bytes] = []
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while True:
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                return b"".join(chunks), False
+            if not selector.select(remaining):
+                continue
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                return b"".join(chunks), True
+            chunks.append(chunk)
 
 
-def _death_message(request: StepRequest, exitcode: int | None) -> str:
-    if exitcode is not None and exitcode < 0:
-        name = signal.Signals(-exitcode).name
+def _death_message(request: StepRequest, status: int) -> str:
+    if os.WIFSIGNALED(status):
+        name = signal.Signals(os.WTERMSIG(status)).name
         return f"WorkerLost: the process running step {request.node.key!r} died (killed by {name})"
-    return f"WorkerLost: the process running step {request.node.key!r} exited with code {exitcode} without a result"
+    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else status
+    return f"WorkerLost: the process running step {request.node.key!r} exited with code {code} without a result"
 
 
 def _failed(request: StepRequest, started: float, error: str, kind: str) -> StepOutcome:

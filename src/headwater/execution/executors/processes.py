@@ -88,6 +88,9 @@ class _Task:
     future: Future[StepOutcome]
     sink: LineSink
     sent_at: float = 0.0
+    #: seconds the step may run (its ``timeout=``), and when that runs out (monotonic)
+    timeout: float | None = None
+    deadline: float | None = None
 
 
 @dataclass(slots=True)
@@ -96,6 +99,8 @@ class _Worker:
     conn: Connection
     task: _Task | None = None
     ready: bool = False
+    #: killed by the pool because its step ran past its timeout
+    timed_out: bool = False
 
 
 class ProcessExecutor:
@@ -190,7 +195,7 @@ class ProcessExecutor:
             raise RuntimeError("ProcessExecutor.submit called outside its with-block")
         key = request.node.key
         future: Future[StepOutcome] = Future()
-        task = _Task(key, request.attempt, b"", future, self._options.sink_for(key))
+        task = _Task(key, request.attempt, b"", future, self._options.sink_for(key), timeout=request.node.options.timeout)
         try:
             task.payload = cloudpickle.dumps(request)
         except Exception as exc:
@@ -211,6 +216,8 @@ class ProcessExecutor:
         """Give ``task`` to the idle ``worker`` (lock held). A dead worker is noticed by the dispatcher."""
         worker.task = task
         task.sent_at = time.time()
+        if task.timeout is not None:
+            task.deadline = time.monotonic() + task.timeout
         try:
             worker.conn.send_bytes(task.payload)
         except OSError:
@@ -225,7 +232,10 @@ class ProcessExecutor:
                     return
                 by_conn = {w.conn: w for w in self._workers}
                 by_sentinel = {w.process.sentinel: w for w in self._workers}
-            for ready in wait([self._wake_r, *by_conn, *by_sentinel]):
+                deadlines = [w.task.deadline for w in self._workers if w.task is not None and w.task.deadline]
+            timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+            self._stop_overdue()
+            for ready in wait([self._wake_r, *by_conn, *by_sentinel], timeout):
                 if ready is self._wake_r:
                     while self._wake_r.poll():
                         self._wake_r.recv_bytes()
@@ -235,6 +245,15 @@ class ProcessExecutor:
                         self._lost(worker)
                 elif ready in by_sentinel:
                     self._lost(by_sentinel[ready])
+
+    def _stop_overdue(self) -> None:
+        """Kill the workers whose step ran past its timeout; ``_lost`` then fails the step."""
+        now = time.monotonic()
+        with self._lock:
+            overdue = [w for w in self._workers if w.task is not None and w.task.deadline and w.task.deadline <= now]
+        for worker in overdue:
+            worker.timed_out = True
+            worker.process.kill()
 
     def _read(self, worker: _Worker) -> bool:
         """Handle every message waiting on ``worker``'s pipe; False when the pipe is closed."""
@@ -297,7 +316,10 @@ class ProcessExecutor:
                 if self._pending:
                     self._send(replacement, self._pending.popleft())
         worker.conn.close()
-        if task is not None:
+        if task is not None and worker.timed_out:
+            message = f"StepTimeout: step {task.key!r} ran past its timeout of {task.timeout:g}s and was stopped"
+            task.future.set_result(_failed(task, message, kind="timeout"))
+        elif task is not None:
             pid = worker.process.pid
             task.future.set_result(
                 _failed(task, f"worker process running {task.key!r} died ({describe_exit(exitcode)}; pid {pid})")
