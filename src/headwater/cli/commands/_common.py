@@ -13,7 +13,14 @@ if TYPE_CHECKING:
     from headwater.definitions.loading import CodeLocation
     from headwater.storage.instance import Instance
 
-__all__ = ["ParallelSettings", "execute_and_exit", "load_location", "open_instance", "parallel_settings"]
+__all__ = [
+    "ParallelSettings",
+    "execute_and_exit",
+    "load_location",
+    "open_instance",
+    "parallel_settings",
+    "run_job_and_exit",
+]
 
 
 def load_location(file: str | None, module: str | None) -> CodeLocation:
@@ -93,3 +100,28 @@ def execute_and_exit(
         finally:
             observer.close()
     raise typer.Exit(0 if result.success else 1)
+
+
+def run_job_and_exit(
+    location: CodeLocation,
+    job_name: str,
+    *,
+    quiet: bool,
+    executor: str | None,
+    force: bool,
+    parallel: ParallelSettings,
+    tags: dict[str, str] | None = None,
+) -> None:
+    """Run the job (or DAG) ``job_name`` of ``location``: its selection, tags and executor."""
+    definition = location.job(job_name)  # unknown: DefinitionError with the closest names
+    selection = definition.selection if isinstance(definition.selection, str) else list(definition.selection)
+    execute_and_exit(
+        location,
+        selection,
+        quiet=quiet,
+        executor=executor or definition.executor or location.executor,
+        parallel=parallel,
+        force=force,
+        job_name=definition.name,
+        tags={**dict(definition.tags), **(tags or {})},
+    )

@@ -40,7 +40,7 @@ def test_dag(
     ] = None,
 ) -> None:
     """Run every task of a DAG once, in dependency order, with live output."""
-    from headwater.cli.commands._common import execute_and_exit, load_location, parallel_settings
+    from headwater.cli.commands._common import load_location, parallel_settings, run_job_and_exit
 
     when = _logical_date(logical_date)
     tags = {"logical_date": when.isoformat()}
@@ -52,18 +52,15 @@ def test_dag(
         if not isinstance(parsed, dict):
             raise fail("--conf must be a JSON object")
         tags["dag_run_conf"] = json.dumps(parsed)
-    location = load_location(file, module)
-    definition = location.job(dag_id)  # unknown: DefinitionError with the closest names
-    selection = definition.selection if isinstance(definition.selection, str) else list(definition.selection)
-    execute_and_exit(
-        location,
-        selection,
+    # As `airflow dags test` does, every task runs: no task is skipped as up to date.
+    run_job_and_exit(
+        load_location(file, module),
+        dag_id,
         quiet=quiet,
-        executor=executor or definition.executor or location.executor,
-        parallel=parallel_settings(max_concurrency, dask_address, pool_limit),
+        executor=executor,
         force=True,
-        job_name=definition.name,
-        tags={**dict(definition.tags), **tags},
+        parallel=parallel_settings(max_concurrency, dask_address, pool_limit),
+        tags=tags,
     )
 
 

@@ -36,20 +36,15 @@ def run_job(
     force: ForceOption = False,
 ) -> None:
     """Run a job: materialize its selection, with its tags and executor."""
-    from headwater.cli.commands._common import execute_and_exit, load_location, parallel_settings
+    from headwater.cli.commands._common import load_location, parallel_settings, run_job_and_exit
 
-    location = load_location(file, module)
-    definition = location.job(job)  # unknown: DefinitionError with the closest names
-    selection = definition.selection if isinstance(definition.selection, str) else list(definition.selection)
-    execute_and_exit(
-        location,
-        selection,
+    run_job_and_exit(
+        load_location(file, module),
+        job,
         quiet=quiet,
-        executor=executor or definition.executor or location.executor,
-        parallel=parallel_settings(max_concurrency, dask_address, pool_limit),
+        executor=executor,
         force=force,
-        job_name=definition.name,
-        tags=dict(definition.tags),
+        parallel=parallel_settings(max_concurrency, dask_address, pool_limit),
     )
 
 
