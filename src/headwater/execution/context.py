@@ -120,7 +120,7 @@ class StepContext:
             return self.pushed_values[key] if key in self.pushed_values else self._load(self.pushed_xcoms[key])
         if task_id not in self._upstream and task_id != self._step_key:
             self.log.warning(
-                "xcom_pull from %r, which is not upstream of %r: its value may not exist yet", task_id, self._step_key
+                "xcom_pull from %r, which is not upstream of %r: it may not have run yet", task_id, self._step_key
             )
         value = self._xcoms.get(task_id, {}).get(key, _MISSING)
         if value is _MISSING:

@@ -127,6 +127,7 @@ class _RunLoop:
         self.run_tags = run_tags
         #: task key -> XCom key -> value or StoredValue (the Airflow dialect's side channel)
         self.xcoms: dict[str, dict[str, Any]] = {}
+        self.ancestors: dict[str, frozenset[str]] = {}
         self.executor = executor
         self.recorder = recorder
         self.run_id = recorder.run_id
@@ -208,12 +209,22 @@ class _RunLoop:
             keep_value=self.executor.shares_memory,
             xcoms=dict(self.xcoms) if step.node.kind == "task" else {},
             run_tags=self.run_tags,
+            ancestors=self._ancestors(key) if step.node.kind == "task" else frozenset(),
         )
         self.running += 1
         if step.node.options.pool in self.in_pool:
             self.in_pool[step.node.options.pool] += 1
         future = self.executor.submit(request)
         future.add_done_callback(lambda done, key=key: self.completed.put((key, done)))
+
+    def _ancestors(self, key: str) -> frozenset[str]:
+        """Every step of this run upstream of ``key``, however far (memoized)."""
+        found = self.ancestors.get(key)
+        if found is None:
+            direct = self.plan.steps[key].upstream_in_run
+            found = frozenset(direct).union(*(self._ancestors(up) for up in direct))
+            self.ancestors[key] = found
+        return found
 
     def _input_value(self, upstream: str) -> Any:
         output = self.outputs[upstream]

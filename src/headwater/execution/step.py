@@ -52,6 +52,8 @@ class StepRequest:
     #: task key -> XCom key -> value (or StoredValue) pushed so far in this run
     xcoms: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     run_tags: Mapping[str, str] = field(default_factory=dict)
+    #: every key upstream of this step, however far (XCom pulls from them are expected)
+    ancestors: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)
@@ -108,7 +110,7 @@ def run_step(request: StepRequest, artifacts: ArtifactStore, sink: LineSink | No
         request.attempt,
         artifacts=artifacts,
         xcoms=request.xcoms,
-        upstream=node.upstream,
+        upstream=request.ancestors or frozenset(node.upstream),
         run_tags=request.run_tags,
         keep_values=request.keep_value,
     )

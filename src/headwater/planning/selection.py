@@ -16,7 +16,7 @@ Unknown names fail with the closest existing names, before any run is recorded.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from headwater.definitions.asset import key_of
 from headwater.definitions.graph import Graph, close_matches

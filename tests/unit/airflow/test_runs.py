@@ -37,6 +37,24 @@ def test_pull_from_a_task_not_upstream_warns(run_dag, caplog):
     assert any("not upstream" in record.getMessage() for record in caplog.records)
 
 
+def test_pull_from_an_ancestor_does_not_warn(run_dag, caplog):
+    def grandparent():
+        return "from afar"
+
+    def grandchild(ti):
+        return ti.xcom_pull(task_ids="grandparent")
+
+    with DAG("far") as d:
+        first = PythonOperator(task_id="grandparent", python_callable=grandparent)
+        middle = PythonOperator(task_id="middle", python_callable=lambda: None)
+        last = PythonOperator(task_id="grandchild", python_callable=grandchild)
+        first >> middle >> last
+    with caplog.at_level(logging.WARNING):
+        result = run_dag([d], "far")
+    assert result.output_for("far.grandchild") == "from afar"
+    assert not any("not upstream" in record.getMessage() for record in caplog.records)
+
+
 def test_context_kwargs_op_args_op_kwargs_and_templates(run_dag):
     seen = {}
 

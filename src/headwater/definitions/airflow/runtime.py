@@ -171,11 +171,7 @@ class TaskInstance:
         return task_id
 
     def _pull_one(self, task_id: str, dag_id: str | None, key: str) -> Any:
-        full_key = self._key(task_id, dag_id)
-        dag = self.task.dag
-        ancestor = dag is not None and task_id in dag.task_dict and task_id in self.task.get_flat_relative_ids(upstream=True)
-        with _quiet_ancestor_warning(self._context.log, quiet=ancestor):
-            return self._context.xcom_pull(full_key, key)
+        return self._context.xcom_pull(self._key(task_id, dag_id), key)
 
     def _pull_any(self, key: str, default: Any) -> Any:
         own = self._context.xcom_pull(self.task.key, key)
@@ -201,25 +197,6 @@ def _pick(value: Any, map_indexes: int | Iterable[int] | None) -> Any:
     if isinstance(map_indexes, int):
         return value[map_indexes]
     return [value[i] for i in map_indexes]
-
-
-class _DropAncestorWarning(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("xcom_pull from ")
-
-
-@contextlib.contextmanager
-def _quiet_ancestor_warning(logger: logging.Logger, *, quiet: bool) -> Iterator[None]:
-    """The engine warns on pulls from tasks that are not *direct* upstreams; an ancestor is fine."""
-    if not quiet:
-        yield
-        return
-    dropper = _DropAncestorWarning()
-    logger.addFilter(dropper)
-    try:
-        yield
-    finally:
-        logger.removeFilter(dropper)
 
 
 def _ds_add(ds: str, days: int) -> str:
