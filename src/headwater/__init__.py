@@ -10,12 +10,14 @@ from headwater.definitions.asset import MaterializeResult as MaterializeResult
 from headwater.definitions.asset import Output as Output
 from headwater.definitions.asset import asset as asset
 from headwater.definitions.context import RunContext as RunContext
+from headwater.definitions.selection import AssetSelection as AssetSelection
 from headwater.definitions.context import RunContext as AssetExecutionContext
 from headwater.definitions.jobs import AssetJob as AssetJob
 from headwater.definitions.jobs import DefaultScheduleStatus as DefaultScheduleStatus
 from headwater.definitions.jobs import Definitions as Definitions
 from headwater.definitions.jobs import ScheduleDefinition as ScheduleDefinition
 from headwater.definitions.jobs import define_asset_job as define_asset_job
+from headwater.definitions.loading import load_assets_from_modules as load_assets_from_modules
 from headwater.definitions.node import AssetKey as AssetKey
 from headwater.definitions.node import Backoff as Backoff
 from headwater.definitions.node import Jitter as Jitter
@@ -34,6 +36,7 @@ __all__ = [
     "AssetIn",
     "AssetJob",
     "AssetKey",
+    "AssetSelection",
     "Backoff",
     "DefaultScheduleStatus",
     "Definitions",
@@ -51,5 +54,6 @@ __all__ = [
     "build_asset_context",
     "define_asset_job",
     "load",
+    "load_assets_from_modules",
     "materialize",
 ]

@@ -163,6 +163,38 @@ def _build_node(fn: Callable[..., Any], **options: Any) -> Node:
     )
 
 
+#: Dagster options that change nothing here, accepted so Dagster files run unchanged:
+#: every value goes through the artifact store (``io_manager_key``), nothing is scheduled by
+#: conditions or policies (``automation_condition``, ...), an asset has one output.
+_ACCEPTED_DAGSTER_OPTIONS = frozenset({
+    "io_manager_key", "automation_condition", "auto_materialize_policy", "freshness_policy",
+    "output_required", "dagster_type", "check_specs", "backfill_policy", "non_argument_deps",
+})
+
+#: Dagster options that would change behaviour Headwater does not have yet: refused clearly
+_UNSUPPORTED = {
+    "partitions_def": "partitioned assets are not implemented yet",
+    "required_resource_keys": "resources are not implemented yet; build clients inside the asset",
+    "resource_defs": "resources are not implemented yet; build clients inside the asset",
+    "config_schema": "run config is not implemented yet; use module constants or environment variables",
+}
+
+
+def _translate_dagster_options(options: dict[str, Any]) -> dict[str, Any]:
+    """Map Dagster's synonyms onto Headwater's options and drop the ones that change nothing."""
+    translated = {k: v for k, v in options.items() if k not in _ACCEPTED_DAGSTER_OPTIONS}
+    compute_kind = translated.pop("compute_kind", None)
+    if compute_kind:
+        translated["kinds"] = [*(translated.get("kinds") or ()), compute_kind]
+    op_tags = translated.pop("op_tags", None)
+    if op_tags:
+        translated["tags"] = {**{str(k): str(v) for k, v in op_tags.items()}, **(translated.get("tags") or {})}
+    non_argument_deps = options.get("non_argument_deps")
+    if non_argument_deps:
+        translated["deps"] = [*(translated.get("deps") or ()), *non_argument_deps]
+    return translated
+
+
 @overload
 def asset(fn: Callable[P, R], /) -> Callable[P, R]: ...
 
@@ -229,6 +261,11 @@ def asset(fn: Callable[..., Any] | None = None, /, **options: Any) -> Any:
         non_deterministic: ``True`` when equal inputs may give different values; never skipped.
         check_types: ``False`` to skip checking values against the type hints.
 
+    Dagster's ``compute_kind`` (a kind) and ``op_tags`` (more tags) are understood;
+    ``io_manager_key``, ``automation_condition`` and other options that change nothing here
+    are accepted; ``partitions_def``, ``required_resource_keys`` and ``config_schema`` are
+    refused with a clear error, as they are not implemented yet.
+
     Returns:
         ``fn`` itself, or a decorator that returns it.
     """
@@ -257,6 +294,11 @@ def asset(fn: Callable[..., Any] | None = None, /, **options: Any) -> Any:
         "non_deterministic": False,
         "check_types": True,
     }
+    unsupported = set(options) & set(_UNSUPPORTED)
+    if unsupported:
+        name = sorted(unsupported)[0]
+        raise TypeError(f"@asset option {name!r} is not supported yet: {_UNSUPPORTED[name]}")
+    options = _translate_dagster_options(options)
     unknown = set(options) - set(defaults)
     if unknown:
         raise TypeError(f"@asset got unknown options {sorted(unknown)}; it takes {sorted(defaults)}")

@@ -20,6 +20,7 @@ from types import MappingProxyType
 from typing import Any
 
 from headwater.definitions.cron import next_fire_time, normalize_cron, timezone
+from headwater.definitions.selection import AssetSelection
 
 __all__ = [
     "AssetJob",
@@ -49,7 +50,7 @@ class AssetJob:
     """
 
     name: str
-    selection: str | tuple[object, ...] = "*"
+    selection: str | tuple[object, ...] | AssetSelection = "*"
     description: str | None = None
     tags: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     executor: str | None = None
@@ -65,7 +66,7 @@ def _check_executor(executor: str | None, where: str) -> str | None:
 
 def define_asset_job(
     name: str,
-    selection: str | Sequence[object] | None = None,
+    selection: str | Sequence[object] | AssetSelection | None = None,
     *,
     description: str | None = None,
     tags: Mapping[str, str] | None = None,
@@ -75,7 +76,8 @@ def define_asset_job(
 
     Args:
         name: the job's name, as ``headwater job run NAME`` takes it.
-        selection: a selection string or a list of assets and keys; every asset when None.
+        selection: a selection string, a list of assets and keys, or an ``AssetSelection``;
+            every asset when None.
         description: shown by ``headwater jobs list``.
         tags: attached to each run of the job.
         executor: the job's default executor (``in_process``, ``thread``, ``process``, ``dask``).
@@ -85,10 +87,10 @@ def define_asset_job(
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"a job's name is a non-empty string, not {name!r}")
-    chosen: str | tuple[object, ...]
+    chosen: str | tuple[object, ...] | AssetSelection
     if selection is None:
         chosen = "*"
-    elif isinstance(selection, str):
+    elif isinstance(selection, str | AssetSelection):
         chosen = selection
     else:
         chosen = tuple(selection)
@@ -178,15 +180,28 @@ class Definitions:
     jobs: tuple[AssetJob, ...]
     schedules: tuple[ScheduleDefinition, ...]
     executor: str | None
+    metadata: Mapping[str, object]
 
     def __init__(
         self,
         assets: Iterable[object] | None = None,
         schedules: Iterable[ScheduleDefinition] | None = None,
+        sensors: Iterable[object] | None = None,
         jobs: Iterable[AssetJob] | None = None,
-        *,
+        resources: Mapping[str, object] | None = None,
         executor: str | None = None,
+        *,
+        metadata: Mapping[str, object] | None = None,
     ) -> None:
+        from headwater.errors import DefinitionError
+
+        # Dagster's order of arguments; what Headwater does not have yet is refused, not ignored.
+        if sensors:
+            raise DefinitionError("Definitions(sensors=...): sensors are not implemented yet; use schedules")
+        if resources:
+            raise DefinitionError(
+                "Definitions(resources=...): resources are not implemented yet; build clients inside the assets"
+            )
         schedule_list = tuple(schedules or ())
         job_list = list(jobs or ())
         for schedule in schedule_list:
@@ -196,3 +211,4 @@ class Definitions:
         object.__setattr__(self, "jobs", tuple(job_list))
         object.__setattr__(self, "schedules", schedule_list)
         object.__setattr__(self, "executor", _check_executor(executor, "Definitions"))
+        object.__setattr__(self, "metadata", MappingProxyType(dict(metadata or {})))

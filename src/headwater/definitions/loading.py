@@ -20,6 +20,7 @@ import types
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import TypeVar
 
 from headwater.definitions.graph import Graph, close_matches
@@ -27,7 +28,7 @@ from headwater.definitions.jobs import AssetJob, Definitions, ScheduleDefinition
 from headwater.definitions.node import Node, node_of
 from headwater.errors import CodeLocationError, DefinitionError, DuplicateKeyError
 
-__all__ = ["CodeLocation", "collect", "load_code_location", "load_module"]
+__all__ = ["CodeLocation", "collect", "load_assets_from_modules", "load_code_location", "load_module"]
 
 DEFINITIONS_HOOK = "__headwater_definitions__"
 
@@ -169,6 +170,45 @@ def _user_traceback(exc: BaseException) -> str:
     ]
     text = "".join(traceback.format_list(frames))
     return f"{text}{type(exc).__name__}: {exc}"
+
+
+def load_assets_from_modules(
+    modules: Iterable[types.ModuleType],
+    group_name: str | None = None,
+    key_prefix: str | list[str] | None = None,
+) -> list[Node]:
+    """The assets defined at the top level of ``modules`` (Dagster's function of that name).
+
+    Args:
+        modules: imported modules.
+        group_name: put every loaded asset in this group.
+        key_prefix: put these path segments before every loaded asset's key.
+    """
+    import dataclasses
+
+    prefix = [key_prefix] if isinstance(key_prefix, str) else list(key_prefix or [])
+    found: dict[int, Node] = {}
+    for module in modules:
+        for member in vars(module).values():
+            node = member if isinstance(member, Node) else node_of(member)
+            if node is not None and node.kind == "asset":
+                found.setdefault(id(node), node)
+    if not prefix and group_name is None:
+        return list(found.values())
+    renamed = {node.key: "/".join([*prefix, node.key]) for node in found.values()}
+    result = []
+    for node in found.values():
+        options = dataclasses.replace(node.options, group=group_name) if group_name is not None else node.options
+        result.append(
+            dataclasses.replace(
+                node,
+                key=renamed[node.key],
+                inputs=MappingProxyType({p: renamed.get(k, k) for p, k in node.inputs.items()}),
+                deps=tuple(renamed.get(d, d) for d in node.deps),
+                options=options,
+            )
+        )
+    return result
 
 
 def collect(

@@ -9,7 +9,8 @@ A selection string is a comma-separated union of terms::
     group:NAME     every node in that group
     tag:K=V        every node tagged ``K=V`` (``tag:K`` for any value)
 
-A selection may also be a sequence of assets (decorated functions), nodes or terms.
+A selection may also be a sequence of assets (decorated functions), nodes or terms, or a
+Dagster-style :class:`~headwater.definitions.selection.AssetSelection`.
 Unknown names fail with the closest existing names, before any run is recorded.
 """
 
@@ -20,11 +21,12 @@ from collections.abc import Sequence
 
 from headwater.definitions.asset import key_of
 from headwater.definitions.graph import Graph, close_matches
+from headwater.definitions.selection import AssetSelection
 from headwater.errors import SelectionError
 
 __all__ = ["Selection", "resolve_selection", "selection_text"]
 
-Selection = str | Sequence[object]
+Selection = str | Sequence[object] | AssetSelection
 
 _TERM = re.compile(r"^(?P<up>\*|\+*)(?P<name>[^*+]+?)(?P<down>\*|\+*)$")
 
@@ -37,6 +39,8 @@ def resolve_selection(graph: Graph, selection: Selection | None) -> tuple[str, .
     """
     if selection is None:
         return graph.order
+    if isinstance(selection, AssetSelection):
+        return graph.subgraph_order(selection.resolve(graph))
     terms = _terms(selection)
     if not terms:
         raise SelectionError("empty selection: use '*' for every asset")
@@ -50,6 +54,8 @@ def selection_text(selection: Selection | None) -> str:
     """The selection as one string, for the run record."""
     if selection is None:
         return "*"
+    if isinstance(selection, AssetSelection):
+        return str(selection)
     return ",".join(_terms(selection))
 
 
@@ -58,6 +64,8 @@ def _terms(selection: Selection) -> list[str]:
         return [term.strip() for term in selection.split(",") if term.strip()]
     terms: list[str] = []
     for item in selection:
+        if isinstance(item, AssetSelection):
+            raise SelectionError("give an AssetSelection on its own, not inside a list (combine them with |)")
         try:
             terms.append(item.strip() if isinstance(item, str) else key_of(item))
         except TypeError as exc:

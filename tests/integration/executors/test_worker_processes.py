@@ -43,7 +43,10 @@ def test_workers_start_once_and_import_the_location_once(
     pids = {result.output_for(f"pid_{n}") for n in range(1, 7)}
     assert len(pids) <= 2 and os.getpid() not in pids  # six steps, two reused workers
     importers = imports.read_text().split()
-    assert len(importers) == len(set(importers)) == 1 + len(pids)  # once here, once per worker
+    # Once here; workers forked from this process inherit the module, those started from the
+    # fork server import it once each: never once per step.
+    assert len(importers) == len(set(importers)) <= 1 + len(pids)
+    assert importers[0] == str(os.getpid())
 
 
 @asset

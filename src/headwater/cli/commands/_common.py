@@ -113,8 +113,10 @@ def run_job_and_exit(
     tags: dict[str, str] | None = None,
 ) -> None:
     """Run the job (or DAG) ``job_name`` of ``location``: its selection, tags and executor."""
+    from headwater.definitions.selection import AssetSelection
+
     definition = location.job(job_name)  # unknown: DefinitionError with the closest names
-    selection = definition.selection if isinstance(definition.selection, str) else list(definition.selection)
+    selection = definition.selection if isinstance(definition.selection, str | AssetSelection) else list(definition.selection)
     execute_and_exit(
         location,
         selection,

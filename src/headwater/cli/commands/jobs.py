@@ -15,11 +15,9 @@ app = typer.Typer(no_args_is_help=True, help="Run and list jobs (named selection
 
 
 def _selection_text(selection: object) -> str:
-    if isinstance(selection, str):
-        return selection
-    from headwater.definitions.asset import key_of
+    from headwater.planning.selection import selection_text
 
-    return ", ".join(key_of(item) for item in selection)  # type: ignore[attr-defined]
+    return selection_text(selection)  # type: ignore[arg-type]
 
 
 @app.command("run")
