@@ -10,11 +10,12 @@
         extract >> load
 
 Every name here is the one Airflow uses (``airflow``, ``airflow.models``,
-``airflow.operators.python``, ``airflow.operators.empty``, ``airflow.decorators``,
+``airflow.operators.python``, ``airflow.operators.bash``, ``airflow.operators.empty``, ``airflow.decorators``,
 ``airflow.sdk``, ``airflow.utils.dates``), with Airflow's signatures. DAGs run on the same
 engine, store and UI as assets: ``headwater dags test DAG_ID -f FILE``.
 """
 
+from headwater.definitions.airflow.bash import BashOperator as BashOperator
 from headwater.definitions.airflow.dag import DAG as DAG
 from headwater.definitions.airflow.dag import days_ago as days_ago
 from headwater.definitions.airflow.operators import BaseOperator as BaseOperator
@@ -32,6 +33,7 @@ from headwater.definitions.airflow.xcomarg import XComArg as XComArg
 
 __all__ = [
     "BaseOperator",
+    "BashOperator",
     "DAG",
     "DummyOperator",
     "EmptyOperator",
