@@ -45,7 +45,7 @@ import queue
 import random
 import time
 from concurrent.futures import Future
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,17 +83,20 @@ def run_plan(
     *,
     run_tags: Mapping[str, str] | None = None,
     pool_limits: Mapping[str, int] | None = None,
+    artifact_exists: Callable[[str], bool] | None = None,
 ) -> tuple[dict[str, StepRecord], dict[str, StepOutput]]:
     """Run ``plan`` on ``executor``, recording as it goes.
 
     Args:
         pool_limits: pool name -> how many steps of that pool may run at once.
+        artifact_exists: whether an artifact URI still exists; a step whose stored value is gone is
+            never up to date (it runs again).
 
     Returns:
         The final record of every step, and the outputs of the steps that produced one
         (ran or were up to date).
     """
-    return _RunLoop(plan, executor, recorder, dict(run_tags or {}), check_pool_limits(pool_limits)).run()
+    return _RunLoop(plan, executor, recorder, dict(run_tags or {}), check_pool_limits(pool_limits), artifact_exists).run()
 
 
 def check_pool_limits(pool_limits: Mapping[str, int] | None) -> dict[str, int]:
@@ -118,8 +121,10 @@ class _RunLoop:
         recorder: RunRecorder,
         run_tags: dict[str, str],
         pool_limits: dict[str, int] | None = None,
+        artifact_exists: Callable[[str], bool] | None = None,
     ) -> None:
         self.plan = plan
+        self.artifact_exists: Callable[[str], bool] = artifact_exists or (lambda uri: True)
         self.pool_limits = pool_limits or {}
         self.in_pool: dict[str, int] = dict.fromkeys(self.pool_limits, 0)
         #: key -> the attempt a due retry makes when it is next submitted from ``ready``
@@ -180,6 +185,8 @@ class _RunLoop:
             input_versions = {up: self.outputs[up].stored.data_version for up in step.node.upstream if up in self.outputs}
             previous = self.plan.previous.get(key)
             reason = stale_reason(step, previous, input_versions, force=self.plan.force)
+            if reason is None and previous is not None and not self.artifact_exists(previous.artifact_uri):
+                reason = "its stored value is missing"
             if reason is None and previous is not None:
                 self._up_to_date(step, previous)
             else:

@@ -182,7 +182,9 @@ def execute(
     recorder.start(run, plan.keys)
     try:
         with capture_output(), pool:
-            records, outputs = run_plan(plan, pool, recorder, run_tags=run_tags, pool_limits=limits)
+            records, outputs = run_plan(
+                plan, pool, recorder, run_tags=run_tags, pool_limits=limits, artifact_exists=instance.artifacts.exists
+            )
     except KeyboardInterrupt:
         recorder.finish(RunStatus.CANCELED, "interrupted")
         raise

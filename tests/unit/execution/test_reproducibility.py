@@ -223,3 +223,21 @@ def test_asset_states_say_fresh_stale_failed_and_never(tmp_path: Path, instance)
     assert states["extra"].state is AssetState.NEVER
     failed = asset_statuses(graph, latest, {"source": time.time()})
     assert failed["source"].state is AssetState.FAILED
+
+
+def test_a_step_whose_stored_value_is_gone_runs_again(instance) -> None:
+    import os
+
+    @asset
+    def kept() -> int:
+        return 5
+
+    @asset
+    def doubled_kept(kept: int) -> int:
+        return kept * 2
+
+    first = materialize([kept, doubled_kept], instance=instance, observer=NullObserver())
+    os.unlink(instance.store.get_materializations("kept", run_id=first.run_id)[0].artifact_uri)
+    again = materialize([kept, doubled_kept], instance=instance, observer=NullObserver())
+    assert statuses(again) == {"kept": RAN, "doubled_kept": FRESH}
+    assert again.output_for("doubled_kept") == 10
