@@ -179,18 +179,20 @@ def execute(
         pid=os.getpid(),
         hostname=socket.gethostname(),
     )
-    recorder.start(run, plan.keys)
-    try:
-        with capture_output(), pool:
+    # The executor starts before the run is recorded: one that cannot start (a scheduler out
+    # of reach) leaves no run behind.
+    with capture_output(), pool:
+        recorder.start(run, plan.keys)
+        try:
             records, outputs = run_plan(
                 plan, pool, recorder, run_tags=run_tags, pool_limits=limits, artifact_exists=instance.artifacts.exists
             )
-    except KeyboardInterrupt:
-        recorder.finish(RunStatus.CANCELED, "interrupted")
-        raise
-    except BaseException as exc:
-        recorder.finish(RunStatus.FAILURE, f"Headwater failed while running: {type(exc).__name__}: {exc}")
-        raise
+        except KeyboardInterrupt:
+            recorder.finish(RunStatus.CANCELED, "interrupted")
+            raise
+        except BaseException as exc:
+            recorder.finish(RunStatus.FAILURE, f"Headwater failed while running: {type(exc).__name__}: {exc}")
+            raise
     failed = [r for r in records.values() if r.status is StepStatus.FAILURE]
     status = RunStatus.FAILURE if failed else RunStatus.SUCCESS
     error = "; ".join(f"step {r.step_key!r} failed: {r.error}" for r in failed) or None

@@ -190,3 +190,15 @@ def test_loopback_addresses() -> None:
 
     assert is_loopback("tcp://127.0.0.1:8786") and is_loopback("localhost:8786") and is_loopback("tcp://[::1]:8786")
     assert not is_loopback("tcp://10.1.2.3:8786")
+
+
+@pytest.mark.dask
+def test_an_unreachable_scheduler_is_bad_input_and_records_no_run(
+    instance: Instance, pipeline: Callable[[str], CodeLocation]
+) -> None:
+    with pytest.raises(PlanError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
+        execute(
+            pipeline("executors_diamond"), instance=instance, executor="dask",
+            executor_config={"dask_address": "tcp://127.0.0.1:9", "connect_timeout": "1s"},
+        )
+    assert instance.store.list_runs() == []

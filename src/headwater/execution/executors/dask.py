@@ -63,6 +63,8 @@ class DaskExecutor:
     def __init__(self, options: ExecutorOptions) -> None:
         self._options = options
         self._address: str | None = options.extra.get("dask_address") or None
+        #: how long to try reaching the scheduler (``executor_config={"connect_timeout": "30s"}``)
+        self._connect_timeout = str(options.extra.get("connect_timeout", "10s"))
         location = options.extra.get("location")
         self._setup = _Setup(
             paths=tuple(p for p in sys.path if p),
@@ -93,7 +95,7 @@ class DaskExecutor:
     def __enter__(self) -> DaskExecutor:
         if self._address is not None:
             try:
-                self._client = distributed.Client(self._address, timeout="10s", set_as_default=False)
+                self._client = distributed.Client(self._address, timeout=self._connect_timeout, set_as_default=False)
             except (OSError, TimeoutError) as exc:
                 raise PlanError(f"cannot reach the Dask scheduler at {self._address}: {exc}") from exc
             if self._options.max_concurrency is None:
