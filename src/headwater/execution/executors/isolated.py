@@ -10,6 +10,11 @@ segfault, the OOM killer) fails the step with the signal that killed it.
 ``os.fork`` is used directly rather than ``multiprocessing``, which refuses to start
 children from daemonic processes such as Dask's workers. Lines the step prints arrive with
 its outcome rather than live.
+
+This is the one place Headwater forks a process that may have other threads (a thread
+pool, a Dask worker's event loop). The child only runs the step and leaves with
+``os._exit``; the locks it could inherit held are the ones a step would take in another
+thread at that very moment (``logging``'s are re-created after a fork by Python itself).
 """
 
 from __future__ import annotations
