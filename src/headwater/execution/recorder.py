@@ -18,6 +18,7 @@ from typing import Protocol
 
 from headwater.execution.capture import LineSink
 from headwater.execution.observer import RunObserver
+from headwater.storage.base import EventLog, MaterializationIndex, MetricStore, RunStore
 from headwater.storage.records import (
     Event,
     EventKind,
@@ -33,18 +34,8 @@ from headwater.storage.records import (
 __all__ = ["RunRecorder", "RunStoreWriter"]
 
 
-class RunStoreWriter(Protocol):
-    """The store methods the recorder needs (a ``SqlStore`` has them all)."""
-
-    def add_run(self, run: Run) -> None: ...
-    def update_run(self, run_id: str, *, status: RunStatus, started_at: float | None = None,
-                   ended_at: float | None = None, error: str | None = None) -> None: ...
-    def upsert_steps(self, steps: Sequence[StepRecord]) -> None: ...
-    def add_attempts(self, attempts: Sequence[StepAttempt]) -> None: ...
-    def add_events(self, events: Sequence[Event]) -> None: ...
-    def add_logs(self, lines: Sequence[LogLine]) -> None: ...
-    def add_materializations(self, materializations: Sequence[Materialization]) -> None: ...
-    def add_metrics(self, metrics: Sequence[Metric]) -> None: ...
+class RunStoreWriter(RunStore, EventLog, MaterializationIndex, MetricStore, Protocol):
+    """The stores the recorder writes to (a ``SqlStore`` is all of them)."""
 
 
 class RunRecorder:
@@ -74,9 +65,8 @@ class RunRecorder:
         self._metrics: list[Metric] = []
 
     def start(self, run: Run, step_keys: Sequence[str]) -> None:
-        """Write the run record and its pending steps, now."""
+        """Write the (started) run's record, now."""
         self._store.add_run(run)
-        self._store.update_run(run.run_id, status=RunStatus.STARTED, started_at=run.started_at)
         self._events.append(Event(self.run_id, EventKind.RUN_START, time.time(), message=run.selection))
         self._observer.run_started(self.run_id, step_keys)
 

@@ -170,7 +170,7 @@ def execute(
         run_tags[LOCATION_MODULE_TAG] = location.module
     run = Run(
         run_id=run_id,
-        status=RunStatus.QUEUED,
+        status=RunStatus.STARTED,
         selection=plan.selection,
         job_name=job_name,
         created_at=started,

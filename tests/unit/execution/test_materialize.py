@@ -175,3 +175,10 @@ def test_dagster_retry_policy_and_materialize_result(instance) -> None:
     result = materialize([reported], instance=instance, observer=NullObserver())
     assert result.output_for("reported") is None
     assert [(m.name, m.value) for m in instance.store.get_metrics(run_id=result.run_id)] == [("rows", 7.0)]
+
+
+def test_the_executor_names_jobs_accept_are_the_ones_that_exist() -> None:
+    from headwater.definitions.jobs import EXECUTORS as NAMED
+    from headwater.execution.executors import EXECUTORS as BUILT
+
+    assert tuple(BUILT) == NAMED
