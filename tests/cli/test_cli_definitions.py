@@ -95,3 +95,19 @@ def test_module_code_location(cli, monkeypatch):
     result = cli("jobs", "list", "-m", "ok")
     assert result.exit_code == 0, result.output
     assert "sums" in result.stdout
+
+
+def test_a_job_selecting_an_unknown_tag_is_bad_input_for_every_command(cli, tmp_path):
+    """The engine that resolves ``--select`` also checks jobs: an unmatched tag is never an empty job."""
+    code = tmp_path / "tagged.py"
+    code.write_text(
+        "from headwater import AssetSelection, asset, define_asset_job\n"
+        "@asset(tags={'tier': 'gold'})\n"
+        "def scores() -> int:\n"
+        "    return 1\n"
+        "gold = define_asset_job('gold', selection=AssetSelection.tag('tier', 'gld'))\n"
+    )
+    for args in (("jobs", "list"), ("job", "run", "gold"), ("materialize",)):
+        result = cli(*args, "-f", str(code))
+        assert result.exit_code == 2, (args, result.output)
+        assert "job 'gold': no asset has tag 'tier=gld'. Did you mean 'tier=gold'?" in result.stderr

@@ -26,7 +26,8 @@ from typing import TypeVar
 from headwater.definitions.graph import Graph, close_matches
 from headwater.definitions.jobs import AssetJob, Definitions, ScheduleDefinition
 from headwater.definitions.node import Node, node_of
-from headwater.errors import CodeLocationError, DefinitionError, DuplicateKeyError
+from headwater.definitions.selection import AssetSelection, resolve_selection
+from headwater.errors import CodeLocationError, DefinitionError, DuplicateKeyError, SelectionError
 
 __all__ = ["CodeLocation", "collect", "load_assets_from_modules", "load_code_location", "load_module"]
 
@@ -250,6 +251,8 @@ def collect(
     graph = Graph.build(nodes.values())
     job_map = _unique(jobs.values(), "job")
     schedule_map = _unique(schedules.values(), "schedule")
+    for job in job_map.values():
+        _check_job_selection(job, graph)
     for schedule in schedule_map.values():
         if schedule.job_name not in job_map:
             raise DefinitionError(
@@ -259,6 +262,15 @@ def collect(
     return CodeLocation(
         name=name, graph=graph, jobs=job_map, schedules=schedule_map, executor=executor, file=file, module=module
     )
+
+
+def _check_job_selection(job: AssetJob, graph: Graph) -> None:
+    """A job whose selection names nothing is refused when its code location loads."""
+    selection = job.selection if isinstance(job.selection, str | AssetSelection) else list(job.selection)
+    try:
+        resolve_selection(graph, selection)
+    except SelectionError as exc:
+        raise SelectionError(f"job {job.name!r}: {exc}") from None
 
 
 def _unique(items: Iterable[_Named], what: str) -> dict[str, _Named]:

@@ -1,24 +1,41 @@
-"""``AssetSelection``: Dagster's composable way to name a set of assets.
+"""Selections: which nodes of a graph a run, a job or a CLI command covers. One engine.
 
-::
+A selection is an :class:`AssetSelection` (Dagster's composable form), a selection string,
+or a sequence of assets and keys; strings and sequences are read into an ``AssetSelection``
+by :meth:`AssetSelection.from_string`, so every caller (the run, ``--select``, jobs) resolves
+the same way::
 
     AssetSelection.groups("ml") | AssetSelection.assets(report)
     AssetSelection.keys("model").upstream()          # model and everything it depends on
     AssetSelection.all() - AssetSelection.tag("tier", "bronze")
+    AssetSelection.from_string("+model,group:reports")
 
-A selection is resolved against a graph when a run is planned; a name that matches nothing
-is an error there, with the closest names.
+A selection string is a comma-separated union of terms::
+
+    *              every node
+    name           the node with that key (``key:name`` says the same)
+    +name          it and its direct upstream; ``++name`` two levels; ``*name`` all upstream
+    name+          it and its direct downstream; ``name++`` two levels; ``name*`` all downstream
+    group:NAME     every node in that group
+    tag:K=V        every node tagged ``K=V`` (``tag:K`` for any value)
+
+Policy: a term that matches nothing (a key, a group, a tag) is an error when the selection is
+resolved against a graph, naming the closest existing names (difflib); it never quietly
+selects nothing. A malformed string is an error when it is read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from headwater.definitions.graph import Graph, close_matches
 from headwater.errors import SelectionError
 
-__all__ = ["AssetSelection"]
+__all__ = ["AssetSelection", "Selection", "resolve_selection", "selection_text"]
+
+_TERM = re.compile(r"^(?P<up>\*|\+*)(?P<name>[^*+]+?)(?P<down>\*|\+*)$")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -32,7 +49,7 @@ class AssetSelection:
         """The keys this selection names in ``graph``.
 
         Raises:
-            SelectionError: a key, group or tag names nothing.
+            SelectionError: a key, group or tag names nothing (with the closest names).
         """
         return self._resolve(graph)
 
@@ -85,12 +102,55 @@ class AssetSelection:
         return cls(resolve, ",".join(f"group:{g}" for g in group_names))
 
     @classmethod
-    def tag(cls, key: str, value: str) -> AssetSelection:
-        """The assets tagged ``key=value``."""
-        return cls(
-            lambda graph: {k for k, node in graph.nodes.items() if node.options.tags.get(key) == value},
-            f"tag:{key}={value}",
-        )
+    def tag(cls, key: str, value: str | None) -> AssetSelection:
+        """The assets tagged ``key=value`` (with any value when ``value`` is None)."""
+        wanted = key if value is None else f"{key}={value}"
+
+        def resolve(graph: Graph) -> set[str]:
+            found = {
+                k for k, node in graph.nodes.items()
+                if key in node.options.tags and (value is None or node.options.tags[key] == value)
+            }
+            if not found:
+                tags = [(k, v) for node in graph.nodes.values() for k, v in node.options.tags.items()]
+                known = {k for k, _ in tags} if value is None else {f"{k}={v}" for k, v in tags}
+                raise SelectionError(f"no asset has tag {wanted!r}.{close_matches(wanted, known)}")
+            return found
+
+        return cls(resolve, f"tag:{wanted}")
+
+    @classmethod
+    def tag_string(cls, string: str) -> AssetSelection:
+        """The assets with the tag ``"key=value"`` (or ``"key"``, any value)."""
+        key, has_value, value = string.partition("=")
+        return cls.tag(key, value if has_value else None)
+
+    @classmethod
+    def from_string(cls, text: str | Sequence[object]) -> AssetSelection:
+        """Read a selection string (``"+model,group:ml"``) or a sequence of assets, keys and terms.
+
+        Raises:
+            SelectionError: the selection is empty or a term cannot be read.
+        """
+        terms = _terms(text)
+        if not terms:
+            raise SelectionError("empty selection: use '*' for every asset")
+        parsed = [_read_term(term)._named(term) for term in terms]
+        union = parsed[0]
+        for part in parsed[1:]:
+            union = union | part
+        return cls(union._resolve, ",".join(terms))
+
+    def _named(self, term: str) -> AssetSelection:
+        """This selection, its errors prefixed with the term of a selection string they come from."""
+
+        def resolve(graph: Graph) -> set[str]:
+            try:
+                return self._resolve(graph)
+            except SelectionError as exc:
+                raise SelectionError(f"selection {term!r}: {exc}") from None
+
+        return AssetSelection(resolve, self._text)
 
     # -- growing and combining --------------------------------------------------------------
 
@@ -118,3 +178,77 @@ class AssetSelection:
 
     def __sub__(self, other: AssetSelection) -> AssetSelection:
         return AssetSelection(lambda g: self.resolve(g) - other.resolve(g), f"{self._text} - {other._text}")
+
+
+#: what every API taking a selection accepts
+Selection = str | Sequence[object] | AssetSelection
+
+
+def resolve_selection(graph: Graph, selection: Selection | None) -> tuple[str, ...]:
+    """The keys ``selection`` names in ``graph``, in the graph's topological order.
+
+    Args:
+        graph: the validated graph.
+        selection: an ``AssetSelection``, a selection string, or a sequence of assets, keys
+            and terms; every node when None.
+
+    Raises:
+        SelectionError: a term is malformed or names nothing (with close matches).
+    """
+    if selection is None:
+        return graph.order
+    chosen = selection if isinstance(selection, AssetSelection) else AssetSelection.from_string(selection)
+    return graph.subgraph_order(chosen.resolve(graph))
+
+
+def selection_text(selection: Selection | None) -> str:
+    """The selection as one string, for the run record and listings."""
+    if selection is None:
+        return "*"
+    if isinstance(selection, AssetSelection):
+        return str(selection)
+    return ",".join(_terms(selection))
+
+
+def _terms(selection: str | Sequence[object]) -> list[str]:
+    from headwater.definitions.asset import key_of
+
+    if isinstance(selection, str):
+        return [term.strip() for term in selection.split(",") if term.strip()]
+    terms: list[str] = []
+    for item in selection:
+        if isinstance(item, AssetSelection):
+            raise SelectionError("give an AssetSelection on its own, not inside a list (combine them with |)")
+        try:
+            terms.append(item.strip() if isinstance(item, str) else key_of(item))
+        except TypeError as exc:
+            raise SelectionError(f"cannot select {item!r}: give assets, keys or selection strings") from exc
+    return terms
+
+
+def _read_term(term: str) -> AssetSelection:
+    if term == "*":
+        return AssetSelection.all()
+    if term.startswith("group:"):
+        return AssetSelection.groups(term.removeprefix("group:"))
+    if term.startswith("tag:"):
+        return AssetSelection.tag_string(term.removeprefix("tag:"))
+    match = _TERM.match(term.removeprefix("key:"))
+    if match is None:
+        raise SelectionError(
+            f"cannot read selection term {term!r}: expected '*', 'name', '+name', 'name+', 'group:x' or 'tag:k=v'"
+        )
+    node = AssetSelection.keys(match["name"])
+    up, down = _depth(match["up"]), _depth(match["down"])
+    if up == 0 and down == 0:
+        return node
+    if down == 0:
+        return node.upstream(up)
+    if up == 0:
+        return node.downstream(down)
+    return node.upstream(up) | node.downstream(down)
+
+
+def _depth(marks: str) -> int | None:
+    """``*`` is every level (None); each ``+`` is one level."""
+    return None if marks == "*" else len(marks)

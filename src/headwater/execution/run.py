@@ -30,7 +30,7 @@ from headwater.execution.observer import EchoObserver, NullObserver, RunObserver
 from headwater.execution.reaper import reap_dead_runs
 from headwater.execution.recorder import RunRecorder
 from headwater.planning.plan import build_plan
-from headwater.planning.selection import Selection
+from headwater.definitions.selection import Selection
 from headwater.storage.records import Materialization, Run, RunStatus, StepRecord, StepStatus
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from headwater.definitions.graph import Graph
 from headwater.definitions.node import Node
 from headwater.errors import PlanError
-from headwater.planning.selection import Selection, resolve_selection, selection_text
+from headwater.definitions.selection import Selection, resolve_selection, selection_text
 from headwater.planning.versions import code_version_of
 from headwater.storage.records import Materialization
 

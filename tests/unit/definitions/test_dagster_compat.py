@@ -16,7 +16,7 @@ from headwater.definitions.loading import collect
 from headwater.definitions.node import node_of
 from headwater.errors import DefinitionError, SelectionError
 from headwater.execution.observer import NullObserver
-from headwater.planning.selection import resolve_selection, selection_text
+from headwater.definitions.selection import resolve_selection, selection_text
 
 
 @asset

@@ -15,7 +15,7 @@ app = typer.Typer(no_args_is_help=True, help="Run and list jobs (named selection
 
 
 def _selection_text(selection: object) -> str:
-    from headwater.planning.selection import selection_text
+    from headwater.definitions.selection import selection_text
 
     return selection_text(selection)  # type: ignore[arg-type]
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from headwater import asset
+from headwater import AssetSelection, asset, define_asset_job
 from headwater.definitions.loading import collect
 from headwater.errors import SelectionError
-from headwater.planning.selection import resolve_selection
+from headwater.definitions.selection import resolve_selection
 
 
 @asset
@@ -76,7 +76,7 @@ def test_selection_by_asset_objects() -> None:
     [
         ("modle", "no asset or task named 'modle'. Did you mean 'model'?"),
         ("group:mll", "no asset is in group 'mll'. Did you mean 'ml'?"),
-        ("tag:tier=silver", "no asset has tag 'tier=silver'"),
+        ("tag:tier=silver", "no asset has tag 'tier=silver'. Did you mean 'tier=gold'?"),
         ("+", "cannot read selection term '+'"),
         ("", "empty selection"),
     ],
@@ -85,3 +85,37 @@ def test_bad_selection_says_why(selection: str, message: str) -> None:
     with pytest.raises(SelectionError) as caught:
         resolve_selection(GRAPH, selection)
     assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("as_string", "as_object", "message"),
+    [
+        ("modle", AssetSelection.keys("modle"), "no asset or task named 'modle'. Did you mean 'model'?"),
+        ("group:mll", AssetSelection.groups("mll"), "no asset is in group 'mll'. Did you mean 'ml'?"),
+        ("tag:tier=gld", AssetSelection.tag("tier", "gld"), "no asset has tag 'tier=gld'. Did you mean 'tier=gold'?"),
+        ("tag:teir", AssetSelection.tag_string("teir"), "no asset has tag 'teir'. Did you mean 'tier'?"),
+    ],
+)
+def test_an_unmatched_term_is_the_same_error_in_every_form(as_string, as_object, message) -> None:
+    """One engine: a string, an AssetSelection and a combination of them all refuse a term naming nothing."""
+    for selection in (as_string, as_object, AssetSelection.all() - as_object, AssetSelection.keys("raw") | as_object):
+        with pytest.raises(SelectionError) as caught:
+            resolve_selection(GRAPH, selection)
+        assert message in str(caught.value)
+
+
+def test_a_job_whose_selection_names_nothing_is_refused_when_its_location_loads() -> None:
+    job = define_asset_job("gold_job", selection=AssetSelection.tag("tier", "bronze"))
+    with pytest.raises(SelectionError, match="job 'gold_job': no asset has tag 'tier=bronze'"):
+        collect([raw, clean, features, model, report, job])
+    typo = define_asset_job("typo_job", selection="group:mll")
+    with pytest.raises(SelectionError, match="job 'typo_job': selection 'group:mll'.*Did you mean 'ml'"):
+        collect([raw, clean, features, model, report, typo])
+
+
+def test_string_terms_read_into_asset_selections() -> None:
+    chosen = AssetSelection.from_string("+clean, model+")
+    assert str(chosen) == "+clean,model+"
+    assert chosen.resolve(GRAPH) == {"raw", "clean", "model"}
+    with pytest.raises(SelectionError, match="cannot read selection term"):
+        AssetSelection.from_string("a+b")
