@@ -9,6 +9,7 @@
     │   ├── DuplicateKeyError      two definitions share a key
     │   ├── InvalidCronError       a cron string or time zone that cannot be parsed
     │   └── CodeLocationError      a file or module that cannot be loaded
+    ├── ConfigError                pyproject.toml or a HEADWATER_* setting is invalid (CLI exit 2)
     ├── SelectionError             a selection string names nothing known (CLI exit 2)
     ├── PlanError                  a run cannot be planned (CLI exit 2)
     ├── StepError                  one step failed; recorded on the run (CLI exit 1)
@@ -34,6 +35,7 @@ __all__ = [
     "ArtifactCorrupt",
     "ArtifactNotFound",
     "CodeLocationError",
+    "ConfigError",
     "CycleError",
     "DefinitionError",
     "DuplicateKeyError",
@@ -86,6 +88,10 @@ class InvalidCronError(DefinitionError):
 
 class CodeLocationError(DefinitionError):
     """A code location (file or module) cannot be found or imported."""
+
+
+class ConfigError(HeadwaterError):
+    """``pyproject.toml`` or a ``HEADWATER_*`` setting is invalid."""
 
 
 class SelectionError(HeadwaterError):

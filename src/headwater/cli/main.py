@@ -2,7 +2,7 @@
 
 ::
 
-    headwater --version
+    headwater --version | info
     headwater materialize [-f FILE | -m MODULE] [--select SEL] [--quiet] [--executor NAME] [--force]
     headwater job run JOB [-f FILE | -m MODULE] [--quiet] [--executor NAME] [--force]
     headwater jobs list | assets list | schedules list   [-f FILE | -m MODULE]
@@ -23,6 +23,7 @@ from typing import Annotated
 import typer
 
 from headwater.cli.commands import assets, dags, jobs, runs, schedules
+from headwater.cli.commands.info import info, version
 from headwater.cli.commands.lineage import lineage
 from headwater.cli.commands.materialize import materialize
 
@@ -38,20 +39,9 @@ app = typer.Typer(
 )
 
 
-def _version() -> str:
-    try:
-        from headwater import __version__
-
-        return str(__version__)
-    except ImportError:
-        from importlib.metadata import version
-
-        return version("headwater")
-
-
 def _print_version(value: bool) -> None:
     if value:
-        typer.echo(f"headwater {_version()}")
+        typer.echo(f"headwater {version()}")
         raise typer.Exit(0)
 
 
@@ -67,6 +57,7 @@ def _root(
 
 app.command("materialize")(materialize)
 app.command("lineage")(lineage)
+app.command("info")(info)
 app.add_typer(jobs.app, name="job", help="Run a job: `headwater job run JOB` (same commands as `jobs`).")
 app.add_typer(jobs.app, name="jobs", help="List jobs (named selections of assets), or run one.")
 app.add_typer(assets.app, name="assets")

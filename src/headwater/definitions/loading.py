@@ -6,7 +6,8 @@ Airflow-dialect ``DAG``, say). The collected nodes are validated into one
 :class:`~headwater.definitions.graph.Graph` before anything can run.
 
 Where to load from is, in order: ``-f FILE``, ``-m MODULE``, or ``[tool.headwater]`` in the
-``pyproject.toml`` of the working directory (``file = "..."`` or ``module = "..."``).
+nearest ``pyproject.toml``, in the working directory or above (``file = "..."``, relative
+to that file, or ``module = "..."``).
 """
 
 from __future__ import annotations
@@ -27,9 +28,17 @@ from headwater.definitions.graph import Graph, close_matches
 from headwater.definitions.jobs import AssetJob, Definitions, ScheduleDefinition
 from headwater.definitions.node import Node, node_of
 from headwater.definitions.selection import AssetSelection, resolve_selection
-from headwater.errors import CodeLocationError, DefinitionError, DuplicateKeyError, SelectionError
+from headwater.errors import CodeLocationError, ConfigError, DefinitionError, DuplicateKeyError, SelectionError
+from headwater.settings import find_pyproject, read_tool_config
 
-__all__ = ["CodeLocation", "collect", "load_assets_from_modules", "load_code_location", "load_module"]
+__all__ = [
+    "CodeLocation",
+    "collect",
+    "default_location",
+    "load_assets_from_modules",
+    "load_code_location",
+    "load_module",
+]
 
 DEFINITIONS_HOOK = "__headwater_definitions__"
 
@@ -90,28 +99,37 @@ def load_code_location(
     if file is not None and module is not None:
         raise CodeLocationError("give a file (-f) or a module (-m), not both")
     if file is None and module is None:
-        file, module = _default_location(Path(project_dir))
+        file, module = default_location(Path(project_dir))
     loaded = load_module(file=file, module=module)
     name = str(file) if file is not None else str(module)
     return collect(vars(loaded).values(), name=name, file=getattr(loaded, "__file__", None), module=loaded.__name__)
 
 
-def _default_location(project_dir: Path) -> tuple[str | None, str | None]:
-    pyproject = project_dir / "pyproject.toml"
-    hint = "pass -f path/to/pipeline.py or -m package.module, or set [tool.headwater] file = ... in pyproject.toml"
-    if not pyproject.is_file():
-        raise CodeLocationError(f"no code location given and no pyproject.toml in {project_dir.resolve()}: {hint}")
-    import tomllib
+def default_location(project_dir: Path) -> tuple[str | None, str | None]:
+    """The ``(file, module)`` named under ``[tool.headwater]`` in the nearest ``pyproject.toml``.
 
+    The nearest is the one in ``project_dir`` or the closest folder above it, so a command
+    run from a subfolder of a project finds the project's code location; a ``file`` is
+    relative to its ``pyproject.toml``.
+
+    Raises:
+        CodeLocationError: there is no ``pyproject.toml``, it is invalid, or it names none.
+    """
+    hint = "pass -f path/to/pipeline.py or -m package.module, or set [tool.headwater] file = ... in pyproject.toml"
+    pyproject = find_pyproject(project_dir)
+    if pyproject is None:
+        raise CodeLocationError(
+            f"no code location given and no pyproject.toml in {project_dir.resolve()} or above: {hint}"
+        )
     try:
-        config = tomllib.loads(pyproject.read_text()).get("tool", {}).get("headwater", {})
-    except tomllib.TOMLDecodeError as exc:
-        raise CodeLocationError(f"{pyproject}: invalid TOML: {exc}") from exc
+        config = read_tool_config(pyproject)
+    except ConfigError as exc:
+        raise CodeLocationError(str(exc)) from exc
     file, module = config.get("file"), config.get("module")
     if not file and not module:
         raise CodeLocationError(f"no code location given and {pyproject} has no [tool.headwater] file or module: {hint}")
     if file:
-        return str(project_dir / file), None
+        return str(pyproject.parent / str(file)), None
     return None, str(module)
 
 
