@@ -7,7 +7,7 @@
     │   ├── CycleError             a dependency cycle, reported as its path
     │   ├── MissingUpstreamError   an input names no known asset or task
     │   ├── DuplicateKeyError      two definitions share a key
-    │   ├── InvalidCronError       a cron string or time zone that cannot be parsed
+    │   ├── InvalidCronError       a cron string or time zone that cannot be parsed or never fires
     │   └── CodeLocationError      a file or module that cannot be loaded
     ├── ConfigError                pyproject.toml or a HEADWATER_* setting is invalid (CLI exit 2)
     ├── SelectionError             a selection string names nothing known (CLI exit 2)
@@ -83,7 +83,7 @@ class DuplicateKeyError(DefinitionError):
 
 
 class InvalidCronError(DefinitionError):
-    """A cron expression or time zone that cannot be parsed."""
+    """A cron expression or time zone that cannot be parsed or evaluated, or never fires."""
 
 
 class CodeLocationError(DefinitionError):

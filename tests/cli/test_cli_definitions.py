@@ -40,6 +40,16 @@ def test_bad_cron_string_is_reported(cli, pipeline):
     assert "broken" in result.stderr
 
 
+def test_a_cron_that_never_fires_is_refused_when_the_location_loads(cli, pipeline):
+    for command in (("schedules", "list"), ("materialize",)):
+        result = cli(*command, "-f", pipeline("never_fires"))
+        assert result.exit_code == 2, result.output
+        assert "'0 0 31 2 *'" in result.stderr
+        assert "schedule 'impossible'" in result.stderr
+        assert "never fires" in result.stderr
+        assert "Traceback" not in result.output
+
+
 def test_missing_file(cli, tmp_path):
     result = cli("materialize", "-f", str(tmp_path / "nowhere.py"))
     assert result.exit_code == 2

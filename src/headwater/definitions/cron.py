@@ -9,15 +9,37 @@ day, when 02:00 does not exist, it fires once, at the end of the gap).
 A fixed interval that no cron string can say (an Airflow ``schedule=timedelta(minutes=90)``)
 is written ``@every 5400s from 2024-01-01T00:00:00+00:00``: it fires at the anchor and at
 every whole multiple of the interval after it (the anchor is the Unix epoch when omitted).
+
+Validation
+----------
+A string that is accepted can be evaluated: :func:`normalize_cron` refuses, with
+:class:`~headwater.errors.InvalidCronError` naming the string and what is wrong,
+
+* anything croniter cannot parse (its own message is kept), and croniter's extensions
+  whose fire times are not a pure function of the string: ``H`` (hashed), ``R`` (random)
+  and ``W`` (nearest weekday, which croniter cannot step past);
+* a string that never fires (``0 0 31 2 *``). The day fields of a cron string repeat with
+  the Gregorian calendar, whose leap years and weekdays cycle every 400 years, so the
+  check asks croniter for fire times from a reference date, searching 400 years: a string
+  that matches nothing there matches nothing ever, while ``0 0 29 2 *`` (leap days) and
+  ``0 0 * 2 1#5`` (a fifth Monday in February, 40 years apart around 2100) pass;
+* an ``@every`` interval longer than a century, or with an anchor out of range.
+
+Evaluation searches the same 400 years, and anything croniter or ``datetime`` still
+raises (a tick past the year 9999) comes out as ``InvalidCronError``, never as a crash.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from headwater.errors import InvalidCronError
+
+if TYPE_CHECKING:
+    from croniter import croniter as Croniter
 
 __all__ = ["PRESETS", "every", "next_fire_time", "normalize_cron", "previous_fire_time", "timezone"]
 
@@ -31,75 +53,168 @@ PRESETS = {
     "@annually": "0 0 1 1 *",
 }
 
+#: one whole cycle of the Gregorian calendar (leap years and weekdays)
+SEARCH_YEARS = 400
+#: the longest ``@every`` interval: a century
+LONGEST_INTERVAL = timedelta(days=36525)
+_REFERENCE = datetime(2000, 1, 1)  # a leap year's first day
+_TICKS_CHECKED = 3
+_FIELDS = ("minute", "hour", "day-of-month", "month", "day-of-week")
+#: croniter syntax whose fire times are not a function of the string alone, or that
+#: croniter cannot step through (``1W`` returns the same date for ever)
+_UNSUPPORTED = (
+    (re.compile(r"(?:^|,)[hH](?:$|[(/,])"), "'H' (hashed values)"),
+    (re.compile(r"(?:^|,)[rR](?:$|[(/,])"), "'R' (random values)"),
+)
+
 
 def normalize_cron(expression: str, *, where: str = "") -> str:
-    """The five-field form of ``expression``.
+    """The five-field (or ``@every``) form of ``expression``, once it is known to fire.
+
+    Args:
+        expression: five cron fields, a preset (``@daily``) or ``@every <seconds>s [from <ISO date-time>]``.
+        where: what the string belongs to, for the message (``schedule 'nightly'``).
+
+    Returns:
+        The normalized string that :func:`next_fire_time` evaluates.
 
     Raises:
         InvalidCronError: naming the expression, ``where`` it is used and what is wrong.
     """
-    from croniter import croniter
-
     place = f" in {where}" if where else ""
     if not isinstance(expression, str) or not expression.strip():
         raise InvalidCronError(f"empty or non-string cron expression{place}: {expression!r}")
     text = " ".join(expression.split())
     if text.lower().startswith("@every"):
         interval, anchor = _parse_every(text, place)
-        return every(interval, anchor)
+        return every(interval, anchor, where=where)
     text = PRESETS.get(text.lower(), text)
     fields = text.split(" ")
-    if len(fields) != 5:
+    if len(fields) != len(_FIELDS):
         raise InvalidCronError(
             f"invalid cron expression {expression!r}{place}: expected 5 fields "
             f"(minute hour day-of-month month day-of-week) or a preset "
             f"({', '.join(sorted(PRESETS))}), got {len(fields)}"
         )
-    try:
-        croniter(text)
-    except (ValueError, KeyError) as exc:
-        raise InvalidCronError(f"invalid cron expression {expression!r}{place}: {exc}") from exc
+    _refuse_unsupported(fields, expression, place)
+    _check_fires(text, expression, place)
     return text
 
 
+def _refuse_unsupported(fields: list[str], expression: str, place: str) -> None:
+    for field_name, field in zip(_FIELDS, fields, strict=True):
+        for pattern, what in _UNSUPPORTED:
+            if pattern.search(field):
+                raise InvalidCronError(
+                    f"invalid cron expression {expression!r}{place}: {what} in the {field_name} field "
+                    "is not supported; write the values out"
+                )
+    if "w" in fields[2].lower():  # day-of-month has no names, so any W is croniter's nearest weekday
+        raise InvalidCronError(
+            f"invalid cron expression {expression!r}{place}: 'W' (nearest weekday) in the day-of-month "
+            "field is not supported"
+        )
+
+
+def _check_fires(text: str, expression: str, place: str) -> None:
+    """Parse ``text`` with croniter and step through its first fire times after a reference date."""
+    from croniter import CroniterBadDateError
+
+    try:
+        ticks = _croniter(text, _REFERENCE)
+        previous = _REFERENCE
+        for _ in range(_TICKS_CHECKED):
+            tick = ticks.get_next(datetime)
+            if tick <= previous:
+                raise InvalidCronError(
+                    f"invalid cron expression {expression!r}{place}: its fire times do not advance "
+                    f"({previous.isoformat()} then {tick.isoformat()})"
+                )
+            previous = tick
+    except CroniterBadDateError as exc:
+        day_fields = " ".join(text.split(" ")[2:])
+        raise InvalidCronError(
+            f"cron expression {expression!r}{place} never fires: no date matches its day-of-month, "
+            f"month and day-of-week fields ({day_fields!r}) in {SEARCH_YEARS} years, a whole cycle "
+            "of the calendar"
+        ) from exc
+    except InvalidCronError:
+        raise
+    # croniter raises ValueError, TypeError, KeyError, IndexError or OverflowError for
+    # different malformed fields; whatever it raises, the string is what is wrong.
+    except Exception as exc:
+        raise InvalidCronError(f"invalid cron expression {expression!r}{place}: {exc}") from exc
+
+
+def _croniter(text: str, start: datetime) -> Croniter:
+    from croniter import croniter
+
+    return croniter(text, start, max_years_between_matches=SEARCH_YEARS)
+
+
 def timezone(name: str | None, *, where: str = "") -> ZoneInfo:
-    """The ``ZoneInfo`` called ``name`` (UTC when None)."""
+    """The ``ZoneInfo`` called ``name`` (UTC when None).
+
+    Raises:
+        InvalidCronError: no IANA time zone has that name.
+    """
     try:
         return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError) as exc:
         place = f" in {where}" if where else ""
         raise InvalidCronError(f"unknown time zone {name!r}{place}; use an IANA name such as 'Europe/Berlin'") from exc
 
 
-_EVERY = re.compile(r"^@every (?P<seconds>\d+)s(?: from (?P<anchor>\S+))?$", re.IGNORECASE)
+_EVERY = re.compile(r"^@every (?P<seconds>[0-9]+)s(?: from (?P<anchor>\S+))?$", re.IGNORECASE)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def every(interval: timedelta, anchor: datetime | None = None) -> str:
-    """The ``@every`` expression for a fixed ``interval`` counted from ``anchor``."""
+def every(interval: timedelta, anchor: datetime | None = None, *, where: str = "") -> str:
+    """The ``@every`` expression for a fixed ``interval`` counted from ``anchor``.
+
+    Raises:
+        InvalidCronError: the interval is not a whole, positive number of seconds, or is
+            longer than a century; the anchor is out of range.
+    """
+    place = f" in {where}" if where else ""
     seconds = int(interval.total_seconds())
     if seconds <= 0 or seconds != interval.total_seconds():
-        raise InvalidCronError(f"an interval schedule needs a whole, positive number of seconds, not {interval}")
+        raise InvalidCronError(f"an interval schedule{place} needs a whole, positive number of seconds, not {interval}")
+    if interval > LONGEST_INTERVAL:
+        raise InvalidCronError(
+            f"an interval schedule{place} of {seconds}s is longer than a century "
+            f"({int(LONGEST_INTERVAL.total_seconds())}s), the longest interval allowed"
+        )
     if anchor is None or anchor == _EPOCH:
         return f"@every {seconds}s"
-    aware = anchor if anchor.tzinfo is not None else anchor.replace(tzinfo=UTC)
-    return f"@every {seconds}s from {aware.astimezone(UTC).isoformat()}"
+    try:
+        return f"@every {seconds}s from {_utc(anchor).isoformat()}"
+    except OverflowError as exc:
+        raise InvalidCronError(f"an interval schedule{place} starts at {anchor}, out of range in UTC") from exc
+
+
+def _utc(moment: datetime) -> datetime:
+    return (moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def _parse_every(text: str, place: str = "") -> tuple[timedelta, datetime]:
+    usage = "write '@every <seconds>s' or '@every <seconds>s from <ISO date-time>'"
     match = _EVERY.match(text)
-    anchor = _EPOCH
-    if match is not None and match["anchor"]:
-        try:
-            anchor = datetime.fromisoformat(match["anchor"])
-        except ValueError:
-            match = None
-    if match is None or int(match["seconds"]) <= 0:
+    if match is None:
+        raise InvalidCronError(f"invalid interval schedule {text!r}{place}: {usage}")
+    digits = match["seconds"].lstrip("0")
+    longest = int(LONGEST_INTERVAL.total_seconds())
+    if not digits or len(digits) > len(str(longest)) or int(digits) > longest:
         raise InvalidCronError(
-            f"invalid interval schedule {text!r}{place}: write '@every <seconds>s' or "
-            "'@every <seconds>s from <ISO date-time>'"
+            f"invalid interval schedule {text!r}{place}: the interval must be between 1s and {longest}s (a century)"
         )
-    return timedelta(seconds=int(match["seconds"])), anchor if anchor.tzinfo else anchor.replace(tzinfo=UTC)
+    anchor = _EPOCH
+    if match["anchor"]:
+        try:
+            anchor = _utc(datetime.fromisoformat(match["anchor"]))
+        except (ValueError, OverflowError) as exc:
+            raise InvalidCronError(f"invalid interval schedule {text!r}{place}: bad anchor: {exc}; {usage}") from exc
+    return timedelta(seconds=int(digits)), anchor
 
 
 def _every_tick(expression: str, after: datetime, *, forward: bool) -> datetime:
@@ -112,19 +227,36 @@ def _every_tick(expression: str, after: datetime, *, forward: bool) -> datetime:
     return anchor + steps * interval
 
 
-def next_fire_time(expression: str, tz: ZoneInfo, after: datetime) -> datetime:
-    """The first fire time strictly after ``after``, as an aware datetime in ``tz``."""
-    if expression.startswith("@every"):
-        return _every_tick(expression, after, forward=True).astimezone(tz)
-    from croniter import croniter
+def _tick(expression: str, tz: ZoneInfo, moment: datetime, *, forward: bool) -> datetime:
+    try:
+        if expression.startswith("@every"):
+            return _every_tick(expression, moment, forward=forward).astimezone(tz)
+        ticks = _croniter(expression, moment.astimezone(tz))
+        return ticks.get_next(datetime) if forward else ticks.get_prev(datetime)
+    except InvalidCronError:
+        raise
+    # Past the ends of the calendar (a tick after 9999-12-31) datetime overflows and
+    # croniter finds nothing: the schedule has no such tick, which is not a crash.
+    except (ValueError, OverflowError) as exc:
+        direction = "after" if forward else "before"
+        raise InvalidCronError(
+            f"cron expression {expression!r} has no fire time {direction} {moment.isoformat()}: {exc}"
+        ) from exc
 
-    return croniter(expression, after.astimezone(tz)).get_next(datetime)
+
+def next_fire_time(expression: str, tz: ZoneInfo, after: datetime) -> datetime:
+    """The first fire time strictly after ``after``, as an aware datetime in ``tz``.
+
+    Raises:
+        InvalidCronError: there is none before the end of the calendar.
+    """
+    return _tick(expression, tz, after, forward=True)
 
 
 def previous_fire_time(expression: str, tz: ZoneInfo, before: datetime) -> datetime:
-    """The last fire time strictly before ``before``, as an aware datetime in ``tz``."""
-    if expression.startswith("@every"):
-        return _every_tick(expression, before, forward=False).astimezone(tz)
-    from croniter import croniter
+    """The last fire time strictly before ``before``, as an aware datetime in ``tz``.
 
-    return croniter(expression, before.astimezone(tz)).get_prev(datetime)
+    Raises:
+        InvalidCronError: there is none after the start of the calendar.
+    """
+    return _tick(expression, tz, before, forward=False)

@@ -56,8 +56,8 @@ def cron_for(schedule: Any, start_date: datetime | None, *, where: str) -> str |
     """The cron string for an Airflow ``schedule``, or None when the DAG has no schedule.
 
     Raises:
-        InvalidCronError: a string that is no cron expression, or an interval that is not
-            a whole, positive number of seconds.
+        InvalidCronError: a string that is no cron expression or never fires, or an
+            interval that is not a whole, positive number of seconds up to a century.
         TypeError: a schedule of another kind (a timetable or dataset list).
     """
     if schedule is None:
@@ -67,17 +67,19 @@ def cron_for(schedule: Any, start_date: datetime | None, *, where: str) -> str |
             return None
         return normalize_cron(schedule, where=where)
     if isinstance(schedule, timedelta):
-        return _interval_cron(schedule, start_date)
+        return _interval_cron(schedule, start_date, where)
     raise TypeError(
         f"{where}: schedule must be a cron string, a preset ({', '.join(sorted(PRESETS))}, @once), "
         f"None or a timedelta, not {schedule!r} (timetables and dataset schedules are not supported)"
     )
 
 
-def _interval_cron(interval: timedelta, start_date: datetime | None) -> str:
+def _interval_cron(interval: timedelta, start_date: datetime | None, where: str) -> str:
     total = interval.total_seconds()
     if total <= 0 or total != int(total):
-        raise InvalidCronError(f"a timedelta schedule must be a whole, positive number of seconds, not {interval}")
+        raise InvalidCronError(
+            f"{where}: a timedelta schedule must be a whole, positive number of seconds, not {interval}"
+        )
     anchor = start_date if start_date is not None else datetime(1970, 1, 1, tzinfo=UTC)
     minute, hour = anchor.minute, anchor.hour
     whole = int(total)
@@ -92,4 +94,4 @@ def _interval_cron(interval: timedelta, start_date: datetime | None) -> str:
             return f"{minute} {hour % step}-23/{step} * * *" if step > 1 else f"{minute} * * * *"
         if whole == 7 * 86400:
             return f"{minute} {hour} * * {anchor.isoweekday() % 7}"
-    return every(interval, anchor)
+    return every(interval, anchor, where=where)
