@@ -22,6 +22,7 @@ from headwater.definitions.node import AssetKey as AssetKey
 from headwater.definitions.node import Backoff as Backoff
 from headwater.definitions.node import Jitter as Jitter
 from headwater.definitions.node import RetryPolicy as RetryPolicy
+from headwater.definitions.unsupported import unsupported_name_error as _unsupported_name_error
 from headwater.errors import HeadwaterError as HeadwaterError
 from headwater.errors import RunFailedError as RunFailedError
 from headwater.execution.run import RunResult as RunResult
@@ -57,3 +58,8 @@ __all__ = [
     "load_assets_from_modules",
     "materialize",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """A Dagster name that Headwater lacks fails saying so, not with a bare ImportError."""
+    raise _unsupported_name_error(__name__, name)

@@ -8,7 +8,9 @@
     │   ├── MissingUpstreamError   an input names no known asset or task
     │   ├── DuplicateKeyError      two definitions share a key
     │   ├── InvalidCronError       a cron string or time zone that cannot be parsed or never fires
-    │   └── CodeLocationError      a file or module that cannot be loaded
+    │   ├── CodeLocationError      a file or module that cannot be loaded
+    │   └── NotSupportedError      a dialect argument Headwater does not implement (also a TypeError)
+    │       └── UnsupportedNameError   a dialect name Headwater does not provide (also an ImportError)
     ├── ConfigError                pyproject.toml or a HEADWATER_* setting is invalid (CLI exit 2)
     ├── SelectionError             a selection string names nothing known (CLI exit 2)
     ├── PlanError                  a run cannot be planned (CLI exit 2)
@@ -42,6 +44,7 @@ __all__ = [
     "HeadwaterError",
     "InvalidCronError",
     "MissingUpstreamError",
+    "NotSupportedError",
     "PlanError",
     "RunFailedError",
     "RunNotFound",
@@ -51,6 +54,7 @@ __all__ = [
     "StorageError",
     "StoreMigrationNeeded",
     "TypeMismatchError",
+    "UnsupportedNameError",
     "UserCodeError",
     "WorkerLost",
 ]
@@ -92,6 +96,21 @@ class CodeLocationError(DefinitionError):
 
 class ConfigError(HeadwaterError):
     """``pyproject.toml`` or a ``HEADWATER_*`` setting is invalid."""
+
+
+class NotSupportedError(DefinitionError, TypeError):
+    """A Dagster or Airflow argument that Headwater does not implement: refused, never ignored.
+
+    It is a ``TypeError`` too, as an unknown keyword argument would be.
+    """
+
+
+class UnsupportedNameError(NotSupportedError, ImportError):
+    """A Dagster or Airflow name that Headwater does not provide yet.
+
+    Raised by ``from headwater import NAME``; it is an ``ImportError`` so code that guards
+    optional imports keeps working.
+    """
 
 
 class SelectionError(HeadwaterError):

@@ -34,6 +34,8 @@ from headwater.definitions.node import (
     defined_at,
     node_of,
 )
+from headwater.definitions.unsupported import refuse_unsupported
+from headwater.errors import DefinitionError
 
 __all__ = ["AssetIn", "MaterializeResult", "Output", "asset", "key_of"]
 
@@ -46,31 +48,101 @@ CONTEXT_PARAMETER = "context"
 
 @dataclass(frozen=True, slots=True)
 class Output(Generic[T]):
-    """A returned value with metadata to record beside it (Dagster's ``Output``).
+    """A value with metadata to record beside it (Dagster's ``Output``).
 
-    Numeric metadata values are also recorded as metrics of the run. ``output_name`` is
-    accepted for Dagster code; an asset has the one output.
+    Return it, or ``yield`` it from a generator asset. Numeric metadata values are also
+    recorded as metrics of the run. An asset has one output, named ``result``.
+    Dagster's ``data_version`` and ``tags`` are refused: Headwater versions data by content.
     """
 
     value: T
     output_name: str = "result"
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    data_version: Any = None
+    tags: Mapping[str, str] | None = None
+
+    def __post_init__(self) -> None:
+        refuse_unsupported("Output", data_version=self.data_version, tags=self.tags)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MaterializeResult:
-    """Dagster's ``MaterializeResult``: metadata for an asset whose function stores nothing
-    itself. Headwater stores ``None`` as its value and records the metadata."""
+    """Dagster's ``MaterializeResult``: the metadata (and optionally the value) of a materialization.
 
-    metadata: Mapping[str, Any] = field(default_factory=dict)
+    Return it, or ``yield`` it from a generator asset. Without ``value``, the asset's function
+    stores its data itself and Headwater stores ``None``. ``check_results`` are the results of
+    the asset's ``check_specs`` (or give them by yielding ``AssetCheckResult``).
+    """
+
     asset_key: str | AssetKey | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    check_results: tuple[Any, ...] = ()
+    data_version: Any = None
+    tags: Mapping[str, str] | None = None
+    value: Any = None
+
+    def __post_init__(self) -> None:
+        refuse_unsupported(
+            "MaterializeResult", data_version=self.data_version, tags=self.tags, check_results=self.check_results
+        )
+        object.__setattr__(self, "check_results", tuple(self.check_results or ()))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class AssetIn:
-    """Maps a parameter to an upstream asset whose key differs from the parameter's name."""
+    """Maps a parameter to an upstream asset whose key differs from the parameter's name.
 
-    key: str | AssetKey | None = None
+    Args:
+        key: the upstream asset's key (``asset_key=`` is accepted too, Dagster's older name).
+        key_prefix: path segments put before the parameter's name to make the key, when
+            ``key`` is not given (``AssetIn(key_prefix="raw")`` on ``orders`` is ``raw/orders``).
+
+    Dagster's ``metadata``, ``input_manager_key``, ``partition_mapping`` and ``dagster_type``
+    only matter to input managers and partitions, which Headwater lacks: they are refused.
+    """
+
+    key: str | AssetKey | None
+    key_prefix: tuple[str, ...]
+
+    def __init__(
+        self,
+        key: str | AssetKey | list[str] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        key_prefix: str | list[str] | None = None,
+        input_manager_key: str | None = None,
+        partition_mapping: object | None = None,
+        dagster_type: object | None = None,
+        *,
+        asset_key: str | AssetKey | list[str] | None = None,
+    ) -> None:
+        refuse_unsupported(
+            "AssetIn",
+            metadata=metadata,
+            input_manager_key=input_manager_key,
+            partition_mapping=partition_mapping,
+            dagster_type=dagster_type,
+        )
+        if key is not None and asset_key is not None:
+            raise DefinitionError("AssetIn: give key or asset_key, not both")
+        chosen = key if key is not None else asset_key
+        if chosen is not None and key_prefix:
+            raise DefinitionError("AssetIn: give key or key_prefix, not both")
+        if isinstance(chosen, list | tuple):
+            chosen = AssetKey(chosen)
+        object.__setattr__(self, "key", chosen)
+        object.__setattr__(self, "key_prefix", _prefix_path(key_prefix))
+
+    def key_for(self, parameter: str) -> str:
+        """The key of the upstream asset this input reads, for parameter ``parameter``."""
+        if self.key is not None:
+            return key_of(self.key)
+        return "/".join([*self.key_prefix, parameter])
+
+
+def _prefix_path(prefix: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    if not prefix:
+        return ()
+    return (prefix,) if isinstance(prefix, str) else tuple(prefix)
 
 
 def key_of(ref: object) -> str:
@@ -107,12 +179,11 @@ def _build_node(fn: Callable[..., Any], **options: Any) -> Node:
     deps: Iterable[object] = options.pop("deps") or ()
 
     if key is not None:
-        asset_key = key_of(key)
+        if name is not None or key_prefix:
+            raise DefinitionError(f"@asset {fn.__name__!r}: give key, or name and key_prefix, not both")
+        asset_key = key_of(AssetKey(key) if isinstance(key, list | tuple) else key)
     else:
-        asset_key = name or fn.__name__
-        if key_prefix:
-            prefix = [key_prefix] if isinstance(key_prefix, str) else list(key_prefix)
-            asset_key = "/".join([*prefix, asset_key])
+        asset_key = "/".join([*_prefix_path(key_prefix), name or fn.__name__])
 
     signature = inspect.signature(fn)
     variadic = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
@@ -129,10 +200,7 @@ def _build_node(fn: Callable[..., Any], **options: Any) -> Node:
         )
     # Extra ins go through **kwargs: a fan-in over many assets need not spell each parameter.
     parameters += [name for name in ins if name not in parameters]
-    inputs = {
-        name: key_of(ins[name].key) if name in ins and ins[name].key is not None else name
-        for name in parameters
-    }
+    inputs = {name: ins[name].key_for(name) if name in ins else name for name in parameters}
 
     retry = _retry_policy(
         options.pop("retries"), options.pop("retry_delay"), options.pop("backoff"), options.pop("retry_policy")
@@ -163,33 +231,27 @@ def _build_node(fn: Callable[..., Any], **options: Any) -> Node:
     )
 
 
-#: Dagster options that change nothing here, accepted so Dagster files run unchanged:
-#: every value goes through the artifact store (``io_manager_key``), nothing is scheduled by
-#: conditions or policies (``automation_condition``, ...), an asset has one output.
-_ACCEPTED_DAGSTER_OPTIONS = frozenset({
-    "io_manager_key", "automation_condition", "auto_materialize_policy", "freshness_policy",
-    "output_required", "dagster_type", "check_specs", "backfill_policy", "non_argument_deps",
-})
-
-#: Dagster options that would change behaviour Headwater does not have yet: refused clearly
-_UNSUPPORTED = {
-    "partitions_def": "partitioned assets are not implemented yet",
-    "required_resource_keys": "resources are not implemented yet; build clients inside the asset",
-    "resource_defs": "resources are not implemented yet; build clients inside the asset",
-    "config_schema": "run config is not implemented yet; use module constants or environment variables",
-}
+#: Dagster's @asset arguments whose meaning Headwater lacks: refused, never ignored
+_REFUSED_DAGSTER_OPTIONS = (
+    "config_schema", "required_resource_keys", "resource_defs", "hooks", "io_manager_def", "io_manager_key",
+    "dagster_type", "partitions_def", "automation_condition", "auto_materialize_policy", "freshness_policy",
+    "legacy_freshness_policy", "backfill_policy", "check_specs",
+)
 
 
 def _translate_dagster_options(options: dict[str, Any]) -> dict[str, Any]:
-    """Map Dagster's synonyms onto Headwater's options and drop the ones that change nothing."""
-    translated = {k: v for k, v in options.items() if k not in _ACCEPTED_DAGSTER_OPTIONS}
+    """Map Dagster's synonyms onto Headwater's options; refuse the ones Headwater lacks."""
+    refuse_unsupported("@asset", **{name: options.get(name) for name in _REFUSED_DAGSTER_OPTIONS})
+    translated = {k: v for k, v in options.items() if k not in _REFUSED_DAGSTER_OPTIONS}
     compute_kind = translated.pop("compute_kind", None)
     if compute_kind:
-        translated["kinds"] = [*(translated.get("kinds") or ()), compute_kind]
+        if translated.get("kinds"):
+            raise DefinitionError("@asset: give compute_kind or kinds, not both")
+        translated["kinds"] = [compute_kind]
     op_tags = translated.pop("op_tags", None)
     if op_tags:
         translated["tags"] = {**{str(k): str(v) for k, v in op_tags.items()}, **(translated.get("tags") or {})}
-    non_argument_deps = options.get("non_argument_deps")
+    non_argument_deps = translated.pop("non_argument_deps", None)
     if non_argument_deps:
         translated["deps"] = [*(translated.get("deps") or ()), *non_argument_deps]
     return translated
@@ -225,6 +287,9 @@ def asset(
     cache: bool = True,
     non_deterministic: bool = False,
     check_types: bool = True,
+    output_required: bool = True,
+    compute_kind: str | None = None,
+    op_tags: Mapping[str, Any] | None = None,
 ) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
 
 
@@ -260,11 +325,15 @@ def asset(fn: Callable[..., Any] | None = None, /, **options: Any) -> Any:
         cache: ``False`` to run it every time, never reusing a stored value.
         non_deterministic: ``True`` when equal inputs may give different values; never skipped.
         check_types: ``False`` to skip checking values against the type hints.
+        output_required: ``False`` lets a generator asset yield no ``Output``: then nothing
+            is stored and its downstream assets are skipped in that run (Dagster's meaning;
+            a function that ``return``s always produces its value).
+        compute_kind: Dagster's older name for one kind.
+        op_tags: more tags (Dagster's name for the tags of the op computing the asset).
 
-    Dagster's ``compute_kind`` (a kind) and ``op_tags`` (more tags) are understood;
-    ``io_manager_key``, ``automation_condition`` and other options that change nothing here
-    are accepted; ``partitions_def``, ``required_resource_keys`` and ``config_schema`` are
-    refused with a clear error, as they are not implemented yet.
+    Dagster's other arguments (``partitions_def``, ``io_manager_key``, ``automation_condition``,
+    ``required_resource_keys``, ...) are refused with a ``NotSupportedError`` that says what
+    to do instead: nothing is accepted and ignored.
 
     Returns:
         ``fn`` itself, or a decorator that returns it.
@@ -293,11 +362,8 @@ def asset(fn: Callable[..., Any] | None = None, /, **options: Any) -> Any:
         "cache": True,
         "non_deterministic": False,
         "check_types": True,
+        "output_required": True,
     }
-    unsupported = set(options) & set(_UNSUPPORTED)
-    if unsupported:
-        name = sorted(unsupported)[0]
-        raise TypeError(f"@asset option {name!r} is not supported yet: {_UNSUPPORTED[name]}")
     options = _translate_dagster_options(options)
     unknown = set(options) - set(defaults)
     if unknown:

@@ -21,6 +21,7 @@ from typing import Any
 
 from headwater.definitions.cron import next_fire_time, normalize_cron, timezone
 from headwater.definitions.selection import AssetSelection
+from headwater.definitions.unsupported import refuse_unsupported
 
 __all__ = [
     "AssetJob",
@@ -54,6 +55,7 @@ class AssetJob:
     description: str | None = None
     tags: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     executor: str | None = None
+    metadata: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def _check_executor(executor: str | None, where: str) -> str | None:
@@ -67,9 +69,16 @@ def _check_executor(executor: str | None, where: str) -> str | None:
 def define_asset_job(
     name: str,
     selection: str | Sequence[object] | AssetSelection | None = None,
-    *,
+    config: Any = None,
     description: str | None = None,
     tags: Mapping[str, str] | None = None,
+    run_tags: Mapping[str, str] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    partitions_def: object | None = None,
+    executor_def: object | None = None,
+    hooks: object | None = None,
+    op_retry_policy: object | None = None,
+    *,
     executor: str | None = None,
 ) -> AssetJob:
     """Define a job that materializes a selection of assets.
@@ -78,13 +87,23 @@ def define_asset_job(
         name: the job's name, as ``headwater job run NAME`` takes it.
         selection: a selection string, a list of assets and keys, or an ``AssetSelection``;
             every asset when None.
+        config: Dagster's run config for the job; refused until run config is supported.
         description: shown by ``headwater jobs list``.
-        tags: attached to each run of the job.
+        tags: attached to each run of the job (unless ``run_tags`` is given).
+        run_tags: attached to each run of the job instead of ``tags``.
+        metadata: shown beside the job.
         executor: the job's default executor (``in_process``, ``thread``, ``process``, ``dask``).
+
+    Dagster's ``partitions_def``, ``executor_def``, ``hooks`` and ``op_retry_policy`` are
+    refused with a ``NotSupportedError``.
 
     Returns:
         The job, to pass to ``Definitions(jobs=...)`` or ``ScheduleDefinition(job=...)``.
     """
+    refuse_unsupported(
+        "define_asset_job", config=config, partitions_def=partitions_def, executor_def=executor_def,
+        hooks=hooks, op_retry_policy=op_retry_policy,
+    )
     if not isinstance(name, str) or not name:
         raise TypeError(f"a job's name is a non-empty string, not {name!r}")
     chosen: str | tuple[object, ...] | AssetSelection
@@ -98,8 +117,9 @@ def define_asset_job(
         name=name,
         selection=chosen,
         description=description,
-        tags=MappingProxyType({str(k): str(v) for k, v in (tags or {}).items()}),
+        tags=MappingProxyType({str(k): str(v) for k, v in ((tags if run_tags is None else run_tags) or {}).items()}),
         executor=_check_executor(executor, f"job {name!r}"),
+        metadata=MappingProxyType(dict(metadata or {})),
     )
 
 
@@ -116,9 +136,16 @@ class ScheduleDefinition:
         default_status: ``DefaultScheduleStatus.RUNNING`` to fire without being turned on.
         description: shown by ``headwater schedules list``.
         tags: attached to each run the schedule starts.
+        metadata: shown beside the schedule.
+        owners: shown beside the schedule.
+
+    Dagster's ``run_config``, ``run_config_fn``, ``tags_fn``, ``should_execute``,
+    ``environment_vars``, ``execution_fn``, ``required_resource_keys`` and ``target`` are
+    refused with a ``NotSupportedError``.
 
     Raises:
         InvalidCronError: the cron string or the time zone is not valid.
+        NotSupportedError: an argument Headwater does not implement was given.
     """
 
     name: str
@@ -129,19 +156,36 @@ class ScheduleDefinition:
     description: str | None
     tags: Mapping[str, str]
     job: AssetJob | None
+    metadata: Mapping[str, Any]
+    owners: tuple[str, ...]
 
     def __init__(
         self,
         name: str | None = None,
         *,
         cron_schedule: str,
-        job: AssetJob | Any | None = None,
         job_name: str | None = None,
-        execution_timezone: str | None = None,
-        default_status: DefaultScheduleStatus = DefaultScheduleStatus.STOPPED,
-        description: str | None = None,
+        run_config: Any = None,
+        run_config_fn: Any = None,
         tags: Mapping[str, str] | None = None,
+        tags_fn: Any = None,
+        metadata: Mapping[str, Any] | None = None,
+        should_execute: Any = None,
+        environment_vars: Mapping[str, str] | None = None,
+        execution_timezone: str | None = None,
+        execution_fn: Any = None,
+        description: str | None = None,
+        job: AssetJob | Any | None = None,
+        default_status: DefaultScheduleStatus = DefaultScheduleStatus.STOPPED,
+        required_resource_keys: Any = None,
+        target: Any = None,
+        owners: Sequence[str] | None = None,
     ) -> None:
+        refuse_unsupported(
+            "ScheduleDefinition", run_config=run_config, run_config_fn=run_config_fn, tags_fn=tags_fn,
+            should_execute=should_execute, environment_vars=environment_vars, execution_fn=execution_fn,
+            required_resource_keys=required_resource_keys, target=target,
+        )
         if job is None and job_name is None:
             raise TypeError("ScheduleDefinition needs job= or job_name=")
         resolved_job_name = job_name if job_name is not None else getattr(job, "name", None)
@@ -161,6 +205,8 @@ class ScheduleDefinition:
         set_field(self, "description", description)
         set_field(self, "tags", MappingProxyType({str(k): str(v) for k, v in (tags or {}).items()}))
         set_field(self, "job", job if isinstance(job, AssetJob) else None)
+        set_field(self, "metadata", MappingProxyType(dict(metadata or {})))
+        set_field(self, "owners", tuple(owners or ()))
 
     def next_tick(self, after: datetime | None = None) -> datetime:
         """The first fire time strictly after ``after`` (now by default), in the schedule's zone."""
@@ -190,18 +236,16 @@ class Definitions:
         jobs: Iterable[AssetJob] | None = None,
         resources: Mapping[str, object] | None = None,
         executor: str | None = None,
-        *,
+        loggers: Mapping[str, object] | None = None,
+        asset_checks: Iterable[object] | None = None,
         metadata: Mapping[str, object] | None = None,
+        component_tree: object | None = None,
     ) -> None:
-        from headwater.errors import DefinitionError
-
         # Dagster's order of arguments; what Headwater does not have yet is refused, not ignored.
-        if sensors:
-            raise DefinitionError("Definitions(sensors=...): sensors are not implemented yet; use schedules")
-        if resources:
-            raise DefinitionError(
-                "Definitions(resources=...): resources are not implemented yet; build clients inside the assets"
-            )
+        refuse_unsupported(
+            "Definitions", sensors=sensors, resources=resources, loggers=loggers, asset_checks=asset_checks,
+            component_tree=component_tree,
+        )
         schedule_list = tuple(schedules or ())
         job_list = list(jobs or ())
         for schedule in schedule_list:

@@ -138,6 +138,8 @@ class NodeOptions:
     non_deterministic: bool = False
     #: check argument and return values against the function's type hints
     check_types: bool = True
+    #: False: a generator step may yield no output; its downstream is then skipped
+    output_required: bool = True
 
 
 @dataclass(frozen=True, slots=True, eq=False)

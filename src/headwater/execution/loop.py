@@ -36,6 +36,10 @@ is marked skipped with the reason, and the rest of the graph still runs.
 
 Example: ``a -> b -> c`` and ``a -> d``; ``b`` fails: ``c`` is skipped ("upstream 'b'
 failed"), ``d`` runs, the run fails.
+
+A step that may produce no output (``@asset(output_required=False)``) and yields none
+succeeds without a materialization; everything downstream of it is skipped ("upstream 'b'
+produced no output") and the run still succeeds, as in Dagster.
 """
 
 from __future__ import annotations
@@ -292,9 +296,12 @@ class _RunLoop:
             error=outcome.error, traceback=outcome.traceback,
         )
         self._finish(record, attempt=attempt)
-        self._skip_downstream(step)
+        self._skip_downstream(step, f"upstream {step.key!r} failed")
 
     def _succeeded(self, step: PlannedStep, outcome: StepOutcome, attempt: StepAttempt) -> None:
+        if not outcome.produced:
+            self._produced_nothing(step, outcome, attempt)
+            return
         assert outcome.uri is not None and outcome.serializer is not None and outcome.data_version is not None
         stored = StoredValue(outcome.uri, outcome.serializer, outcome.size_bytes, outcome.data_version)
         self.outputs[step.key] = StepOutput(stored, outcome.value) if outcome.value_kept else StepOutput(stored)
@@ -322,6 +329,17 @@ class _RunLoop:
         )
         self._finish(record, attempt=attempt, materialization=materialization, metrics=metrics)
 
+    def _produced_nothing(self, step: PlannedStep, outcome: StepOutcome, attempt: StepAttempt) -> None:
+        """A step that may produce no output did not: it succeeded, and its downstream is skipped."""
+        self._skip_downstream(step, f"upstream {step.key!r} produced no output")
+        record = StepRecord(
+            self.run_id, step.key, StepStatus.SUCCESS, outcome.attempt,
+            self.first_start.get(step.key, outcome.started_at), outcome.ended_at,
+            reason="produced no output (output_required=False)",
+        )
+        metrics = [Metric(self.run_id, step.key, name, value, ts) for name, value, ts in outcome.metrics]
+        self._finish(record, attempt=attempt, metrics=metrics)
+
     def _finish(self, record: StepRecord, **recorded: Any) -> None:
         self.records[record.step_key] = record
         self.recorder.step_finished(record, **recorded)
@@ -331,9 +349,9 @@ class _RunLoop:
                 if self.waiting[down] == 0 and down not in self.records:
                     heapq.heappush(self.ready, (self.index[down], down))
 
-    def _skip_downstream(self, failed: PlannedStep) -> None:
-        reason = f"upstream {failed.key!r} failed"
-        frontier = list(failed.downstream_in_run)
+    def _skip_downstream(self, origin: PlannedStep, reason: str) -> None:
+        """Mark everything downstream of ``origin`` in this run skipped, for ``reason``."""
+        frontier = list(origin.downstream_in_run)
         while frontier:
             key = frontier.pop()
             if key in self.records:

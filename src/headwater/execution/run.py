@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from headwater.definitions.graph import Graph
 from headwater.definitions.loading import CodeLocation, collect
+from headwater.definitions.unsupported import refuse_unsupported
 from headwater.errors import RunFailedError
 from headwater.execution.capture import capture_output
 from headwater.execution.executors import ExecutorOptions, open_executor
@@ -89,7 +90,10 @@ class RunResult:
         name = key_of(key)
         output = self._outputs.get(name)
         if output is None or name not in self.steps:
-            why = f"it {self.steps[name].status.value.lower()}" if name in self.steps else "it was not part of the run"
+            record = self.steps.get(name)
+            why = "it was not part of the run" if record is None else f"it ended {record.status.value.lower()}"
+            if record is not None and record.reason:
+                why += f" ({record.reason})"
             raise KeyError(f"{name!r} has no value in run {self.run_id}: {why}")
         if output.in_memory:
             return output.value
@@ -216,6 +220,9 @@ def materialize(
     max_concurrency: int | None = None,
     executor_config: Mapping[str, Any] | None = None,
     pool_limits: Mapping[str, int] | None = None,
+    run_config: Any = None,
+    resources: Mapping[str, object] | None = None,
+    partition_key: str | None = None,
 ) -> RunResult:
     """Materialize assets in this process (Dagster's ``materialize``), for tests and notebooks.
 
@@ -230,6 +237,7 @@ def materialize(
         tags: stored with the run.
         observer: told of progress; by default each printed line is echoed with its step.
         max_concurrency, executor_config, pool_limits: as for :func:`execute`.
+        run_config, resources, partition_key: Dagster's; refused until Headwater has them.
 
     Returns:
         The run's result: ``success``, ``run_id``, ``output_for(key)``.
@@ -238,6 +246,7 @@ def materialize(
         DefinitionError: the assets do not form a valid graph.
         RunFailedError: a step failed and ``raise_on_error`` is true.
     """
+    refuse_unsupported("materialize", run_config=run_config, resources=resources, partition_key=partition_key)
     location = collect(assets, name="materialize()")
     owned = instance is None
     if instance is None:

@@ -14,6 +14,7 @@ in the run's thread, in a pool thread, in a worker process or on a Dask worker.
 
 from __future__ import annotations
 
+import inspect
 import time
 import traceback
 import typing
@@ -24,9 +25,10 @@ from typing import Any
 from headwater.definitions.asset import MaterializeResult, Output
 from headwater.definitions.node import Node
 from headwater.definitions.typecheck import check_value, describe_type, resolved_hints
-from headwater.errors import HeadwaterError, TypeMismatchError
+from headwater.errors import HeadwaterError, TypeMismatchError, UserCodeError
 from headwater.execution.capture import LineSink, step_output
 from headwater.execution.context import StepContext
+from headwater.execution.results import unwrap
 from headwater.execution.values import StoredValue
 from headwater.storage.base import ArtifactStore
 from headwater.storage.records import LogLine
@@ -76,6 +78,8 @@ class StepOutcome:
     metrics: list[tuple[str, float, float]] = field(default_factory=list)
     #: lines captured when no live sink was given (a worker elsewhere)
     logs: list[LogLine] = field(default_factory=list)
+    #: False when the step succeeded but yielded no output (``output_required=False``)
+    produced: bool = True
     error: str | None = None
     traceback: str | None = None
     #: ``user`` (the step's code raised), ``type``, ``storage``, ``timeout`` or ``worker``
@@ -121,24 +125,27 @@ def run_step(request: StepRequest, artifacts: ArtifactStore, sink: LineSink | No
         with step_output(sink):
             try:
                 result = node.fn(context, **inputs) if node.takes_context else node.fn(**inputs)
+                generator = inspect.isgenerator(result)
+                if generator:  # a generator asset: its body runs as it is drained
+                    result = list(result)
             except Exception as exc:
                 outcome.error = f"{type(exc).__name__}: {exc}"
                 outcome.traceback = _user_traceback(exc)
                 outcome.error_kind = "user"
                 return outcome
-        if isinstance(result, Output):
-            value, metadata = result.value, dict(result.metadata)
-        elif isinstance(result, MaterializeResult):
-            value, metadata = None, dict(result.metadata)
-        else:
-            value, metadata = result, {}
-        if node.options.check_types:
-            _check_output(node, result, value)
+        produced = unwrap(node, result, generator=generator)
+        if node.options.check_types and not generator:
+            _check_output(node, result, produced.value)
+        if not produced.produced:
+            outcome.ok, outcome.produced = True, False
+            outcome.metrics = context.metrics
+            return outcome
+        value, metadata = produced.value, produced.metadata
         stored = artifacts.put(node.key, value, serializer=node.options.io)
     except HeadwaterError as exc:
         outcome.error = str(exc)
         outcome.traceback = traceback.format_exc()
-        outcome.error_kind = "type" if isinstance(exc, TypeMismatchError) else "storage"
+        outcome.error_kind = _ERROR_KINDS.get(type(exc), "storage")
         return outcome
     except Exception as exc:  # a serializer or store failing on this value
         outcome.error = f"could not store the value of {node.key!r}: {type(exc).__name__}: {exc}"
@@ -160,6 +167,9 @@ def run_step(request: StepRequest, artifacts: ArtifactStore, sink: LineSink | No
     outcome.xcoms = context.pushed_xcoms
     outcome.xcom_values = context.pushed_values
     return outcome
+
+
+_ERROR_KINDS: dict[type[HeadwaterError], str] = {TypeMismatchError: "type", UserCodeError: "user"}
 
 
 def _resolve_inputs(inputs: dict[str, Any], artifacts: ArtifactStore) -> dict[str, Any]:

@@ -75,7 +75,7 @@ def test_job_with_asset_selection_runs(instance) -> None:
 
 
 def test_dagster_options_are_understood() -> None:
-    @asset(compute_kind="pandas", op_tags={"team": "ml"}, io_manager_key="warehouse", group_name="g")
+    @asset(compute_kind="pandas", op_tags={"team": "ml"}, io_manager_key="io_manager", group_name="g")
     def frame() -> int:
         return 1
 
@@ -85,17 +85,15 @@ def test_dagster_options_are_understood() -> None:
     assert node.options.group == "g"
 
 
-@pytest.mark.parametrize("option", ["partitions_def", "required_resource_keys", "config_schema"])
+@pytest.mark.parametrize("option", ["partitions_def", "required_resource_keys", "config_schema", "io_manager_key"])
 def test_unimplemented_dagster_options_are_refused(option: str) -> None:
-    with pytest.raises(TypeError, match=f"@asset option '{option}' is not supported yet"):
+    with pytest.raises(TypeError, match=f"@asset: argument '{option}' is not supported"):
         asset(**{option: object()})
 
 
-def test_definitions_refuses_resources_and_sensors() -> None:
-    with pytest.raises(DefinitionError, match="resources are not implemented yet"):
-        Definitions(assets=[raw], resources={"db": object()})
-    with pytest.raises(DefinitionError, match="sensors are not implemented yet"):
-        Definitions(assets=[raw], sensors=[object()])
+def test_definitions_refuses_what_it_lacks() -> None:
+    with pytest.raises(DefinitionError, match="'loggers' is not supported"):
+        Definitions(assets=[raw], loggers={"console": object()})
 
 
 def test_load_assets_from_modules_with_group_and_prefix() -> None:
