@@ -6,6 +6,11 @@ Typer or Dask is imported until a run needs it.
 """
 
 from headwater.definitions.asset import AssetIn as AssetIn
+from headwater.definitions.checks import AssetCheckKey as AssetCheckKey
+from headwater.definitions.checks import AssetCheckResult as AssetCheckResult
+from headwater.definitions.checks import AssetCheckSeverity as AssetCheckSeverity
+from headwater.definitions.checks import AssetCheckSpec as AssetCheckSpec
+from headwater.definitions.checks import asset_check as asset_check
 from headwater.definitions.asset import MaterializeResult as MaterializeResult
 from headwater.definitions.asset import Output as Output
 from headwater.definitions.asset import asset as asset
@@ -33,6 +38,10 @@ from headwater.testing import build_asset_context as build_asset_context
 __version__ = "0.1.0"
 
 __all__ = [
+    "AssetCheckKey",
+    "AssetCheckResult",
+    "AssetCheckSeverity",
+    "AssetCheckSpec",
     "AssetExecutionContext",
     "AssetIn",
     "AssetJob",
@@ -52,6 +61,7 @@ __all__ = [
     "ScheduleDefinition",
     "__version__",
     "asset",
+    "asset_check",
     "build_asset_context",
     "define_asset_job",
     "load",

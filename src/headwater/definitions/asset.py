@@ -82,9 +82,7 @@ class MaterializeResult:
     value: Any = None
 
     def __post_init__(self) -> None:
-        refuse_unsupported(
-            "MaterializeResult", data_version=self.data_version, tags=self.tags, check_results=self.check_results
-        )
+        refuse_unsupported("MaterializeResult", data_version=self.data_version, tags=self.tags)
         object.__setattr__(self, "check_results", tuple(self.check_results or ()))
 
 
@@ -202,6 +200,14 @@ def _build_node(fn: Callable[..., Any], **options: Any) -> Node:
     parameters += [name for name in ins if name not in parameters]
     inputs = {name: ins[name].key_for(name) if name in ins else name for name in parameters}
 
+    check_specs = tuple(options.pop("check_specs") or ())
+    for spec in check_specs:
+        if getattr(spec, "asset_key", None) != asset_key:
+            raise DefinitionError(
+                f"asset {asset_key!r}: check_specs takes AssetCheckSpec(name, asset={asset_key!r}), not {spec!r}"
+            )
+    if len({spec.name for spec in check_specs}) != len(check_specs):
+        raise DefinitionError(f"asset {asset_key!r}: two check_specs share a name")
     retry = _retry_policy(
         options.pop("retries"), options.pop("retry_delay"), options.pop("backoff"), options.pop("retry_policy")
     )
@@ -217,6 +223,7 @@ def _build_node(fn: Callable[..., Any], **options: Any) -> Node:
         owners=tuple(options.pop("owners") or ()),
         kinds=tuple(options.pop("kinds") or ()),
         description=options.pop("description") or inspect.getdoc(fn),
+        check_specs=check_specs,
         **options,
     )
     return Node(
@@ -235,7 +242,7 @@ def _build_node(fn: Callable[..., Any], **options: Any) -> Node:
 _REFUSED_DAGSTER_OPTIONS = (
     "config_schema", "required_resource_keys", "resource_defs", "hooks", "io_manager_def", "io_manager_key",
     "dagster_type", "partitions_def", "automation_condition", "auto_materialize_policy", "freshness_policy",
-    "legacy_freshness_policy", "backfill_policy", "check_specs",
+    "legacy_freshness_policy", "backfill_policy",
 )
 
 
@@ -288,6 +295,7 @@ def asset(
     non_deterministic: bool = False,
     check_types: bool = True,
     output_required: bool = True,
+    check_specs: Iterable[Any] | None = None,
     compute_kind: str | None = None,
     op_tags: Mapping[str, Any] | None = None,
 ) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
@@ -328,6 +336,9 @@ def asset(fn: Callable[..., Any] | None = None, /, **options: Any) -> Any:
         output_required: ``False`` lets a generator asset yield no ``Output``: then nothing
             is stored and its downstream assets are skipped in that run (Dagster's meaning;
             a function that ``return``s always produces its value).
+        check_specs: ``AssetCheckSpec``s of checks the function reports on, by yielding
+            ``AssetCheckResult`` (or returning ``MaterializeResult(check_results=...)``);
+            a blocking one that fails stops the downstream assets.
         compute_kind: Dagster's older name for one kind.
         op_tags: more tags (Dagster's name for the tags of the op computing the asset).
 
@@ -363,6 +374,7 @@ def asset(fn: Callable[..., Any] | None = None, /, **options: Any) -> Any:
         "non_deterministic": False,
         "check_types": True,
         "output_required": True,
+        "check_specs": None,
     }
     options = _translate_dagster_options(options)
     unknown = set(options) - set(defaults)

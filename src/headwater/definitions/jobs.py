@@ -216,13 +216,14 @@ class ScheduleDefinition:
 
 @dataclass(frozen=True, slots=True, init=False)
 class Definitions:
-    """Everything a code location offers: assets, jobs and schedules (Dagster's ``Definitions``).
+    """Everything a code location offers: assets, asset checks, jobs and schedules (Dagster's ``Definitions``).
 
     Jobs named only by a schedule's ``job=`` are collected too, so defining a job inline in
     a schedule is enough.
     """
 
     assets: tuple[object, ...]
+    asset_checks: tuple[object, ...]
     jobs: tuple[AssetJob, ...]
     schedules: tuple[ScheduleDefinition, ...]
     executor: str | None
@@ -243,8 +244,7 @@ class Definitions:
     ) -> None:
         # Dagster's order of arguments; what Headwater does not have yet is refused, not ignored.
         refuse_unsupported(
-            "Definitions", sensors=sensors, resources=resources, loggers=loggers, asset_checks=asset_checks,
-            component_tree=component_tree,
+            "Definitions", sensors=sensors, resources=resources, loggers=loggers, component_tree=component_tree
         )
         schedule_list = tuple(schedules or ())
         job_list = list(jobs or ())
@@ -252,6 +252,7 @@ class Definitions:
             if schedule.job is not None and all(schedule.job is not j for j in job_list):
                 job_list.append(schedule.job)
         object.__setattr__(self, "assets", tuple(assets or ()))
+        object.__setattr__(self, "asset_checks", tuple(asset_checks or ()))
         object.__setattr__(self, "jobs", tuple(job_list))
         object.__setattr__(self, "schedules", schedule_list)
         object.__setattr__(self, "executor", _check_executor(executor, "Definitions"))

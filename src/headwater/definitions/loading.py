@@ -24,6 +24,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TypeVar
 
+from headwater.definitions.checks import with_blocking_edges
 from headwater.definitions.graph import Graph, close_matches
 from headwater.definitions.jobs import AssetJob, Definitions, ScheduleDefinition
 from headwater.definitions.node import Node, node_of
@@ -258,7 +259,7 @@ def collect(
                 jobs.setdefault(id(member.job), member.job)
         elif isinstance(member, Definitions):
             executor = member.executor or executor
-            for inner in (*member.assets, *member.jobs, *member.schedules):
+            for inner in (*member.assets, *member.asset_checks, *member.jobs, *member.schedules):
                 add(inner)
         elif callable(getattr(member, DEFINITIONS_HOOK, None)) and not isinstance(member, types.ModuleType):
             add(getattr(member, DEFINITIONS_HOOK)())
@@ -266,7 +267,7 @@ def collect(
     for member in members:
         add(member)
 
-    graph = Graph.build(nodes.values())
+    graph = Graph.build(with_blocking_edges(nodes.values()))
     job_map = _unique(jobs.values(), "job")
     schedule_map = _unique(schedules.values(), "schedule")
     for job in job_map.values():

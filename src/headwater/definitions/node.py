@@ -140,6 +140,8 @@ class NodeOptions:
     check_types: bool = True
     #: False: a generator step may yield no output; its downstream is then skipped
     output_required: bool = True
+    #: the ``AssetCheckSpec``s this step reports on (an asset's own, or a check node's one)
+    check_specs: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -155,7 +157,7 @@ class Node:
         takes_context: whether ``fn`` takes the run context as its first argument.
         source_fn: the user's own function; its code gives the code version and its hints
             the types to check. Usually ``fn`` itself.
-        kind: ``"asset"`` or ``"task"``.
+        kind: ``"asset"``, ``"task"`` or ``"check"`` (an asset check, keyed ``asset:name``).
         defined_at: ``file:line`` of the definition, for error messages.
     """
 

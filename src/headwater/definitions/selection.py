@@ -192,13 +192,23 @@ def resolve_selection(graph: Graph, selection: Selection | None) -> tuple[str, .
         selection: an ``AssetSelection``, a selection string, or a sequence of assets, keys
             and terms; every node when None.
 
+    Selecting an asset selects its asset checks too, as in Dagster.
+
     Raises:
         SelectionError: a term is malformed or names nothing (with close matches).
     """
     if selection is None:
         return graph.order
     chosen = selection if isinstance(selection, AssetSelection) else AssetSelection.from_string(selection)
-    return graph.subgraph_order(chosen.resolve(graph))
+    return graph.subgraph_order(_with_checks(graph, set(chosen.resolve(graph))))
+
+
+def _with_checks(graph: Graph, chosen: set[str]) -> set[str]:
+    """``chosen`` and the asset checks of every chosen asset (a run of an asset runs its checks)."""
+    return chosen | {
+        key for key, node in graph.nodes.items()
+        if node.kind == "check" and node.options.check_specs[0].asset_key in chosen
+    }
 
 
 def selection_text(selection: Selection | None) -> str:

@@ -66,9 +66,6 @@ _REASONS: Mapping[str, str] = {
     "resources": "resources are not supported yet; build clients inside the assets",
     "partition_key": _PARTITIONS,
     "sensors": "sensors are not supported yet; use schedules",
-    "asset_checks": "asset checks are not supported yet",
-    "check_specs": "asset checks are not supported yet",
-    "check_results": "asset checks are not supported yet",
 }
 
 #: the values an argument may have and still mean Dagster's default (so it is not refused)
@@ -158,11 +155,7 @@ UNSUPPORTED_NAMES: Mapping[str, str] = {
         "metadata value classes are not supported yet; pass plain values in metadata=",
     ),
     **dict.fromkeys(["RetryRequested", "Failure"], "raise an exception and set retry_policy= instead"),
-    **dict.fromkeys(
-        ["asset_check", "AssetCheckResult", "AssetCheckSpec", "AssetCheckSeverity", "AssetCheckKey",
-         "load_asset_checks_from_modules"],
-        "asset checks are not supported yet",
-    ),
+    "load_asset_checks_from_modules": "collect checks with load_assets_from_modules or list them in Definitions",
     **dict.fromkeys(
         ["in_process_executor", "multiprocess_executor", "ExecutorDefinition"],
         _REASONS["executor_def"],

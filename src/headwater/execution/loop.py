@@ -61,7 +61,7 @@ from headwater.execution.step import StepOutcome, StepRequest
 from headwater.execution.values import StoredValue
 from headwater.planning.plan import Plan, PlannedStep
 from headwater.planning.staleness import stale_reason
-from headwater.storage.records import Materialization, Metric, StepAttempt, StepRecord, StepStatus
+from headwater.storage.records import CheckEvaluation, Materialization, Metric, StepAttempt, StepRecord, StepStatus
 
 __all__ = ["StepOutput", "run_plan"]
 
@@ -299,8 +299,8 @@ class _RunLoop:
         self._skip_downstream(step, f"upstream {step.key!r} failed")
 
     def _succeeded(self, step: PlannedStep, outcome: StepOutcome, attempt: StepAttempt) -> None:
-        if not outcome.produced:
-            self._produced_nothing(step, outcome, attempt)
+        if outcome.blocked is not None or not outcome.produced:
+            self._checked_or_produced_nothing(step, outcome, attempt)
             return
         assert outcome.uri is not None and outcome.serializer is not None and outcome.data_version is not None
         stored = StoredValue(outcome.uri, outcome.serializer, outcome.size_bytes, outcome.data_version)
@@ -327,18 +327,31 @@ class _RunLoop:
             self.run_id, step.key, StepStatus.SUCCESS, outcome.attempt,
             self.first_start.get(step.key, outcome.started_at), outcome.ended_at,
         )
-        self._finish(record, attempt=attempt, materialization=materialization, metrics=metrics)
+        self._finish(
+            record, attempt=attempt, materialization=materialization, metrics=metrics,
+            checks=check_evaluations(self.run_id, step, outcome),
+        )
 
-    def _produced_nothing(self, step: PlannedStep, outcome: StepOutcome, attempt: StepAttempt) -> None:
-        """A step that may produce no output did not: it succeeded, and its downstream is skipped."""
-        self._skip_downstream(step, f"upstream {step.key!r} produced no output")
+    def _checked_or_produced_nothing(self, step: PlannedStep, outcome: StepOutcome, attempt: StepAttempt) -> None:
+        """A step that stores no value: an asset check, a blocked asset, or an asset without output.
+
+        A blocking check that failed fails the step (its value, if any, is not recorded) and
+        skips its downstream; an asset that may produce no output and did not succeeds and
+        skips its downstream; an asset check that passed (or failed without blocking) succeeds.
+        """
+        status, reason, error = StepStatus.SUCCESS, None, None
+        if outcome.blocked is not None:
+            status, error = StepStatus.FAILURE, outcome.blocked
+            self._skip_downstream(step, f"upstream {step.key!r} failed a blocking asset check")
+        elif step.node.kind != "check":
+            reason = "produced no output (output_required=False)"
+            self._skip_downstream(step, f"upstream {step.key!r} produced no output")
         record = StepRecord(
-            self.run_id, step.key, StepStatus.SUCCESS, outcome.attempt,
-            self.first_start.get(step.key, outcome.started_at), outcome.ended_at,
-            reason="produced no output (output_required=False)",
+            self.run_id, step.key, status, outcome.attempt,
+            self.first_start.get(step.key, outcome.started_at), outcome.ended_at, error=error, reason=reason,
         )
         metrics = [Metric(self.run_id, step.key, name, value, ts) for name, value, ts in outcome.metrics]
-        self._finish(record, attempt=attempt, metrics=metrics)
+        self._finish(record, attempt=attempt, metrics=metrics, checks=check_evaluations(self.run_id, step, outcome))
 
     def _finish(self, record: StepRecord, **recorded: Any) -> None:
         self.records[record.step_key] = record
@@ -359,6 +372,22 @@ class _RunLoop:
             now = time.time()
             self._finish(StepRecord(self.run_id, key, StepStatus.SKIPPED, 0, None, now, reason=reason))
             frontier.extend(self.plan.steps[key].downstream_in_run)
+
+
+def check_evaluations(run_id: str, step: PlannedStep, outcome: StepOutcome) -> list[CheckEvaluation]:
+    """The records of the asset check results a step reported (a result without a description
+    takes its check's)."""
+    specs = {spec.name: spec for spec in step.node.options.check_specs}
+    return [
+        CheckEvaluation(
+            run_id=run_id, step_key=step.key, asset_key=str(result.asset_key), check_name=str(result.check_name),
+            passed=result.passed, severity=str(result.severity), created_at=outcome.ended_at,
+            blocking=specs[str(result.check_name)].blocking,
+            description=result.description or specs[str(result.check_name)].description,
+            metadata=dict(result.metadata),
+        )
+        for result in outcome.checks
+    ]
 
 
 def _outcome_of(key: str, attempt: int, future: Future[StepOutcome]) -> StepOutcome:

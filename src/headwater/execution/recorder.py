@@ -18,8 +18,9 @@ from typing import Protocol
 
 from headwater.execution.capture import LineSink
 from headwater.execution.observer import RunObserver
-from headwater.storage.base import EventLog, MaterializationIndex, MetricStore, RunStore
+from headwater.storage.base import CheckEvaluationIndex, EventLog, MaterializationIndex, MetricStore, RunStore
 from headwater.storage.records import (
+    CheckEvaluation,
     Event,
     EventKind,
     LogLine,
@@ -34,7 +35,7 @@ from headwater.storage.records import (
 __all__ = ["RunRecorder", "RunStoreWriter"]
 
 
-class RunStoreWriter(RunStore, EventLog, MaterializationIndex, MetricStore, Protocol):
+class RunStoreWriter(RunStore, EventLog, MaterializationIndex, CheckEvaluationIndex, MetricStore, Protocol):
     """The stores the recorder writes to (a ``SqlStore`` is all of them)."""
 
 
@@ -63,6 +64,7 @@ class RunRecorder:
         self._logs: list[LogLine] = []
         self._materializations: list[Materialization] = []
         self._metrics: list[Metric] = []
+        self._checks: list[CheckEvaluation] = []
 
     def start(self, run: Run, step_keys: Sequence[str]) -> None:
         """Write the (started) run's record, now."""
@@ -109,8 +111,9 @@ class RunRecorder:
         attempt: StepAttempt | None = None,
         materialization: Materialization | None = None,
         metrics: Sequence[Metric] = (),
+        checks: Sequence[CheckEvaluation] = (),
     ) -> None:
-        """Record a step's final state (and its last attempt, output and metrics)."""
+        """Record a step's final state (and its last attempt, output, metrics and check results)."""
         self._steps[record.step_key] = record
         if attempt is not None:
             self._attempts.append(attempt)
@@ -124,6 +127,7 @@ class RunRecorder:
                       materialization.artifact_uri)
             )
         self._metrics.extend(metrics)
+        self._checks.extend(checks)
         self._observer.step_finished(record)
         self.maybe_flush()
 
@@ -141,6 +145,7 @@ class RunRecorder:
         events, self._events = self._events, []
         materializations, self._materializations = self._materializations, []
         metrics, self._metrics = self._metrics, []
+        checks, self._checks = self._checks, []
         # Materializations last: a value is never indexed before its step's record exists.
         if steps:
             self._store.upsert_steps(steps)
@@ -152,6 +157,8 @@ class RunRecorder:
             self._store.add_logs(logs)
         if metrics:
             self._store.add_metrics(metrics)
+        if checks:
+            self._store.add_check_evaluations(checks)
         if materializations:
             self._store.add_materializations(materializations)
         self._last_flush = time.monotonic()

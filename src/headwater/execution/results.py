@@ -12,6 +12,9 @@ user-code boundary and hands the items here::
     unwrap(node, [Output(5, ...)], generator=True)   # Produced(value=5, produced=True, ...)
     unwrap(node, [], generator=True)                 # Produced(produced=False): nothing stored
 
+A generator may also yield ``AssetCheckResult``s for the checks the asset declares
+(``check_specs=``); an ``@asset_check`` node returns (or yields) exactly one.
+
 A generator that yields no output is an error unless the node sets ``output_required=False``
 (then nothing is stored and the run loop skips its downstream). A function that *returns*
 always produces its value, even ``None``, as in Dagster.
@@ -19,10 +22,11 @@ always produces its value, even ``None``, as in Dagster.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from headwater.definitions.asset import MaterializeResult, Output, key_of
+from headwater.definitions.checks import AssetCheckResult, AssetCheckSeverity
 from headwater.definitions.node import Node
 from headwater.errors import UserCodeError
 
@@ -40,6 +44,8 @@ class Produced:
         produced: whether there is a value to store (False only for ``output_required=False``).
         value: the value to store.
         metadata: metadata to record with it.
+        checks: the asset check results it reported.
+        blocked: set when a blocking check failed.
         wrapper: the ``Output`` or ``MaterializeResult`` the value came in, if any.
     """
 
@@ -47,27 +53,50 @@ class Produced:
     value: Any = None
     metadata: dict[str, Any] = field(default_factory=dict)
     wrapper: Output[Any] | MaterializeResult | None = None
+    #: check results, with their asset key and check name filled in
+    checks: list[AssetCheckResult] = field(default_factory=list)
+    #: why downstream must not run: a blocking check failed
+    blocked: str | None = None
 
 
 def unwrap(node: Node, result: Any, *, generator: bool) -> Produced:
     """Turn what ``node``'s function returned (or the items it yielded) into a :class:`Produced`.
 
     Raises:
-        UserCodeError: a generator yielded something other than an output, more than one
-            output, or none while its output is required.
+        UserCodeError: a generator yielded something other than an output or a check
+            result, more than one output, or none while its output is required; a check
+            result names no declared check, or a declared check got no result.
     """
-    if not generator:
-        return _plain(node, result)
-    outputs = []
-    for item in result:
-        if isinstance(item, Output | MaterializeResult):
-            outputs.append(item)
-        else:
+    items = list(result) if generator else [result]
+    checks = [item for item in items if isinstance(item, AssetCheckResult)]
+    outputs = [item for item in items if isinstance(item, Output | MaterializeResult)]
+    if node.kind == "check":
+        if len(checks) != 1 or outputs or len(items) != 1:
             raise UserCodeError(
-                f"{node.kind} {node.key!r} yielded {type(item).__name__}; a generator asset yields "
-                "Output(...) or MaterializeResult(...)",
+                f"asset check {node.key!r} gave {_describe(items, generator)}; an asset check returns one "
+                "AssetCheckResult",
                 step_key=node.key,
             )
+        produced = Produced(produced=False)
+    else:
+        if generator:
+            others = [item for item in items if not isinstance(item, Output | MaterializeResult | AssetCheckResult)]
+            if others:
+                raise UserCodeError(
+                    f"{node.kind} {node.key!r} yielded {type(others[0]).__name__}; a generator asset yields "
+                    "Output(...), MaterializeResult(...) or AssetCheckResult(...)",
+                    step_key=node.key,
+                )
+        produced = _one_output(node, outputs if generator else [result])
+        for output in outputs:
+            if isinstance(output, MaterializeResult):
+                checks.extend(output.check_results)
+    produced.checks = _resolve_checks(node, checks, expect_all=produced.produced or node.kind == "check")
+    produced.blocked = _blocking_failure(node, produced.checks)
+    return produced
+
+
+def _one_output(node: Node, outputs: list[Any]) -> Produced:
     if len(outputs) > 1:
         raise UserCodeError(
             f"{node.kind} {node.key!r} yielded {len(outputs)} outputs; an asset has one output", step_key=node.key
@@ -81,6 +110,61 @@ def unwrap(node: Node, result: Any, *, generator: bool) -> Produced:
             )
         return Produced(produced=False)
     return _plain(node, outputs[0])
+
+
+def _describe(items: list[Any], generator: bool) -> str:
+    if not generator:
+        return type(items[0]).__name__
+    return f"{len(items)} items ({', '.join(type(item).__name__ for item in items)})" if items else "nothing"
+
+
+def _resolve_checks(node: Node, results: list[AssetCheckResult], *, expect_all: bool) -> list[AssetCheckResult]:
+    """Each result with its asset and check name filled in, matched against the node's specs."""
+    specs = {spec.name: spec for spec in node.options.check_specs}
+    resolved: list[AssetCheckResult] = []
+    for result in results:
+        name = result.check_name
+        if name is None:
+            if len(specs) != 1:
+                declared = ", ".join(sorted(specs)) or "none"
+                raise UserCodeError(
+                    f"{node.kind} {node.key!r} gave an AssetCheckResult without check_name; "
+                    f"name one of its checks ({declared})",
+                    step_key=node.key,
+                )
+            name = next(iter(specs))
+        spec = specs.get(name)
+        if spec is None:
+            raise UserCodeError(
+                f"{node.kind} {node.key!r} gave a result for check {name!r}, which it does not declare "
+                "(add an AssetCheckSpec to check_specs=)",
+                step_key=node.key,
+            )
+        asset = key_of(result.asset_key) if result.asset_key is not None else spec.asset_key
+        if asset != spec.asset_key:
+            raise UserCodeError(
+                f"{node.kind} {node.key!r}: check {name!r} is on {spec.asset_key!r}, not {asset!r}", step_key=node.key
+            )
+        if any(done.check_name == name for done in resolved):
+            raise UserCodeError(f"{node.kind} {node.key!r} gave two results for check {name!r}", step_key=node.key)
+        resolved.append(replace(result, asset_key=asset, check_name=name))
+    missing = sorted(set(specs) - {r.check_name for r in resolved})
+    if missing and expect_all:
+        raise UserCodeError(
+            f"{node.kind} {node.key!r} declares check(s) {missing} but gave no result for them", step_key=node.key
+        )
+    return resolved
+
+
+def _blocking_failure(node: Node, results: list[AssetCheckResult]) -> str | None:
+    specs = {spec.name: spec for spec in node.options.check_specs}
+    failed = [
+        f"{r.asset_key}:{r.check_name}" for r in results
+        if not r.passed and r.severity is AssetCheckSeverity.ERROR and specs[str(r.check_name)].blocking
+    ]
+    if not failed:
+        return None
+    return f"blocking asset check {', '.join(failed)} failed; downstream assets do not run"
 
 
 def _plain(node: Node, result: Any) -> Produced:

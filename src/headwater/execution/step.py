@@ -78,8 +78,12 @@ class StepOutcome:
     metrics: list[tuple[str, float, float]] = field(default_factory=list)
     #: lines captured when no live sink was given (a worker elsewhere)
     logs: list[LogLine] = field(default_factory=list)
-    #: False when the step succeeded but yielded no output (``output_required=False``)
+    #: False when the step succeeded but yielded no output (``output_required=False``, a check)
     produced: bool = True
+    #: the asset check results it reported (``AssetCheckResult``, names filled in)
+    checks: list[Any] = field(default_factory=list)
+    #: set when a blocking check failed: downstream must not run
+    blocked: str | None = None
     error: str | None = None
     traceback: str | None = None
     #: ``user`` (the step's code raised), ``type``, ``storage``, ``timeout`` or ``worker``
@@ -134,8 +138,9 @@ def run_step(request: StepRequest, artifacts: ArtifactStore, sink: LineSink | No
                 outcome.error_kind = "user"
                 return outcome
         produced = unwrap(node, result, generator=generator)
-        if node.options.check_types and not generator:
+        if node.options.check_types and not generator and node.kind != "check":
             _check_output(node, result, produced.value)
+        outcome.checks, outcome.blocked = produced.checks, produced.blocked
         if not produced.produced:
             outcome.ok, outcome.produced = True, False
             outcome.metrics = context.metrics

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from headwater.storage.records import (
+    CheckEvaluation,
     Event,
     LogLine,
     Materialization,
@@ -24,6 +25,7 @@ from headwater.storage.records import (
 
 __all__ = [
     "ArtifactStore",
+    "CheckEvaluationIndex",
     "EventLog",
     "MaterializationIndex",
     "MetricStore",
@@ -105,6 +107,23 @@ class MaterializationIndex(Protocol):
 
     def latest_materializations(self, asset_keys: Iterable[str]) -> dict[str, Materialization]:
         """The newest materialization of each key that has one."""
+        ...
+
+
+@runtime_checkable
+class CheckEvaluationIndex(Protocol):
+    """The results of asset checks, per run and per asset."""
+
+    def add_check_evaluations(self, evaluations: Sequence[CheckEvaluation]) -> None: ...
+
+    def get_check_evaluations(
+        self, *, run_id: str | None = None, asset_key: str | None = None, limit: int | None = None
+    ) -> list[CheckEvaluation]:
+        """Oldest first."""
+        ...
+
+    def latest_check_evaluations(self, asset_keys: Iterable[str]) -> dict[str, list[CheckEvaluation]]:
+        """Asset key -> the newest result of each of its checks."""
         ...
 
 

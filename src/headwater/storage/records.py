@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 __all__ = [
+    "CheckEvaluation",
     "Event",
     "EventKind",
     "LogLine",
@@ -200,3 +201,25 @@ class ScheduleTick:
     status: str
     run_id: str | None = None
     error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckEvaluation:
+    """One result of one asset check in one run.
+
+    Attributes:
+        step_key: the step that reported it (the check's own step, or the asset's).
+        severity: ``ERROR`` or ``WARN``.
+        blocking: whether a failure stops the asset's downstream.
+    """
+
+    run_id: str
+    step_key: str
+    asset_key: str
+    check_name: str
+    passed: bool
+    severity: str
+    created_at: float
+    blocking: bool = False
+    description: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)

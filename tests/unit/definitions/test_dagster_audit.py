@@ -19,6 +19,9 @@ import pytest
 
 import headwater
 from headwater import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
     AssetIn,
     AssetKey,
     Definitions,
@@ -27,6 +30,7 @@ from headwater import (
     RetryPolicy,
     ScheduleDefinition,
     asset,
+    asset_check,
     define_asset_job,
     materialize,
 )
@@ -52,6 +56,19 @@ def _asset_view(**options: Any) -> str:
     return repr((node.key, dict(node.inputs), node.deps, node.options))
 
 
+def _check_view(**options: Any) -> str:
+    def check(up: int) -> AssetCheckResult:
+        return AssetCheckResult(passed=True)
+
+    def check_with_more_ins(up: int, y: int) -> AssetCheckResult:
+        return AssetCheckResult(passed=True)
+
+    fn = check_with_more_ins if "additional_ins" in options else check
+    node = node_of(asset_check(**{"asset": "up", "name": "check", **options})(fn))
+    assert node is not None
+    return repr((node.key, dict(node.inputs), node.deps, node.options))
+
+
 def _object_view(obj: object) -> str:
     if dataclasses.is_dataclass(obj):
         return repr({f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)})
@@ -67,7 +84,7 @@ SAMPLES: dict[str, Any] = {
     "io_manager_key": "warehouse", "dagster_type": object(), "partitions_def": object(), "op_tags": {"o": "p"},
     "group_name": "grp", "output_required": False, "automation_condition": object(),
     "freshness_policy": object(), "backfill_policy": object(), "retry_policy": RetryPolicy(max_retries=2),
-    "code_version": "v7", "key": "a/b", "check_specs": [object()], "owners": ["team:ml"], "kinds": {"pandas"},
+    "code_version": "v7", "key": "a/b", "check_specs": [AssetCheckSpec("positive", asset="x_asset")], "owners": ["team:ml"], "kinds": {"pandas"},
     "pool": "gpu", "non_argument_deps": {"up"}, "auto_materialize_policy": object(),
     "legacy_freshness_policy": object(), "compute_kind": "pandas",
     # Headwater's own @asset options
@@ -85,7 +102,10 @@ SAMPLES: dict[str, Any] = {
     "loggers": {"console": object()}, "asset_checks": [object()], "component_tree": object(),
     # AssetIn, Output, MaterializeResult
     "input_manager_key": "loader", "partition_mapping": object(), "asset_key": "a/b",
-    "output_name": "other", "data_version": object(), "value": 5, "check_results": [object()],
+    "output_name": "other", "data_version": object(), "value": 5, "check_results": [AssetCheckResult(passed=True)],
+    # asset checks
+    "asset": "up", "blocking": True, "additional_ins": {"y": AssetIn("up")}, "additional_deps": ["up"],
+    "passed": False, "check_name": "other_check", "severity": AssetCheckSeverity.WARN,
 }
 
 #: Dagster's documented arguments, per API (from its API reference)
@@ -113,6 +133,13 @@ DAGSTER_ARGUMENTS: dict[str, list[str]] = {
     "AssetIn": ["key", "metadata", "key_prefix", "input_manager_key", "partition_mapping", "dagster_type"],
     "Output": ["output_name", "metadata", "data_version", "tags"],
     "MaterializeResult": ["asset_key", "metadata", "check_results", "data_version", "tags", "value"],
+    "asset_check": [
+        "name", "description", "blocking", "additional_ins", "additional_deps", "required_resource_keys",
+        "resource_defs", "config_schema", "compute_kind", "op_tags", "retry_policy", "metadata",
+        "automation_condition", "pool",
+    ],
+    "AssetCheckSpec": ["description", "additional_deps", "blocking", "metadata", "automation_condition"],
+    "AssetCheckResult": ["asset_key", "check_name", "metadata", "severity", "description"],
 }
 
 #: how to make each API's definition with extra arguments, and how to compare definitions
@@ -126,6 +153,9 @@ MAKERS: dict[str, Callable[..., str]] = {
     "AssetIn": lambda **kw: _object_view(AssetIn(**kw)),
     "Output": lambda **kw: _object_view(Output(1, **kw)),
     "MaterializeResult": lambda **kw: _object_view(MaterializeResult(**kw)),
+    "asset_check": lambda **kw: _check_view(**kw),
+    "AssetCheckSpec": lambda **kw: _object_view(AssetCheckSpec("c", asset="up", **kw)),
+    "AssetCheckResult": lambda **kw: _object_view(AssetCheckResult(passed=True, **kw)),
 }
 
 #: each API's own signature, to find arguments that exist here but not in the list above
@@ -137,6 +167,9 @@ OWN_SIGNATURES: dict[str, Callable[..., Any]] = {
     "AssetIn": AssetIn.__init__,
     "Output": Output,
     "MaterializeResult": MaterializeResult,
+    "asset_check": typing.get_overloads(asset_check)[1],
+    "AssetCheckSpec": AssetCheckSpec.__init__,
+    "AssetCheckResult": AssetCheckResult,
 }
 
 #: Headwater's additions to Dagster's arguments (documented in each docstring)
@@ -167,7 +200,8 @@ def test_every_argument_is_implemented_or_refused(api: str, argument: str) -> No
 @pytest.mark.parametrize("api", sorted(OWN_SIGNATURES))
 def test_no_argument_escapes_the_audit(api: str) -> None:
     """Every argument of Headwater's signature is one of Dagster's or a documented addition."""
-    skip = {"self", "fn", "value", "name" if api == "define_asset_job" else "", "cron_schedule"}
+    skip = {"self", "fn", "value", "name" if api in ("define_asset_job", "AssetCheckSpec") else "", "cron_schedule",
+            "asset" if api in ("asset_check", "AssetCheckSpec") else "", "passed"}
     parameters = set(inspect.signature(OWN_SIGNATURES[api]).parameters) - skip
     known = set(DAGSTER_ARGUMENTS[api]) | HEADWATER_ARGUMENTS.get(api, set())
     assert parameters - known == set()

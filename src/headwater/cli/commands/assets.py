@@ -29,13 +29,14 @@ def list_assets(file: FileOption = None, module: ModuleOption = None) -> None:
 
     The state is fresh (its last materialization is current), stale (and why: its code
     changed, an upstream changed), failed (its last run failed) or never materialized.
+    The checks column gives the latest result of each of the asset's checks.
     """
     from rich.table import Table
     from rich.text import Text
 
     from headwater.cli.commands._common import load_location, open_instance
     from headwater.cli.console import out_console
-    from headwater.cli.render import format_time
+    from headwater.cli.render import check_summary, format_time
     from headwater.planning.staleness import asset_statuses
 
     location = load_location(file, module)
@@ -43,12 +44,18 @@ def list_assets(file: FileOption = None, module: ModuleOption = None) -> None:
     with open_instance() as instance:
         latest = instance.store.latest_materializations(list(graph.order))
         failures = instance.store.last_failures(list(graph.order))
+        checks = instance.store.latest_check_evaluations(list(graph.order))
     statuses = asset_statuses(graph, latest, failures)
+    has_checks = any(node.kind == "check" or node.options.check_specs for node in graph.nodes.values())
     table = Table(title=f"Assets in {location.name}", title_justify="left")
-    for column in ("key", "kind", "group", "upstream", "state", "last materialized", "description"):
+    columns = ("key", "kind", "group", "upstream", "state", "last materialized", *(("checks",) if has_checks else ()),
+               "description")
+    for column in columns:
         table.add_column(column, no_wrap=column in ("key", "last materialized"), style="bold" if column == "key" else None)
     for key in graph.order:
         node = graph.nodes[key]
+        if node.kind == "check":  # shown in its asset's checks column
+            continue
         status = statuses[key]
         description = (node.options.description or "").strip().splitlines()
         state = Text(status.state.value, style=_STATE_STYLES[status.state.value])
@@ -61,6 +68,7 @@ def list_assets(file: FileOption = None, module: ModuleOption = None) -> None:
             ", ".join(node.upstream) or "-",
             state,
             format_time(status.latest.created_at) if status.latest is not None else "never",
+            *((check_summary(checks.get(key, [])),) if has_checks else ()),
             description[0] if description else "",
         )
     out_console().print(table)

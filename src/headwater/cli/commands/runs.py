@@ -12,7 +12,7 @@ from headwater.cli.options import ExecutorOption, FileOption, ModuleOption, Quie
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from headwater.storage.records import LogLine, Run, StepRecord
+    from headwater.storage.records import CheckEvaluation, LogLine, Run, StepRecord
 
 __all__ = ["app"]
 
@@ -82,7 +82,8 @@ def show_run(
         run = _find_run(store, run_id)
         steps = store.get_steps(run.run_id)
         lines = store.get_logs(run.run_id) if logs else []
-    _render_run(out_console(), run, steps, lines)
+        checks = store.get_check_evaluations(run_id=run.run_id)
+    _render_run(out_console(), run, steps, lines, checks)
 
 
 @app.command("reexecute")
@@ -143,12 +144,14 @@ def _find_run(store: object, run_id: str) -> Run:
     raise RunNotFound(f"no run with id {run_id!r}; `headwater runs list` shows the recent ones")
 
 
-def _render_run(console: Console, run: Run, steps: list[StepRecord], lines: list[LogLine]) -> None:
+def _render_run(
+    console: Console, run: Run, steps: list[StepRecord], lines: list[LogLine], checks: list[CheckEvaluation]
+) -> None:
     from rich.table import Table
     from rich.text import Text
 
     from headwater.cli.console import format_duration, status_style, styled_status
-    from headwater.cli.render import format_time
+    from headwater.cli.render import check_table, format_time
 
     header = Table.grid(padding=(0, 2))
     header.add_column(style="bold")
@@ -185,6 +188,8 @@ def _render_run(console: Console, run: Run, steps: list[StepRecord], lines: list
             Text(note, style=status_style(step.status) if str(step.status) == "FAILURE" else "dim"),
         )
     console.print(table)
+    if checks:
+        console.print(check_table(checks))
 
     by_step: dict[str, list[LogLine]] = {}
     for line in lines:

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Float,
     Index,
@@ -31,6 +32,7 @@ from sqlalchemy import (
 __all__ = [
     "HEAD_REVISION",
     "attempts",
+    "check_evaluations",
     "dumps_json",
     "events",
     "logs",
@@ -44,7 +46,7 @@ __all__ = [
 ]
 
 #: The newest Alembic revision; the schema below is what it creates.
-HEAD_REVISION = "0001"
+HEAD_REVISION = "0002"
 
 _KEY = 255  # asset keys, step keys, names: bounded so PostgreSQL and SQLite index them alike
 _ID = 64  # run ids
@@ -184,4 +186,22 @@ schedule_ticks = Table(
     Column("error", Text),
     UniqueConstraint("run_key", name="uq_schedule_ticks_run_key"),
     Index("ix_schedule_ticks_name", "schedule_name", "id"),
+)
+
+check_evaluations = Table(
+    "asset_check_evaluations",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("run_id", String(_ID), nullable=False),
+    Column("step_key", String(_KEY), nullable=False),
+    Column("asset_key", String(_KEY), nullable=False),
+    Column("check_name", String(_KEY), nullable=False),
+    Column("passed", Boolean, nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("blocking", Boolean, nullable=False),
+    Column("description", Text),
+    Column("metadata", Text, nullable=False, default="{}"),
+    Index("ix_check_evaluations_asset", "asset_key", "check_name", "id"),
+    Index("ix_check_evaluations_run", "run_id"),
 )

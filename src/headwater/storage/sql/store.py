@@ -1,7 +1,7 @@
 """``SqlStore``: the run store over SQLAlchemy Core, for any SQLite or PostgreSQL URL.
 
 It implements, structurally, ``RunStore``, ``EventLog``, ``MaterializationIndex``,
-``MetricStore`` and ``ScheduleStateStore`` from :mod:`headwater.storage.base`.
+``CheckEvaluationIndex``, ``MetricStore`` and ``ScheduleStateStore`` from :mod:`headwater.storage.base`.
 
 Writes take lists and go out as one ``executemany`` in one transaction per call, so the
 engine's batched writes cost one commit each. Upserts (steps, attempts, schedule state) use
@@ -34,6 +34,7 @@ from sqlalchemy import and_, delete, func, insert, or_, select, update
 
 from headwater.errors import RunNotFound
 from headwater.storage.records import (
+    CheckEvaluation,
     Event,
     EventKind,
     LogLine,
@@ -345,6 +346,45 @@ class SqlStore:
         )
         found = self._select(Materialization, select(t).join(newest, t.c.id == newest.c.id))
         return {m.asset_key: m for m in found}
+
+    # -- asset checks ------------------------------------------------------------------------
+
+    def add_check_evaluations(self, evaluations: Sequence[CheckEvaluation]) -> None:
+        """Record asset check results in the order given."""
+        self._insert(s.check_evaluations, evaluations)
+
+    def get_check_evaluations(
+        self, *, run_id: str | None = None, asset_key: str | None = None, limit: int | None = None
+    ) -> list[CheckEvaluation]:
+        """Check results of a run and/or an asset, oldest first."""
+        t = s.check_evaluations
+        query = select(t)
+        if run_id is not None:
+            query = query.where(t.c.run_id == run_id)
+        if asset_key is not None:
+            query = query.where(t.c.asset_key == asset_key)
+        query = query.order_by(t.c.id)
+        if limit is not None:
+            query = query.limit(limit)
+        return self._select(CheckEvaluation, query)
+
+    def latest_check_evaluations(self, asset_keys: Iterable[str]) -> dict[str, list[CheckEvaluation]]:
+        """Asset key -> the newest result of each of its checks (by check name), in one query."""
+        keys = sorted(set(asset_keys))
+        if not keys:
+            return {}
+        t = s.check_evaluations
+        newest = (
+            select(func.max(t.c.id).label("id"))
+            .where(t.c.asset_key.in_(keys))
+            .group_by(t.c.asset_key, t.c.check_name)
+            .subquery()
+        )
+        found = self._select(CheckEvaluation, select(t).join(newest, t.c.id == newest.c.id).order_by(t.c.check_name))
+        result: dict[str, list[CheckEvaluation]] = {}
+        for evaluation in found:
+            result.setdefault(evaluation.asset_key, []).append(evaluation)
+        return result
 
     # -- metrics ---------------------------------------------------------------------------
 
