@@ -16,6 +16,10 @@ engine, store and UI as assets: ``headwater dags test DAG_ID -f FILE``.
 """
 
 from headwater.definitions.airflow.bash import BashOperator as BashOperator
+from headwater.definitions.airflow.exceptions import AirflowException as AirflowException
+from headwater.definitions.airflow.exceptions import AirflowFailException as AirflowFailException
+from headwater.definitions.airflow.exceptions import AirflowSensorTimeout as AirflowSensorTimeout
+from headwater.definitions.airflow.exceptions import AirflowSkipException as AirflowSkipException
 from headwater.definitions.airflow.dag import DAG as DAG
 from headwater.definitions.airflow.dag import days_ago as days_ago
 from headwater.definitions.airflow.operators import BaseOperator as BaseOperator
@@ -30,8 +34,13 @@ from headwater.definitions.airflow.runtime import get_current_context as get_cur
 from headwater.definitions.airflow.taskflow import dag as dag
 from headwater.definitions.airflow.taskflow import task as task
 from headwater.definitions.airflow.xcomarg import XComArg as XComArg
+from headwater.definitions.trigger_rules import TriggerRule as TriggerRule
 
 __all__ = [
+    "AirflowException",
+    "AirflowFailException",
+    "AirflowSensorTimeout",
+    "AirflowSkipException",
     "BaseOperator",
     "BashOperator",
     "DAG",
@@ -40,6 +49,7 @@ __all__ = [
     "Param",
     "PythonOperator",
     "TaskInstance",
+    "TriggerRule",
     "XComArg",
     "chain",
     "cross_downstream",

@@ -100,7 +100,7 @@ def test_failing_asset_fails_the_run(cli, pipeline, home):
         assert str(store.get_run(run_id).status) == "FAILURE"
         steps = {s.step_key: s for s in store.get_steps(run_id)}
         assert str(steps["boom"].status) == "FAILURE"
-        assert str(steps["after_boom"].status) == "SKIPPED"
+        assert str(steps["after_boom"].status) == "UPSTREAM_FAILED"
         assert "boom" in (steps["after_boom"].reason or "")
         assert str(steps["independent"].status) == "SUCCESS"
         # nothing of the failed step, nor of what it blocked, is recorded as materialized
@@ -117,7 +117,7 @@ def test_runs_show_prints_the_traceback_of_a_failed_step(cli, pipeline):
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "FAILURE" in out
-    assert "SKIPPED" in out
+    assert "UPSTREAM_FAILED" in out
     assert "about to fail" in out
     assert "Traceback" in out
     assert "ValueError: boom went wrong" in out

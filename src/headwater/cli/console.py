@@ -38,6 +38,7 @@ _STYLES = {
     "SUCCESS": "green",
     "FAILURE": "red",
     "SKIPPED": "yellow",
+    "UPSTREAM_FAILED": "dark_orange",
     "UP_TO_DATE": "cyan",
     "STARTED": "blue",
     "RUNNING": "blue",
@@ -45,7 +46,7 @@ _STYLES = {
     "PENDING": "dim",
     "CANCELED": "yellow",
 }
-_MARKS = {"SUCCESS": "✔", "FAILURE": "✘", "SKIPPED": "↷", "UP_TO_DATE": "="}
+_MARKS = {"SUCCESS": "✔", "FAILURE": "✘", "SKIPPED": "↷", "UPSTREAM_FAILED": "↯", "UP_TO_DATE": "="}
 
 
 def _console(stderr: bool) -> Console:
@@ -164,7 +165,7 @@ class ConsoleObserver:
             parts.append(f" in {format_duration(record.duration)}")
         if record.attempts > 1:
             parts.append(f" after {record.attempts} attempts")
-        if record.reason and status in ("SKIPPED", "UP_TO_DATE"):
+        if record.reason and status in ("SKIPPED", "UPSTREAM_FAILED", "UP_TO_DATE"):
             parts.append((f" ({record.reason})", "dim"))
         self._print(Text.assemble(*parts))
 
@@ -179,7 +180,8 @@ class ConsoleObserver:
         counts: dict[str, int] = {}
         for record in steps:
             counts[str(record.status)] = counts.get(str(record.status), 0) + 1
-        words = {"SUCCESS": "succeeded", "FAILURE": "failed", "SKIPPED": "skipped", "UP_TO_DATE": "up to date"}
+        words = {"SUCCESS": "succeeded", "FAILURE": "failed", "SKIPPED": "skipped", "UPSTREAM_FAILED": "upstream failed",
+                 "UP_TO_DATE": "up to date"}
         summary = ", ".join(f"{n} {words.get(s, s.lower())}" for s, n in counts.items())
         status = str(result.status)
         run_id = result.run_id

@@ -14,6 +14,8 @@ from enum import Enum
 from types import MappingProxyType
 from typing import Any
 
+from headwater.definitions.trigger_rules import TriggerRule
+
 __all__ = ["AssetKey", "Backoff", "Jitter", "Node", "NodeOptions", "RetryPolicy", "defined_at", "node_of"]
 
 NODE_ATTRIBUTE = "__headwater_node__"
@@ -142,6 +144,8 @@ class NodeOptions:
     output_required: bool = True
     #: the ``AssetCheckSpec``s this step reports on (an asset's own, or a check node's one)
     check_specs: tuple[Any, ...] = ()
+    #: the node's condition on the final states of its direct upstream nodes
+    trigger_rule: TriggerRule = TriggerRule.ALL_SUCCESS
 
 
 @dataclass(frozen=True, slots=True, eq=False)

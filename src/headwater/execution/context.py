@@ -56,6 +56,8 @@ class StepContext:
         self.pushed_xcoms: dict[str, StoredValue] = {}
         #: XCom key -> the pushed value itself (kept only when the executor shares memory)
         self.pushed_values: dict[str, Any] = {}
+        #: later steps this one skips -> why (see :meth:`skip_downstream`)
+        self.skipped_downstream: dict[str, str] = {}
 
     @property
     def run_id(self) -> str:
@@ -102,6 +104,15 @@ class StepContext:
     def add_output_metadata(self, metadata: Mapping[str, Any]) -> None:
         """Attach metadata to the value this step returns; numbers become metrics too."""
         self.output_metadata.update(metadata)
+
+    def skip_downstream(self, keys: Iterable[str], reason: str) -> None:
+        """When this step succeeds, finish the steps ``keys`` (of this run) as skipped.
+
+        They are skipped whatever their trigger rules; what is downstream of them then
+        decides by its own rules. Branching and short-circuiting are built on this.
+        """
+        for key in keys:
+            self.skipped_downstream.setdefault(key, reason)
 
     def xcom_push(self, key: str, value: Any) -> None:
         """Store ``value`` under ``key`` for later tasks of this run (any picklable value)."""

@@ -2,15 +2,27 @@
 
 Task selection policy
 ---------------------
-A step is *ready* when every upstream step of this run has finished. Ready steps are
-submitted at once, in topological order, up to the executor's concurrency: never level by
-level, so a long step on one branch does not hold back another branch. When a ready step
-turns out to be up to date (see :mod:`headwater.planning.staleness`) it is not submitted:
-its stored value stands in, and its downstream becomes ready at once.
+A step's fate is decided by its trigger rule over the final states of its direct upstream
+steps of this run (:mod:`headwater.execution.triggers`): the default ``all_success`` makes a
+step *ready* when every upstream step succeeded (or was up to date); other rules run it after
+failures or skips, or finish it as SKIPPED / UPSTREAM_FAILED without running it. The rule
+is evaluated for a step each time one of its upstream steps finishes, so a decided step never
+waits for the rest. Ready steps are submitted at once, in topological order, up to the
+executor's concurrency: never level by level, so a long step on one branch does not hold
+back another branch. When a ready step turns out to be up to date (see
+:mod:`headwater.planning.staleness`) it is not submitted: its stored value stands in, and
+its downstream is evaluated at once.
+
+A step ends in one of SUCCESS, FAILURE, SKIPPED (it raised ``SkipStep``, a branch did not
+choose it, or its rule skips it), UPSTREAM_FAILED or UP_TO_DATE. A step that succeeded may
+name steps of this run to skip (a branch's unchosen paths, a short-circuit's downstream):
+they are finished as SKIPPED before its own success is applied, whatever their rules.
+An input whose upstream produced no value (it failed or was skipped, and the rule ran the
+step anyway) is None.
 
 State
 -----
-``waiting``   key -> number of upstream steps of this run not finished yet
+``decided``   keys already made ready, submitted or finished (never evaluated again)
 ``ready``     heap of (topological index, key)
 ``retries``   heap of (due time, topological index, key, next attempt)
 ``outputs``   key -> :class:`Output`: the value (when in memory) and where it is stored
@@ -31,11 +43,12 @@ something finishes or a retry is due, whichever comes first.
 Failure policy
 --------------
 A failed attempt is retried while the node's retry policy allows, after its delay (with
-backoff and jitter). A step that fails for good fails the run; everything downstream of it
-is marked skipped with the reason, and the rest of the graph still runs.
+backoff and jitter), unless the step raised ``FailStep``. A step that fails for good fails
+the run; its downstream steps decide by their rules (by default UPSTREAM_FAILED, with the
+reason), and the rest of the graph still runs. Skipped steps do not fail the run.
 
-Example: ``a -> b -> c`` and ``a -> d``; ``b`` fails: ``c`` is skipped ("upstream 'b'
-failed"), ``d`` runs, the run fails.
+Example: ``a -> b -> c`` and ``a -> d``; ``b`` fails: ``c`` is upstream_failed ("upstream
+'b' failed"), ``d`` runs, the run fails. Had ``c`` the rule ``all_done``, it would run.
 
 A step that may produce no output (``@asset(output_required=False)``) and yields none
 succeeds without a materialization; everything downstream of it is skipped ("upstream 'b'
@@ -58,6 +71,7 @@ from headwater.execution.context import RETURN_VALUE
 from headwater.execution.executors import Executor
 from headwater.execution.recorder import RunRecorder
 from headwater.execution.step import StepOutcome, StepRequest
+from headwater.execution.triggers import UpstreamCounts, Verdict, evaluate
 from headwater.execution.values import StoredValue
 from headwater.planning.plan import Plan, PlannedStep
 from headwater.planning.staleness import stale_reason
@@ -141,9 +155,8 @@ class _RunLoop:
         self.recorder = recorder
         self.run_id = recorder.run_id
         self.index = {key: i for i, key in enumerate(plan.steps)}
-        self.waiting = {key: len(step.upstream_in_run) for key, step in plan.steps.items()}
-        self.ready: list[tuple[int, str]] = [(self.index[k], k) for k, n in self.waiting.items() if n == 0]
-        heapq.heapify(self.ready)
+        self.decided: set[str] = set()
+        self.ready: list[tuple[int, str]] = []
         self.retries: list[tuple[float, int, str, int]] = []
         self.completed: queue.SimpleQueue[tuple[str, Future[StepOutcome]]] = queue.SimpleQueue()
         self.running = 0
@@ -154,6 +167,10 @@ class _RunLoop:
         self.records: dict[str, StepRecord] = {}
         self.first_start: dict[str, float] = {}
         self.attempt: dict[str, int] = {}
+        for key in plan.steps:  # roots, and ``always`` steps, are ready at once
+            settled = self._evaluate(key)
+            if settled is not None:
+                self._finish(settled)
 
     def run(self) -> tuple[dict[str, StepRecord], dict[str, StepOutput]]:
         total = len(self.plan.steps)
@@ -238,7 +255,9 @@ class _RunLoop:
         return found
 
     def _input_value(self, upstream: str) -> Any:
-        output = self.outputs[upstream]
+        output = self.outputs.get(upstream)
+        if output is None:  # failed or skipped, and the step's trigger rule runs it anyway
+            return None
         if output.in_memory and self.executor.shares_memory:
             return output.value
         return output.stored
@@ -276,16 +295,24 @@ class _RunLoop:
     def _handle(self, step: PlannedStep, outcome: StepOutcome) -> None:
         if outcome.logs:
             self.recorder.add_logs(outcome.logs)
+        status = StepStatus.SKIPPED if outcome.skipped is not None else (
+            StepStatus.SUCCESS if outcome.ok else StepStatus.FAILURE
+        )
         attempt = StepAttempt(
-            self.run_id, step.key, outcome.attempt,
-            StepStatus.SUCCESS if outcome.ok else StepStatus.FAILURE,
+            self.run_id, step.key, outcome.attempt, status,
             outcome.started_at, outcome.ended_at, outcome.error, outcome.traceback,
         )
+        if outcome.skipped is not None:
+            self._finish(StepRecord(
+                self.run_id, step.key, StepStatus.SKIPPED, outcome.attempt,
+                self.first_start.get(step.key, outcome.started_at), outcome.ended_at, reason=outcome.skipped,
+            ), attempt=attempt)
+            return
         if outcome.ok:
             self._succeeded(step, outcome, attempt)
             return
         retry = step.node.options.retry
-        if outcome.attempt <= retry.max_retries:
+        if outcome.retryable and outcome.attempt <= retry.max_retries:
             delay = retry.delay_before(outcome.attempt, random.random)
             self.recorder.step_retrying(attempt, delay)
             heapq.heappush(self.retries, (time.monotonic() + delay, self.index[step.key], step.key, outcome.attempt + 1))
@@ -296,7 +323,6 @@ class _RunLoop:
             error=outcome.error, traceback=outcome.traceback,
         )
         self._finish(record, attempt=attempt)
-        self._skip_downstream(step, f"upstream {step.key!r} failed")
 
     def _succeeded(self, step: PlannedStep, outcome: StepOutcome, attempt: StepAttempt) -> None:
         if outcome.blocked is not None or not outcome.produced:
@@ -327,6 +353,9 @@ class _RunLoop:
             self.run_id, step.key, StepStatus.SUCCESS, outcome.attempt,
             self.first_start.get(step.key, outcome.started_at), outcome.ended_at,
         )
+        for key, reason in outcome.skip.items():  # before the success, so its rules see them skipped
+            if key in self.plan.steps and key not in self.decided:
+                self._finish(StepRecord(self.run_id, key, StepStatus.SKIPPED, 0, None, time.time(), reason=reason))
         self._finish(
             record, attempt=attempt, materialization=materialization, metrics=metrics,
             checks=check_evaluations(self.run_id, step, outcome),
@@ -354,24 +383,66 @@ class _RunLoop:
         self._finish(record, attempt=attempt, metrics=metrics, checks=check_evaluations(self.run_id, step, outcome))
 
     def _finish(self, record: StepRecord, **recorded: Any) -> None:
-        self.records[record.step_key] = record
-        self.recorder.step_finished(record, **recorded)
-        if record.status in (StepStatus.SUCCESS, StepStatus.UP_TO_DATE):
+        """Record a final state, then decide the downstream steps it may settle (no recursion)."""
+        pending = [(record, recorded)]
+        while pending:
+            record, recorded = pending.pop()
+            self.decided.add(record.step_key)
+            self.records[record.step_key] = record
+            self.recorder.step_finished(record, **recorded)
             for down in self.plan.steps[record.step_key].downstream_in_run:
-                self.waiting[down] -= 1
-                if self.waiting[down] == 0 and down not in self.records:
-                    heapq.heappush(self.ready, (self.index[down], down))
+                settled = self._evaluate(down)
+                if settled is not None:
+                    pending.append((settled, {}))
 
     def _skip_downstream(self, origin: PlannedStep, reason: str) -> None:
-        """Mark everything downstream of ``origin`` in this run skipped, for ``reason``."""
+        """Finish every undecided step downstream of ``origin`` as skipped for ``reason``, whatever
+        its rule (call before finishing ``origin`` itself)."""
+        closure: list[str] = []
         frontier = list(origin.downstream_in_run)
         while frontier:
             key = frontier.pop()
-            if key in self.records:
+            if key in self.decided:
                 continue
-            now = time.time()
-            self._finish(StepRecord(self.run_id, key, StepStatus.SKIPPED, 0, None, now, reason=reason))
+            self.decided.add(key)
+            closure.append(key)
             frontier.extend(self.plan.steps[key].downstream_in_run)
+        for key in sorted(closure, key=self.index.__getitem__):
+            self._finish(StepRecord(self.run_id, key, StepStatus.SKIPPED, 0, None, time.time(), reason=reason))
+
+    def _evaluate(self, key: str) -> StepRecord | None:
+        """Apply ``key``'s trigger rule: make it ready, or return the record it ends with unrun."""
+        if key in self.decided:
+            return None
+        step = self.plan.steps[key]
+        upstream = step.upstream_in_run
+        finished = [self.records[up] for up in upstream if up in self.records]
+        counts = UpstreamCounts.of((r.status for r in finished), len(upstream))
+        verdict = evaluate(step.node.options.trigger_rule, counts)
+        if verdict is Verdict.WAIT:
+            return None
+        self.decided.add(key)
+        if verdict is Verdict.RUN:
+            heapq.heappush(self.ready, (self.index[key], key))
+            return None
+        status = StepStatus.SKIPPED if verdict is Verdict.SKIP else StepStatus.UPSTREAM_FAILED
+        return StepRecord(self.run_id, key, status, 0, None, time.time(), reason=_why(step, finished, counts))
+
+
+def _why(step: PlannedStep, finished: list[StepRecord], counts: UpstreamCounts) -> str:
+    """The reason a step ends unrun: its failed (or skipped) upstream, or its rule and counts."""
+    rule = step.node.options.trigger_rule
+    if rule == "all_success":
+        failed = [r for r in finished if r.status is StepStatus.FAILURE]
+        if failed:
+            return f"upstream {', '.join(repr(r.step_key) for r in failed)} failed"
+        inherited = [r for r in finished if r.status is StepStatus.UPSTREAM_FAILED and r.reason]
+        if inherited:
+            return inherited[0].reason or ""
+        skipped = [r for r in finished if r.status is StepStatus.SKIPPED]
+        if skipped:
+            return f"upstream {', '.join(repr(r.step_key) for r in skipped)} skipped"
+    return f"trigger rule {rule.value}: upstream {counts}"
 
 
 def check_evaluations(run_id: str, step: PlannedStep, outcome: StepOutcome) -> list[CheckEvaluation]:

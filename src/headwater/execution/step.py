@@ -24,6 +24,7 @@ from typing import Any
 
 from headwater.definitions.asset import MaterializeResult, Output
 from headwater.definitions.node import Node
+from headwater.definitions.signals import FailStep, SkipStep
 from headwater.definitions.typecheck import check_value, describe_type, resolved_hints
 from headwater.errors import HeadwaterError, TypeMismatchError, UserCodeError
 from headwater.execution.capture import LineSink, step_output
@@ -92,6 +93,12 @@ class StepOutcome:
     xcoms: dict[str, StoredValue] = field(default_factory=dict)
     #: XCom key -> the pushed value itself, when ``keep_value``
     xcom_values: dict[str, Any] = field(default_factory=dict)
+    #: the reason, when the step ended skipped (it raised ``SkipStep``)
+    skipped: str | None = None
+    #: False when the step raised ``FailStep``: no retries
+    retryable: bool = True
+    #: keys of later steps to finish as skipped -> the reason (a branch's unchosen paths)
+    skip: dict[str, str] = field(default_factory=dict)
 
 
 def run_step(request: StepRequest, artifacts: ArtifactStore, sink: LineSink | None = None) -> StepOutcome:
@@ -132,10 +139,14 @@ def run_step(request: StepRequest, artifacts: ArtifactStore, sink: LineSink | No
                 generator = inspect.isgenerator(result)
                 if generator:  # a generator asset: its body runs as it is drained
                     result = list(result)
+            except SkipStep as exc:
+                outcome.skipped = str(exc) or f"{type(exc).__name__} raised"
+                return outcome
             except Exception as exc:
                 outcome.error = f"{type(exc).__name__}: {exc}"
                 outcome.traceback = _user_traceback(exc)
                 outcome.error_kind = "user"
+                outcome.retryable = not isinstance(exc, FailStep)
                 return outcome
         produced = unwrap(node, result, generator=generator)
         if node.options.check_types and not generator and node.kind != "check":
@@ -171,6 +182,7 @@ def run_step(request: StepRequest, artifacts: ArtifactStore, sink: LineSink | No
     outcome.metrics = context.metrics + _numeric_metadata(metadata, outcome.ended_at)
     outcome.xcoms = context.pushed_xcoms
     outcome.xcom_values = context.pushed_values
+    outcome.skip = dict(context.skipped_downstream)
     return outcome
 
 

@@ -43,8 +43,11 @@ class RunStatus(StrEnum):
 class StepStatus(StrEnum):
     """Where one step of a run stands.
 
-    ``SKIPPED`` means it did not run because an upstream failed; ``UP_TO_DATE`` means it
-    did not need to run because its last materialization is current.
+    ``SKIPPED``: it did not run, or ended without a value, on purpose: it skipped itself,
+    a branch did not choose it, or its trigger rule skips it (``all_success`` under a skipped
+    upstream); the record's reason says which. ``UPSTREAM_FAILED``: it did not run because
+    an upstream failed (or was itself upstream_failed) and its trigger rule needs success.
+    ``UP_TO_DATE``: it did not need to run because its last materialization is current.
     """
 
     PENDING = "PENDING"
@@ -52,6 +55,7 @@ class StepStatus(StrEnum):
     SUCCESS = "SUCCESS"
     FAILURE = "FAILURE"
     SKIPPED = "SKIPPED"
+    UPSTREAM_FAILED = "UPSTREAM_FAILED"
     UP_TO_DATE = "UP_TO_DATE"
 
 
@@ -65,6 +69,7 @@ class EventKind(StrEnum):
     STEP_FAILURE = "STEP_FAILURE"
     STEP_RETRY = "STEP_RETRY"
     STEP_SKIPPED = "STEP_SKIPPED"
+    STEP_UPSTREAM_FAILED = "STEP_UPSTREAM_FAILED"
     STEP_UP_TO_DATE = "STEP_UP_TO_DATE"
     MATERIALIZATION = "MATERIALIZATION"
 

@@ -75,7 +75,7 @@ def test_diamond_with_retry_and_failure(
     steps = result.steps
     assert steps["flaky"].status is StepStatus.SUCCESS and steps["flaky"].attempts == 2
     assert steps["broken"].status is StepStatus.FAILURE and "ValueError: broken for good" in steps["broken"].error
-    assert steps["after_broken"].status is StepStatus.SKIPPED
+    assert steps["after_broken"].status is StepStatus.UPSTREAM_FAILED
     with Instance.ephemeral() as reference:
         expected = summary(reference, run(location, reference, ("in_process", {})))
     assert summary(instance, result) == expected
@@ -154,6 +154,6 @@ def test_timeouts_stop_the_step_on_every_executor(
     steps = result.steps
     assert steps["sleepy"].status is StepStatus.FAILURE
     assert steps["sleepy"].error == "StepTimeout: step 'sleepy' ran past its timeout of 0.5s and was stopped"
-    assert steps["after_sleepy"].status is StepStatus.SKIPPED
+    assert steps["after_sleepy"].status is StepStatus.UPSTREAM_FAILED
     assert result.output_for("quick") == 2
     assert ("quick", "stdout", "quick ran") in {(l.step_key, l.stream, l.text) for l in instance.store.get_logs(result.run_id)}

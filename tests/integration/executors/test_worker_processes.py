@@ -106,7 +106,7 @@ def check_crash_run(instance: Instance, result: Any, message: str) -> None:
     assert first.status is StepStatus.FAILURE and message.format(key="killed_once") in first.error
     assert steps["killed_always"].status is StepStatus.FAILURE
     assert message.format(key="killed_always") in steps["killed_always"].error
-    assert steps["after"].status is StepStatus.SKIPPED
+    assert steps["after"].status is StepStatus.UPSTREAM_FAILED
     assert instance.store.get_run(result.run_id).status is RunStatus.FAILURE
 
 
@@ -159,7 +159,7 @@ def test_dask_scheduler_and_two_workers_started_from_the_command_line(
     location = pipeline("executors_diamond")
     result = execute(location, instance=instance, executor="dask", executor_config=config)
     assert result.output_for("joined") == 30 and result.steps["flaky"].attempts == 2
-    assert result.steps["after_broken"].status is StepStatus.SKIPPED
+    assert result.steps["after_broken"].status is StepStatus.UPSTREAM_FAILED
     with Instance.ephemeral() as reference:
         expected = execute(location, instance=reference, executor="in_process")
         assert {k: (s.status, s.attempts) for k, s in result.steps.items()} == {

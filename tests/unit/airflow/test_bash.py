@@ -29,12 +29,42 @@ def test_command_output_is_captured_and_last_line_is_the_xcom(run_dag, instance)
 def test_a_failing_command_fails_the_task_with_airflows_message(run_dag) -> None:
     with DAG("failing_shell") as d:
         BashOperator(task_id="boom", bash_command="echo before; exit 3")
-        BashOperator(task_id="skip", bash_command="exit 99")
     result = run_dag([d], "failing_shell")
     boom = result.steps["failing_shell.boom"]
     assert boom.status is StepStatus.FAILURE
     assert "Bash command failed. The command returned a non-zero exit code 3." in boom.error
-    assert "skip_on_exit_code" in result.steps["failing_shell.skip"].error
+
+
+def test_exit_code_99_skips_the_task_and_its_all_success_downstream(run_dag) -> None:
+    with DAG("skipping_shell") as d:
+        skip = BashOperator(task_id="skip", bash_command="exit 99")
+        other = BashOperator(task_id="other", bash_command="exit 42", skip_on_exit_code=[42, 43])
+        plain = BashOperator(task_id="plain", bash_command="exit 99", skip_on_exit_code=None)
+        after = BashOperator(task_id="after", bash_command="echo never")
+        skip >> after
+    result = run_dag([d], "skipping_shell")
+    states = {key.split(".")[1]: record.status for key, record in result.steps.items()}
+    assert states == {"skip": StepStatus.SKIPPED, "other": StepStatus.SKIPPED, "plain": StepStatus.FAILURE,
+                      "after": StepStatus.SKIPPED}
+    assert result.steps["skipping_shell.skip"].reason == "Bash command returned exit code 99. Skipping."
+    assert result.steps["skipping_shell.after"].reason == "upstream 'skipping_shell.skip' skipped"
+    assert not result.success  # plain failed; the skips alone would not fail the run
+
+
+def test_a_script_in_the_template_searchpath_is_rendered_and_a_trailing_space_makes_it_a_command(
+    run_dag, tmp_path: Path
+) -> None:
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    (scripts / "hello.sh").write_text('echo "hello from {{ dag.dag_id }}"\n')
+    with DAG("searched", template_searchpath=str(scripts)) as d:
+        BashOperator(task_id="file", bash_command="hello.sh")
+        BashOperator(task_id="command", bash_command="echo hello.sh ")
+        BashOperator(task_id="missing", bash_command="nowhere.sh")
+    result = run_dag([d], "searched")
+    assert result.output_for("searched.file") == "hello from searched"
+    assert result.output_for("searched.command") == "hello.sh"
+    assert "template file 'nowhere.sh' not found" in result.steps["searched.missing"].error
 
 
 def test_a_script_next_to_the_dag_file_is_rendered_and_run(run_dag, tmp_path: Path) -> None:

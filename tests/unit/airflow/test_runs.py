@@ -155,7 +155,7 @@ def test_a_task_failing_for_good_calls_its_failure_callback_and_skips_downstream
     assert not result.success
     assert result.steps["failing.boom"].status is StepStatus.FAILURE
     assert "ValueError: bad row" in result.steps["failing.boom"].error
-    assert result.steps["failing.after"].status is StepStatus.SKIPPED
+    assert result.steps["failing.after"].status is StepStatus.UPSTREAM_FAILED
     assert calls == [("retry", 1), ("failure", "bad row")]
 
 

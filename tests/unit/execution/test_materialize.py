@@ -77,13 +77,13 @@ def test_failure_skips_downstream_only_and_records_no_materialization(instance) 
     assert "ValueError: no good" in steps["broken"].error
     assert 'raise ValueError("no good")' in steps["broken"].traceback
     assert "headwater/execution" not in steps["broken"].traceback
-    assert steps["after_broken"].status is StepStatus.SKIPPED
+    assert steps["after_broken"].status is StepStatus.UPSTREAM_FAILED
     assert steps["after_broken"].reason == "upstream 'broken' failed"
     assert steps["doubled"].status is StepStatus.SUCCESS
     materialized = {m.asset_key for m in instance.store.get_materializations(run_id=result.run_id)}
     assert materialized == {"raw", "doubled"}
     stored = {s.step_key: s for s in instance.store.get_steps(result.run_id)}
-    assert stored["broken"].traceback and stored["after_broken"].status is StepStatus.SKIPPED
+    assert stored["broken"].traceback and stored["after_broken"].status is StepStatus.UPSTREAM_FAILED
     assert instance.store.get_run(result.run_id).status is RunStatus.FAILURE
     with pytest.raises(KeyError, match="'broken' has no value"):
         result.output_for("broken")

@@ -148,7 +148,7 @@ def test_reexecute_from_failure_reruns_the_failed_step_and_downstream(tmp_path: 
     ''')
     failed = versions(tmp_path, instance, broken)
     assert statuses(failed)["summary"] is StepStatus.FAILURE
-    assert statuses(failed)["final"] is StepStatus.SKIPPED
+    assert statuses(failed)["final"] is StepStatus.UPSTREAM_FAILED
 
     fixed_path = Path(failed_location_file(instance, failed.run_id))
     fixed_path.write_text(textwrap.dedent(broken.replace("raise RuntimeError('bug')", "return sum(doubled)")))
@@ -181,7 +181,7 @@ def test_timeout_stops_the_step_and_skips_downstream(instance) -> None:
     assert time.monotonic() - started < 5
     assert result.steps["sleepy"].status is StepStatus.FAILURE
     assert "ran past its timeout of 0.3s" in result.steps["sleepy"].error
-    assert result.steps["after"].status is StepStatus.SKIPPED
+    assert result.steps["after"].status is StepStatus.UPSTREAM_FAILED
     assert not instance.store.get_materializations("sleepy")
 
 

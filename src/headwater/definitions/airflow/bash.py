@@ -3,8 +3,9 @@
 The command runs under ``bash -c`` in a temporary directory (or ``cwd``), with the task's
 context in ``AIRFLOW_CTX_*`` variables. Each line it prints is captured with the task as it
 comes; the last line is the task's XCom ``return_value``. A non-zero exit code fails the task
-with Airflow's message. A command naming a ``.sh``/``.bash`` file next to the DAG file runs
-that script, rendered as a template first, as Airflow does.
+with Airflow's message; exit code 99 (``skip_on_exit_code``) skips it. A command naming a
+``.sh``/``.bash`` file next to the DAG file (or in ``template_searchpath``) runs that
+script, rendered as a template first, as Airflow does.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Container, Sequence
-from pathlib import Path
 from typing import Any
 
+from headwater.definitions.airflow.exceptions import AirflowSkipException
 from headwater.definitions.airflow.operators import BaseOperator
 
 __all__ = ["BashOperator"]
@@ -30,8 +31,8 @@ class BashOperator(BaseOperator):
         env: the environment of the command instead of this process's (templated).
         append_env: add ``env`` to this process's environment instead of replacing it.
         output_encoding: how the command's output is decoded.
-        skip_on_exit_code: exit codes Airflow treats as "skip the task"; Headwater has no
-            skipped-by-itself state yet, so such an exit fails the task saying so.
+        skip_on_exit_code: exit codes that end the task *skipped* instead of failed (99 by
+            default; None for none).
         cwd: the working directory; a fresh temporary one when None (templated).
     """
 
@@ -59,22 +60,6 @@ class BashOperator(BaseOperator):
             () if skip_on_exit_code is None else (skip_on_exit_code,) if isinstance(skip_on_exit_code, int) else skip_on_exit_code
         )
         self.cwd = cwd
-
-    def render_template_fields(self, context: dict[str, Any], inputs: dict[str, Any]) -> None:
-        script = self._script_file()
-        if script is not None:
-            self.bash_command = script.read_text()
-        super().render_template_fields(context, inputs)
-
-    def _script_file(self) -> Path | None:
-        command = self.bash_command.strip()
-        if not command.endswith(tuple(self.template_ext)) or any(c.isspace() for c in command):
-            return None
-        folder = Path(self._dag.fileloc).parent if self._dag is not None and getattr(self._dag, "fileloc", None) else Path()
-        path = Path(command) if Path(command).is_absolute() else folder / command
-        if not path.is_file():
-            raise FileNotFoundError(f"task {self.task_id!r}: bash script {command!r} not found (looked at {path})")
-        return path
 
     def execute(self, context: dict[str, Any]) -> str | None:
         bash = shutil.which("bash")
@@ -106,10 +91,7 @@ class BashOperator(BaseOperator):
             print(last_line)  # captured with the task, shown live
         code = process.wait()
         if code in self.skip_on_exit_code:
-            raise RuntimeError(
-                f"Bash command exited with code {code}, which Airflow treats as 'skip this task' "
-                "(skip_on_exit_code); Headwater cannot skip a task from inside it yet, so it fails"
-            )
+            raise AirflowSkipException(f"Bash command returned exit code {code}. Skipping.")
         if code != 0:
             raise RuntimeError(f"Bash command failed. The command returned a non-zero exit code {code}.")
         return last_line

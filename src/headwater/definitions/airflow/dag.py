@@ -32,6 +32,7 @@ import sys
 from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -233,6 +234,13 @@ class DAG:
             path = cycle[start:] + cycle[:start] + [first]
             raise DagCycleError(self.dag_id, path) from None
 
+    def template_folders(self) -> tuple[str, ...]:
+        """Where template files are looked up: the DAG file's folder, then ``template_searchpath``."""
+        extra = self.extra_kwargs.get("template_searchpath") or ()
+        folders = [extra] if isinstance(extra, str) else list(extra)
+        here = [] if self.fileloc.startswith("<") else [str(Path(self.fileloc).parent)]
+        return tuple(dict.fromkeys([*here, *map(str, folders)]))
+
     def test(self, *args: Any, **kwargs: Any) -> None:
         raise NotImplementedError(
             f"dag.test() is not available; run `headwater dags test {self.dag_id} -f {self.fileloc}` instead"
@@ -251,6 +259,8 @@ class DAG:
 
     def __headwater_definitions__(self) -> Definitions:
         """The DAG's task nodes, its job and its schedule (cached until a task changes)."""
+        for task in self.tasks:
+            task.link_references()
         if self._compiled is not None and self._compiled[0] == self._version:
             return self._compiled[1]
         order = self.topological_task_ids()

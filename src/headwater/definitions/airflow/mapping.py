@@ -15,6 +15,7 @@ receives that list, as Airflow hands it the sequence of the mapped results::
 
 from __future__ import annotations
 
+import inspect
 import itertools
 from typing import TYPE_CHECKING, Any
 
@@ -111,8 +112,18 @@ class OperatorPartial:
         return self._build(MappedArgs("attrs", kwargs_list=kwargs_list))
 
     def _build(self, mapped: MappedArgs) -> BaseOperator:
-        operator = self.operator_class(**self.kwargs)
+        # A required argument given only per instance is set when each instance runs.
+        per_instance = {name: None for name in _required_keywords(self.operator_class) if name not in self.kwargs}
+        operator = self.operator_class(**{**per_instance, **self.kwargs})
         operator.mapped = mapped
-        for ref in mapped.refs():
+        for ref in [*mapped.refs(), *find_refs(list(self.kwargs.values()))]:
             operator.set_upstream(ref.operator)
         return operator
+
+
+def _required_keywords(operator_class: type[BaseOperator]) -> list[str]:
+    parameters = inspect.signature(operator_class.__init__).parameters.values()
+    return [
+        p.name for p in parameters
+        if p.default is inspect.Parameter.empty and p.kind is p.KEYWORD_ONLY and p.name != "task_id"
+    ]

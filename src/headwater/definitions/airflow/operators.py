@@ -25,9 +25,11 @@ from headwater.definitions.airflow.dag import DAG, current_dag, user_site
 from headwater.definitions.airflow.runtime import airflow_context, use_context
 from headwater.definitions.airflow.schedule import seconds
 from headwater.definitions.airflow.templating import renderer
-from headwater.definitions.airflow.xcomarg import XComArg, resolve
+from headwater.definitions.airflow.xcomarg import XComArg, find_refs, resolve
 from headwater.definitions.jobs import Definitions
 from headwater.definitions.node import Node, NodeOptions, RetryPolicy
+from headwater.definitions.signals import FailStep, SkipStep
+from headwater.definitions.trigger_rules import trigger_rule
 from headwater.errors import DefinitionError
 
 if TYPE_CHECKING:
@@ -93,6 +95,7 @@ class BaseOperator:
             setattr(self, name, kwargs[name] if name in kwargs else defaults.get(name, airflow_default))
         if not isinstance(self.retries, int) or self.retries < 0:
             raise DefinitionError(f"task {task_id!r}: retries must be a whole number >= 0, not {self.retries!r}")
+        self.trigger_rule = trigger_rule(self.trigger_rule, where=f"task {task_id!r} ({self.defined_at})")
         self.task_group = task_group
         self.mapped: MappedArgs | None = None
         self._upstream: dict[str, None] = {}
@@ -193,6 +196,13 @@ class BaseOperator:
                     frontier.append(relative)
         return found
 
+    def link_references(self) -> None:
+        """Make the tasks whose values the templated fields refer to (``XComArg``) upstream."""
+        for field in self.template_fields:
+            for ref in find_refs(getattr(self, field, None)):
+                if ref.operator.task_id not in self._upstream and ref.operator is not self:
+                    self.set_upstream(ref.operator)
+
     # -- mapping -----------------------------------------------------------------------
 
     @classmethod
@@ -238,6 +248,7 @@ class BaseOperator:
             pool=self.pool,
             cache=False,
             check_types=False,
+            trigger_rule=self.trigger_rule,
         )
         return Node(
             key=self.key, fn=self.run_node, inputs=MappingProxyType(inputs), deps=deps, takes_context=True,
@@ -283,9 +294,12 @@ class BaseOperator:
             _callback(self.on_execute_callback, context, step_context)
             try:
                 result = task.execute(context)
+            except SkipStep:
+                _callback(self.on_skipped_callback, context, step_context)
+                raise
             except Exception as exc:
                 context["exception"] = exc
-                final = step_context.attempt > self.retries
+                final = step_context.attempt > self.retries or isinstance(exc, FailStep)
                 _callback(self.on_failure_callback if final else self.on_retry_callback, context, step_context)
                 raise
             _callback(self.on_success_callback, context, step_context)
@@ -318,6 +332,8 @@ class BaseOperator:
             native=bool(dag and dag.render_template_as_native_obj),
             macros=extra.get("user_defined_macros"),
             filters=extra.get("user_defined_filters"),
+            extensions=tuple(self.template_ext),
+            search_path=dag.template_folders() if dag is not None else (),
         )
 
     def _puller(self, context: dict[str, Any]) -> Callable[[XComArg], Any]:

@@ -70,6 +70,8 @@ class PythonOperator(BaseOperator):
         self.op_kwargs = dict(op_kwargs or {})
         self.templates_dict = templates_dict
         self.templates_exts = templates_exts
+        if templates_exts:
+            self.template_ext = tuple(templates_exts)
         self.show_return_value_in_logs = show_return_value_in_logs
         for ref in find_refs([self.op_args, self.op_kwargs, self.templates_dict]):
             self.set_upstream(ref.operator)

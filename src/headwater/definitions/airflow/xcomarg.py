@@ -63,6 +63,13 @@ class XComArg:
     def __headwater_definitions__(self) -> Any:
         return self.operator.__headwater_definitions__()
 
+    def __str__(self) -> str:
+        """A template that renders to the value, as in Airflow (for f-strings in templated fields)."""
+        return (
+            f"{{{{ task_instance.xcom_pull(task_ids='{self.operator.task_id}', "
+            f"dag_id='{self.operator.dag_id}', key='{self.key}') }}}}"
+        )
+
     def __repr__(self) -> str:
         return f"XComArg({self.operator.task_id!r}, key={self.key!r})"
 
