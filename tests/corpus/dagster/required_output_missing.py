@@ -17,6 +17,6 @@ def daily_summary(daily_extract) -> int:
 
 EXPECTED = {
     "status": "FAILURE",
-    "steps": {"daily_extract": "FAILURE", "daily_summary": "SKIPPED"},
+    "steps": {"daily_extract": "FAILURE", "daily_summary": "UPSTREAM_FAILED"},
     "errors": {"daily_extract": "yielded no output"},
 }

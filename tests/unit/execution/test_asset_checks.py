@@ -128,7 +128,7 @@ def test_a_check_that_raises_fails_like_any_step(instance) -> None:
     result = run(instance, orders, revenue, broken)
     assert result.steps["orders:broken"].status is StepStatus.FAILURE
     assert "RuntimeError: cannot check" in result.steps["orders:broken"].error
-    assert result.steps["revenue"].status is StepStatus.SKIPPED
+    assert result.steps["revenue"].status is StepStatus.UPSTREAM_FAILED
 
 
 def test_selecting_an_asset_selects_its_checks() -> None:
