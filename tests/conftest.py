@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 PIPELINES = Path(__file__).parent / "pipelines"
+POSTGRES_URL = os.environ.get(
+    "HEADWATER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -33,3 +38,40 @@ def instance(headwater_home: Path) -> Iterator[object]:
 def pipelines() -> Path:
     """The folder of small fixture pipeline modules."""
     return PIPELINES
+
+
+@pytest.fixture
+def postgres_schema_url() -> Iterator[str]:
+    """A URL whose connections use a fresh, empty schema (dropped after the test).
+
+    When the server cannot be reached the test fails, it never skips.
+    """
+    from sqlalchemy import create_engine, text
+
+    schema = f"hw_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:  # noqa: BLE001 -- turn any connection problem into a loud failure
+        admin.dispose()
+        pytest.fail(f"PostgreSQL at {POSTGRES_URL} is not reachable: {exc}", pytrace=False)
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    try:
+        yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_instance(request: pytest.FixtureRequest, headwater_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """The stores under this test's HEADWATER_HOME, with the run store on SQLite, then on PostgreSQL."""
+    from headwater.storage.instance import Instance
+
+    if request.param == "postgres":
+        monkeypatch.setenv("HEADWATER_DATABASE_URL", request.getfixturevalue("postgres_schema_url"))
+    opened = Instance.get()
+    yield opened
+    opened.close()

@@ -27,6 +27,7 @@ from headwater.definitions.node import AssetKey as AssetKey
 from headwater.definitions.node import Backoff as Backoff
 from headwater.definitions.node import Jitter as Jitter
 from headwater.definitions.node import RetryPolicy as RetryPolicy
+from headwater.definitions.sources import files as files
 from headwater.definitions.unsupported import unsupported_name_error as _unsupported_name_error
 from headwater.errors import HeadwaterError as HeadwaterError
 from headwater.errors import RunFailedError as RunFailedError
@@ -64,6 +65,7 @@ __all__ = [
     "asset_check",
     "build_asset_context",
     "define_asset_job",
+    "files",
     "load",
     "load_assets_from_modules",
     "materialize",

@@ -23,7 +23,7 @@ import inspect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Generic, ParamSpec, TypeVar, overload
+from typing import Any, Generic, Literal, ParamSpec, TypeVar, overload
 
 from headwater.definitions.node import (
     NODE_ATTRIBUTE,
@@ -156,6 +156,17 @@ def key_of(ref: object) -> str:
     if isinstance(key, str):
         return key
     raise TypeError(f"expected an asset, an AssetKey or a key string, got {ref!r}")
+
+
+def check_cache_options(cache: object, source_version: object, *, what: str) -> None:
+    """Raise a clear ``TypeError`` for a ``cache=`` or ``source_version=`` that means nothing."""
+    if cache not in (None, True, False, "code") or isinstance(cache, int) and not isinstance(cache, bool):
+        raise TypeError(f"{what}: cache must be True, False, \"code\" or None (the default), not {cache!r}")
+    if source_version is not None and not callable(source_version):
+        raise TypeError(
+            f"{what}: source_version must be a callable returning a string, such as files(\"data/*.csv\"), "
+            f"not {source_version!r}"
+        )
 
 
 def _retry_policy(retries: int, retry_delay: float, backoff: float, policy: RetryPolicy | None) -> RetryPolicy:
@@ -291,7 +302,8 @@ def asset(
     owners: Iterable[str] | None = None,
     kinds: Iterable[str] | None = None,
     pool: str | None = None,
-    cache: bool = True,
+    cache: bool | Literal["code"] | None = None,
+    source_version: Callable[[], str] | None = None,
     non_deterministic: bool = False,
     check_types: bool = True,
     output_required: bool = True,
@@ -330,7 +342,16 @@ def asset(fn: Callable[..., Any] | None = None, /, **options: Any) -> Any:
         owners: owners shown beside the asset.
         kinds: kinds shown beside the asset (``"pandas"``, ``"sklearn"``).
         pool: the concurrency pool the asset's steps count against.
-        cache: ``False`` to run it every time, never reusing a stored value.
+        cache: when a stored value is reused instead of running the asset. By default
+            (None), while its code (with the helpers and constants it reaches), its
+            environment (Python and the versions of the libraries its code reaches) and its
+            inputs are unchanged; an asset with no upstream (a *source*) runs every time,
+            and its downstream still skips when it returns the same data. ``True``: reuse
+            it, sources too. ``"code"``: like ``True`` but library upgrades are ignored.
+            ``False``: always run.
+        source_version: for a source, a callable returning the version of what it reads,
+            such as ``files("data/*.csv")`` (a hash of the files' contents): while that is
+            unchanged, the source step is skipped too.
         non_deterministic: ``True`` when equal inputs may give different values; never skipped.
         check_types: ``False`` to skip checking values against the type hints.
         output_required: ``False`` lets a generator asset yield no ``Output``: then nothing
@@ -370,7 +391,8 @@ def asset(fn: Callable[..., Any] | None = None, /, **options: Any) -> Any:
         "owners": None,
         "kinds": None,
         "pool": None,
-        "cache": True,
+        "cache": None,
+        "source_version": None,
         "non_deterministic": False,
         "check_types": True,
         "output_required": True,
@@ -380,6 +402,7 @@ def asset(fn: Callable[..., Any] | None = None, /, **options: Any) -> Any:
     unknown = set(options) - set(defaults)
     if unknown:
         raise TypeError(f"@asset got unknown options {sorted(unknown)}; it takes {sorted(defaults)}")
+    check_cache_options(options.get("cache"), options.get("source_version"), what="@asset")
 
     def register(function: Callable[..., Any]) -> Callable[..., Any]:
         node = _build_node(function, **{**defaults, **options})

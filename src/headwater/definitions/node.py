@@ -134,8 +134,13 @@ class NodeOptions:
     owners: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
     pool: str | None = None
-    #: False: always run, never reuse a stored value (reads an external source, say)
-    cache: bool = True
+    #: None (default): reuse a stored value while code, environment and inputs are unchanged;
+    #: a source (no upstream) runs every time unless it has a ``source_version``.
+    #: True: reuse it, sources too. ``"code"``: like True, the environment not compared.
+    #: False: always run, never reuse a stored value.
+    cache: bool | str | None = None
+    #: returns the version of what a source reads (``files("data/*.csv")``); unchanged, the step is skipped
+    source_version: Callable[[], str] | None = None
     #: True: the function may give different results for equal inputs; never skipped
     non_deterministic: bool = False
     #: check argument and return values against the function's type hints

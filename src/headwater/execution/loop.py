@@ -62,7 +62,7 @@ import queue
 import random
 import time
 from concurrent.futures import Future
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,7 +74,7 @@ from headwater.execution.step import StepOutcome, StepRequest
 from headwater.execution.triggers import UpstreamCounts, Verdict, evaluate
 from headwater.execution.values import StoredValue
 from headwater.planning.plan import Plan, PlannedStep
-from headwater.planning.staleness import stale_reason
+from headwater.planning.staleness import ArtifactCheck, Decision, decide
 from headwater.storage.records import CheckEvaluation, Materialization, Metric, StepAttempt, StepRecord, StepStatus
 
 __all__ = ["StepOutput", "run_plan"]
@@ -101,20 +101,20 @@ def run_plan(
     *,
     run_tags: Mapping[str, str] | None = None,
     pool_limits: Mapping[str, int] | None = None,
-    artifact_exists: Callable[[str], bool] | None = None,
+    artifact_check: ArtifactCheck | None = None,
 ) -> tuple[dict[str, StepRecord], dict[str, StepOutput]]:
     """Run ``plan`` on ``executor``, recording as it goes.
 
     Args:
         pool_limits: pool name -> how many steps of that pool may run at once.
-        artifact_exists: whether an artifact URI still exists; a step whose stored value is gone is
-            never up to date (it runs again).
+        artifact_check: why a stored value cannot be reused (missing, damaged), or None when
+            it is intact; a step whose stored value is not intact is never up to date.
 
     Returns:
         The final record of every step, and the outputs of the steps that produced one
         (ran or were up to date).
     """
-    return _RunLoop(plan, executor, recorder, dict(run_tags or {}), check_pool_limits(pool_limits), artifact_exists).run()
+    return _RunLoop(plan, executor, recorder, dict(run_tags or {}), check_pool_limits(pool_limits), artifact_check).run()
 
 
 def check_pool_limits(pool_limits: Mapping[str, int] | None) -> dict[str, int]:
@@ -139,10 +139,12 @@ class _RunLoop:
         recorder: RunRecorder,
         run_tags: dict[str, str],
         pool_limits: dict[str, int] | None = None,
-        artifact_exists: Callable[[str], bool] | None = None,
+        artifact_check: ArtifactCheck | None = None,
     ) -> None:
         self.plan = plan
-        self.artifact_exists: Callable[[str], bool] = artifact_exists or (lambda uri: True)
+        self.artifact_check = artifact_check
+        #: key -> why it runs (or that it is up to date), by the staleness rule
+        self.decisions: dict[str, Decision] = {}
         self.pool_limits = pool_limits or {}
         self.in_pool: dict[str, int] = dict.fromkeys(self.pool_limits, 0)
         #: key -> the attempt a due retry makes when it is next submitted from ``ready``
@@ -205,10 +207,12 @@ class _RunLoop:
                 continue
             input_versions = {up: self.outputs[up].stored.data_version for up in step.node.upstream if up in self.outputs}
             previous = self.plan.previous.get(key)
-            reason = stale_reason(step, previous, input_versions, force=self.plan.force)
-            if reason is None and previous is not None and not self.artifact_exists(previous.artifact_uri):
-                reason = "its stored value is missing"
-            if reason is None and previous is not None:
+            decision = decide(
+                step.node, step.versions, previous, input_versions,
+                artifact_check=self.artifact_check, force=self.plan.force,
+            )
+            self.decisions[key] = decision
+            if decision.up_to_date and previous is not None:
                 self._up_to_date(step, previous)
             else:
                 self._submit(step, 1)
@@ -267,7 +271,8 @@ class _RunLoop:
         self.outputs[step.key] = StepOutput(
             StoredValue(previous.artifact_uri, previous.serializer, previous.size_bytes, previous.data_version)
         )
-        reason = f"code and inputs unchanged since run {previous.run_id}"
+        unchanged = "code, source and inputs" if step.node.options.source_version is not None else "code and inputs"
+        reason = f"{unchanged} unchanged since run {previous.run_id}"
         self._finish(StepRecord(self.run_id, step.key, StepStatus.UP_TO_DATE, 0, now, now, reason=reason))
 
     # -- completing ---------------------------------------------------------------------
@@ -336,6 +341,7 @@ class _RunLoop:
             pushed[RETURN_VALUE] = outcome.value if outcome.value_kept else stored
             self.xcoms[step.key] = pushed
         input_versions = {up: self.outputs[up].stored.data_version for up in step.node.upstream if up in self.outputs}
+        decision = self.decisions.get(step.key)
         materialization = Materialization(
             asset_key=step.key,
             run_id=self.run_id,
@@ -347,11 +353,15 @@ class _RunLoop:
             code_version=step.code_version,
             input_versions=input_versions,
             metadata=outcome.metadata,
+            code_components=dict(step.versions.code.components),
+            environment=dict(step.versions.environment),
+            source_version=decision.source_version if decision is not None else None,
         )
         metrics = [Metric(self.run_id, step.key, name, value, ts) for name, value, ts in outcome.metrics]
         record = StepRecord(
             self.run_id, step.key, StepStatus.SUCCESS, outcome.attempt,
             self.first_start.get(step.key, outcome.started_at), outcome.ended_at,
+            reason=decision.reason if decision is not None else None,
         )
         for key, reason in outcome.skip.items():  # before the success, so its rules see them skipped
             if key in self.plan.steps and key not in self.decided:

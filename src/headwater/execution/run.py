@@ -189,7 +189,7 @@ def execute(
         recorder.start(run, plan.keys)
         try:
             records, outputs = run_plan(
-                plan, pool, recorder, run_tags=run_tags, pool_limits=limits, artifact_exists=instance.artifacts.exists
+                plan, pool, recorder, run_tags=run_tags, pool_limits=limits, artifact_check=instance.check_artifact
             )
         except KeyboardInterrupt:
             recorder.finish(RunStatus.CANCELED, "interrupted")

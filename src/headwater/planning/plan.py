@@ -20,7 +20,8 @@ from headwater.definitions.graph import Graph
 from headwater.definitions.node import Node
 from headwater.errors import PlanError
 from headwater.definitions.selection import Selection, resolve_selection, selection_text
-from headwater.planning.versions import code_version_of
+from headwater.planning.staleness import StepVersions, step_versions
+from headwater.planning.versions import Versioner
 from headwater.storage.records import Materialization
 
 __all__ = ["Plan", "PlannedStep", "build_plan"]
@@ -34,19 +35,24 @@ class PlannedStep:
 
     Attributes:
         node: what to run.
-        code_version: the hash of its code (or its ``code_version=`` override).
+        versions: its code version (what its code reaches, or its ``code_version=``
+            override) and its environment.
         upstream_in_run: upstream keys that run (or are skipped) in this same run.
         downstream_in_run: downstream keys in this run.
     """
 
     node: Node
-    code_version: str
+    versions: StepVersions
     upstream_in_run: tuple[str, ...]
     downstream_in_run: tuple[str, ...]
 
     @property
     def key(self) -> str:
         return self.node.key
+
+    @property
+    def code_version(self) -> str:
+        return self.versions.code.version
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -102,10 +108,11 @@ def build_plan(
     external = {key: history[key] for key in outside if key in history}
     external.update({key: m for key, m in (pinned or {}).items() if key in outside})
     _check_external_inputs(graph, keys, chosen, external)
+    versioner = Versioner()
     steps = {
         key: PlannedStep(
             node=graph.nodes[key],
-            code_version=code_version_of(graph.nodes[key].user_fn, graph.nodes[key].options.code_version),
+            versions=step_versions(graph.nodes[key], versioner),
             upstream_in_run=tuple(up for up in graph.nodes[key].upstream if up in chosen),
             downstream_in_run=tuple(down for down in graph.downstream[key] if down in chosen),
         )

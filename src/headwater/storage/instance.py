@@ -23,6 +23,7 @@ from headwater.settings import Settings
 from headwater.storage.artifacts import FsspecArtifactStore
 
 if TYPE_CHECKING:
+    from headwater.storage.records import Materialization
     from headwater.storage.sql.store import SqlStore
 
 __all__ = ["Instance"]
@@ -80,6 +81,14 @@ class Instance:
             raise
         instance._cleanup = home
         return instance
+
+    def check_artifact(self, materialization: Materialization) -> str | None:
+        """Why ``materialization``'s stored value cannot be reused (``"missing"``), or None.
+
+        The artifact check of the staleness rule: a run and ``headwater assets list`` both
+        pass it, so a lost value is stale in both.
+        """
+        return None if self.artifacts.exists(materialization.artifact_uri) else "missing"
 
     def close(self) -> None:
         """Close the run store; an ephemeral instance also deletes its folder."""

@@ -177,6 +177,12 @@ class Materialization:
     #: upstream asset key -> data version of the materialization that was consumed
     input_versions: dict[str, str] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: what the code version covered: component (``"helper _split"``) -> its hash
+    code_components: dict[str, str] = field(default_factory=dict)
+    #: the Python version and the versions of the distributions the code reaches
+    environment: dict[str, str] = field(default_factory=dict)
+    #: the version of what a source step read (its ``source_version=``), when it declares one
+    source_version: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,16 +75,19 @@ def test_only_what_changed_reruns(tmp_path: Path, instance) -> None:
     assert set(statuses(first).values()) == {RAN}
 
     unchanged = versions(tmp_path, instance, PIPELINE)
-    assert statuses(unchanged) == {"source": FRESH, "doubled": FRESH, "summary": FRESH}
+    # the source reruns each time; its data is the same, so its downstream is skipped
+    assert statuses(unchanged) == {"source": RAN, "doubled": FRESH, "summary": FRESH}
     assert "code and inputs unchanged since run" in unchanged.steps["doubled"].reason
+    assert unchanged.steps["source"].reason.startswith("a source: it runs on every materialization")
     assert unchanged.output_for("summary") == 12
 
     commented = PIPELINE.replace("return [2 * v", "# a comment\n\n    return [2 * v")
-    assert set(statuses(versions(tmp_path, instance, commented)).values()) == {FRESH}
+    assert statuses(versions(tmp_path, instance, commented)) == {"source": RAN, "doubled": FRESH, "summary": FRESH}
 
     edited = PIPELINE.replace("[2 * v for v in source]", "[3 * v for v in source]")
     result = versions(tmp_path, instance, edited)
-    assert statuses(result) == {"source": FRESH, "doubled": RAN, "summary": RAN}
+    assert statuses(result) == {"source": RAN, "doubled": RAN, "summary": RAN}
+    assert result.steps["doubled"].reason == "code changed: body"
     assert result.output_for("summary") == 18
 
 
@@ -110,7 +113,7 @@ def test_cache_off_and_non_deterministic_always_run(instance) -> None:
     def sampled() -> int:
         return 2
 
-    @asset
+    @asset(cache=True)
     def stable() -> int:
         return 3
 
@@ -217,8 +220,8 @@ def test_asset_states_say_fresh_stale_failed_and_never(tmp_path: Path, instance)
     graph = load_code_location(path).graph
     latest = instance.store.latest_materializations(graph.nodes)
     states = asset_statuses(graph, latest, {"source": 0.0})
-    assert states["source"].state is AssetState.FRESH
-    assert (states["doubled"].state, states["doubled"].reason) == (AssetState.STALE, "code changed")
+    assert states["source"].state is AssetState.FRESH  # a source: it reruns, but nothing is known to have changed
+    assert (states["doubled"].state, states["doubled"].reason) == (AssetState.STALE, "code changed: body")
     assert (states["summary"].state, states["summary"].reason) == (AssetState.STALE, "upstream 'doubled' is stale")
     assert states["extra"].state is AssetState.NEVER
     failed = asset_statuses(graph, latest, {"source": time.time()})

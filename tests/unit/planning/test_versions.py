@@ -56,3 +56,70 @@ def f(x):
     after = code_version_of(compile_function(source.replace("0.1", "0.2")))
     assert before != after
     assert code_version_of(compile_function(source)) == before
+
+
+def test_a_helper_and_the_constants_it_reads_are_components() -> None:
+    source = """
+RATE = 0.5
+
+def _helper(x):
+    return x * RATE
+
+def f(x):
+    return _helper(x)
+"""
+    from headwater.planning.versions import Versioner, describe_code_change
+
+    before = Versioner().version_of(compile_function(source))
+    assert set(before.components) == {"body", "helper _helper", "constant RATE"}
+    after = Versioner().version_of(compile_function(source.replace("x * RATE", "x * RATE + 1")))
+    assert after.version != before.version
+    assert describe_code_change(before.components, after.components) == "code changed: helper _helper"
+    assert describe_code_change({}, after.components) == "code changed"
+
+
+def test_recursion_and_mutual_recursion_are_versioned() -> None:
+    source = """
+def even(n):
+    return True if n == 0 else odd(n - 1)
+
+def odd(n):
+    return False if n == 0 else even(n - 1)
+
+def f(n):
+    return even(n)
+"""
+    from headwater.planning.versions import Versioner
+
+    version = Versioner().version_of(compile_function(source))
+    assert set(version.components) == {"body", "helper even", "helper odd"}
+    changed = Versioner().version_of(compile_function(source.replace("False if n == 0", "True if n == 0")))
+    assert changed.components["helper odd"] != version.components["helper odd"]
+
+
+def test_a_new_pass_sees_a_constant_changed_in_the_same_process() -> None:
+    """Module globals may change in a long-lived process: only code objects are cached."""
+    from headwater.planning.versions import Versioner
+
+    f = compile_function("LIMIT = 3\ndef g():\n    return LIMIT\ndef f():\n    return g()\n")
+    before = Versioner().version_of(f).version
+    f.__globals__["LIMIT"] = 4
+    assert Versioner().version_of(f).version != before
+    f.__globals__["LIMIT"] = 3
+    assert Versioner().version_of(f).version == before
+
+
+def test_library_code_is_not_a_component_but_its_module_is_noted() -> None:
+    from headwater.planning.versions import Versioner, is_project_file
+
+    f = compile_function("import json, sysconfig\ndef f(x):\n    return json.dumps(sysconfig.get_paths()) + str(x)\n")
+    version = Versioner().version_of(f)
+    assert set(version.components) == {"body"}
+    assert {"json", "sysconfig"} <= version.modules
+    assert not is_project_file(json_file()) and is_project_file(__file__) and is_project_file("<string>")
+
+
+def json_file() -> str:
+    import json
+
+    return json.__file__

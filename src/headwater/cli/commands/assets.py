@@ -28,8 +28,10 @@ def list_assets(file: FileOption = None, module: ModuleOption = None) -> None:
     """List every asset and task of a code location, in dependency order, with its state.
 
     The state is fresh (its last materialization is current), stale (and why: its code
-    changed, an upstream changed), failed (its last run failed) or never materialized.
-    The checks column gives the latest result of each of the asset's checks.
+    changed, naming the helper or constant; its environment; its source; an upstream; its
+    stored value is missing), failed (its last run failed) or never materialized, by the
+    same rule the run applies to skip a step. The checks column gives the latest result of
+    each of the asset's checks.
     """
     from rich.table import Table
     from rich.text import Text
@@ -45,7 +47,7 @@ def list_assets(file: FileOption = None, module: ModuleOption = None) -> None:
         latest = instance.store.latest_materializations(list(graph.order))
         failures = instance.store.last_failures(list(graph.order))
         checks = instance.store.latest_check_evaluations(list(graph.order))
-    statuses = asset_statuses(graph, latest, failures)
+        statuses = asset_statuses(graph, latest, failures, artifact_check=instance.check_artifact)
     has_checks = any(node.kind == "check" or node.options.check_specs for node in graph.nodes.values())
     table = Table(title=f"Assets in {location.name}", title_justify="left")
     columns = ("key", "kind", "group", "upstream", "state", "last materialized", *(("checks",) if has_checks else ()),

@@ -20,7 +20,8 @@ def lineage(
     ] = None,
 ) -> None:
     """Print the tree of materializations that produced an asset, each with its run id,
-    time, code version and data version."""
+    time, code version, data version and environment (Python and library versions)."""
+    from rich.markup import escape
     from rich.tree import Tree
 
     from headwater.cli.commands._common import open_instance
@@ -35,9 +36,11 @@ def lineage(
         m = node.materialization
         if m is None:
             return f"[bold]{node.asset_key}[/]  data {node.data_version[:12]}  [red](no record of it)[/]"
+        environment = ", ".join(f"{name} {v}" for name, v in sorted(m.environment.items(), key=lambda kv: (kv[0] != "python", kv[0])))
         return (
             f"[bold]{node.asset_key}[/]  run {m.run_id[:12]}  {format_time(m.created_at)}  "
             f"code {(m.code_version or '-')[:12]}  data {m.data_version[:12]}"
+            + (f"  [dim]env {escape(environment)}[/]" if environment else "")
         )
 
     def grow(tree: Tree, node: LineageNode) -> None:

@@ -149,6 +149,9 @@ materializations = Table(
     Column("partition", String(_KEY)),
     Column("input_versions", Text, nullable=False, default="{}"),
     Column("metadata", Text, nullable=False, default="{}"),
+    Column("code_components", Text, nullable=False, default="{}", server_default="{}"),
+    Column("environment", Text, nullable=False, default="{}", server_default="{}"),
+    Column("source_version", String(_ID)),
     Index("ix_materializations_asset", "asset_key", "id"),
     Index("ix_materializations_run", "run_id"),
 )

@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 __all__ = ["SqlStore"]
 
 _R = TypeVar("_R")
-_JSON_FIELDS = frozenset({"tags", "input_versions", "metadata"})
+_JSON_FIELDS = frozenset({"tags", "input_versions", "metadata", "code_components", "environment"})
 _ENUM_FIELDS: dict[type, dict[str, type[Enum]]] = {
     Run: {"status": RunStatus},
     StepRecord: {"status": StepStatus},
