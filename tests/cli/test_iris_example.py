@@ -68,3 +68,33 @@ def test_python_dash_m_headwater_is_the_cli():
     done = subprocess.run([sys.executable, "-m", "headwater", "--version"], capture_output=True, text=True)
     assert done.returncode == 0
     assert done.stdout.startswith("headwater ")
+
+
+def test_iris_test_size_change_reruns_the_model_and_its_score_only(cli_process, home, tmp_path):
+    """TEST_SIZE is read through the helper ``_split``: changing it must rerun what uses it."""
+    from pathlib import Path
+
+    example = tmp_path / "iris_pipeline.py"
+    example.write_text(Path(EXAMPLE).read_text())
+    assert cli_process("materialize", "-f", str(example), "--quiet").returncode == 0
+    example.write_text(example.read_text().replace("TEST_SIZE = 0.2", "TEST_SIZE = 0.5"))
+
+    listing = cli_process("assets", "list", "-f", str(example)).stdout
+    assert re.search(r"trained_model .*stale \(code changed: constant TEST_SIZE\)", listing), listing
+    assert re.search(r"model_accuracy .*stale \(code changed: constant TEST_SIZE\)", listing), listing
+    assert re.search(r"iris_features .*fresh", listing), listing
+
+    ran = cli_process("materialize", "-f", str(example))
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "[model_accuracy] accuracy: 0.9867" in ran.stdout
+    assert "✔ iris_raw success" in ran.stdout  # a source: read again, same data
+    assert "= iris_features up to date" in ran.stdout
+    assert "✔ trained_model success" in ran.stdout and "✔ model_accuracy success" in ran.stdout
+
+    example.write_text(example.read_text().replace('y = features["target"]', 'y = features["target"].copy()'))
+    edited = cli_process("materialize", "-f", str(example))
+    assert "= iris_features up to date" in edited.stdout and "✔ trained_model success" in edited.stdout
+    shown = cli_process("runs", "show", "latest").stdout
+    assert "code changed: helper _split" in shown
+    lineage = cli_process("lineage", "trained_model").stdout
+    assert re.search(r"env python \d+\.\d+\.\d+, .*scikit-learn \d", lineage), lineage

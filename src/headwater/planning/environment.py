@@ -23,27 +23,34 @@ import functools
 import platform
 import sys
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 
 __all__ = ["PYTHON", "describe_environment_change", "environment_of"]
 
 #: the key of the Python version in an environment map
 PYTHON = "python"
+_PYTHON_VERSION = platform.python_version()
 _LEFT_OUT = frozenset({"headwater", "builtins", "__main__"})
 
 
-def environment_of(modules: Iterable[str]) -> dict[str, str]:
+def environment_of(modules: Iterable[str]) -> Mapping[str, str]:
     """The environment of code reaching ``modules`` (top-level module names).
 
     Returns:
-        ``{"python": version, distribution: version, ...}``; modules of no installed
-        distribution (the standard library, the project's own) are left out.
+        ``{"python": version, distribution: version, ...}`` (read-only); modules of no
+        installed distribution (the standard library, the project's own) are left out.
     """
-    environment = {PYTHON: platform.python_version()}
-    for module in modules:
+    return _environment(frozenset(modules))
+
+
+@functools.lru_cache(maxsize=4096)
+def _environment(modules: frozenset[str]) -> Mapping[str, str]:
+    environment = {PYTHON: _PYTHON_VERSION}
+    for module in sorted(modules):
         found = _distribution_of(module)
         if found is not None:
             environment[found[0]] = found[1]
-    return environment
+    return MappingProxyType(environment)
 
 
 def describe_environment_change(previous: Mapping[str, str], current: Mapping[str, str]) -> str | None:

@@ -115,11 +115,15 @@ class Versioner:
     """One versioning pass: versions many steps, walking each shared helper once.
 
     Make a new one for each plan or listing: it remembers the globals, defaults and
-    closures it saw, which may change between passes.
+    closures it saw, which may change between passes. What a helper reaches, transitively,
+    is summed up once and reused by every step that calls it; a summary is kept only when
+    its walk closed no cycle through a function still being walked (Tarjan's low-link), as
+    such a walk saw only part of what the function reaches.
     """
 
     def __init__(self) -> None:
         self._reach: dict[int, _Reach] = {}
+        self._summaries: dict[tuple[int, str | None, str | None], _Summary] = {}
         self._keep: list[object] = []  # the walked objects stay alive, so their ids stay theirs
 
     def version_of(self, fn: Callable[..., Any], override: str | None = None) -> CodeVersion:
@@ -131,29 +135,51 @@ class Versioner:
         """
         root = _unwrap_root(fn)
         root_module = getattr(root, "__module__", None)
-        components: dict[str, str] = {}
-        modules: set[str] = set()
-        seen: set[int] = set()
-        stack: list[tuple[object, str | None]] = [(root, None)]
-        while stack:
-            obj, name = stack.pop()
-            if id(obj) in seen:
-                continue
-            seen.add(id(obj))
-            reach = self._reach_of(obj)
-            label = BODY if obj is root else _label(reach, root_module, name)
-            components.setdefault(label if label not in components else f"{label} ({reach.where})", reach.digest)
-            for constant_label, digest in reach.constants:
-                components[_relative(constant_label, reach.module, root_module)] = digest
-            modules.update(reach.modules)
-            stack.extend(reversed(reach.objects))
-        digest = hashlib.blake2b(digest_size=8)
+        reach = self._reach_of(root)
+        components = {BODY: reach.digest}
+        _merge(components, _constants(reach, root_module))
+        modules = set(reach.modules)
+        walking = {id(root): 0}
+        for child, name in reach.objects:
+            if id(child) not in walking:
+                summary, _ = self._summary(child, name, root_module, walking, 1)
+                _merge(components, summary.components)
+                modules |= summary.modules
         if override is not None:
-            digest.update(b"override\0" + override.encode())
-            return CodeVersion(digest.hexdigest(), {"code_version": _short(override.encode())}, frozenset(modules))
-        for label in sorted(components):
-            digest.update(f"{label}\0{components[label]}\0".encode())
-        return CodeVersion(digest.hexdigest(), components, frozenset(modules))
+            version = _short(b"override\0" + override.encode())
+            return CodeVersion(version, {"code_version": _short(override.encode())}, frozenset(modules))
+        text = "\0".join(f"{label}\0{components[label]}" for label in sorted(components))
+        return CodeVersion(_short(text.encode()), components, frozenset(modules))
+
+    def _summary(
+        self, obj: object, name: str | None, root_module: str | None, walking: dict[int, int], depth: int
+    ) -> tuple[_Summary, int]:
+        """Everything ``obj`` reaches, with the lowest depth of a function still being walked
+        that the walk came back to (``depth`` or more: none)."""
+        key = (id(obj), name, root_module)
+        known = self._summaries.get(key)
+        if known is not None:
+            return known, depth
+        reach = self._reach_of(obj)
+        components = {_label(reach, root_module, name): reach.digest}
+        _merge(components, _constants(reach, root_module))
+        modules = set(reach.modules)
+        low = depth
+        walking[id(obj)] = depth
+        for child, child_name in reach.objects:
+            at = walking.get(id(child))
+            if at is not None:
+                low = min(low, at)
+                continue
+            summary, child_low = self._summary(child, child_name, root_module, walking, depth + 1)
+            low = min(low, child_low)
+            _merge(components, summary.components)
+            modules |= summary.modules
+        del walking[id(obj)]
+        found = _Summary(components, frozenset(modules))
+        if low >= depth:
+            self._summaries[key] = found
+        return found, low
 
     def _reach_of(self, obj: object) -> _Reach:
         found = self._reach.get(id(obj))
@@ -162,6 +188,28 @@ class Versioner:
             self._reach[id(obj)] = found
             self._keep.append(obj)
         return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Summary:
+    """Everything one function or class reaches: components and outside modules."""
+
+    components: dict[str, str]
+    modules: frozenset[str]
+
+
+def _merge(into: dict[str, str], components: Mapping[str, str]) -> None:
+    """Add ``components``; two different things with one label both count (hashed together)."""
+    for label, digest in components.items():
+        known = into.get(label)
+        if known is None:
+            into[label] = digest
+        elif known != digest:
+            into[label] = _short(f"{known}{digest}".encode())
+
+
+def _constants(reach: _Reach, root_module: str | None) -> dict[str, str]:
+    return {_relative(label, reach.module, root_module): digest for label, digest in reach.constants}
 
 
 # -- what one function or class reaches ------------------------------------------------------
@@ -217,10 +265,7 @@ def _reach_of_function(fn: Any) -> _Reach:
                 value = cells[root_name].cell_contents if root_name in cells else _ABSENT
             except ValueError:  # an empty cell
                 value = _ABSENT
-            if _is_simple(value):
-                own.append(f"{root_name}={value!r}".encode())
-            else:
-                _follow(found, value, attrs, root_name)
+            _follow(found, value, attrs, root_name)  # a simple value is a constant, named
         else:
             _follow(found, _imported(root_name, namespace), attrs, None)
     wrapped = getattr(fn, "__wrapped__", None)
