@@ -89,7 +89,7 @@ SAMPLES: dict[str, Any] = {
     "legacy_freshness_policy": object(), "compute_kind": "pandas",
     # Headwater's own @asset options
     "group": "grp", "retries": 2, "retry_delay": 1.5, "backoff": 2.0, "timeout": 9.0, "io": "json",
-    "cache": False, "non_deterministic": True, "check_types": False,
+    "cache": False, "non_deterministic": True, "check_types": False, "source_version": lambda: "v1",
     # jobs, schedules, Definitions
     "selection": "up", "config": {"ops": {}}, "run_tags": {"r": "s"}, "executor_def": object(),
     "op_retry_policy": RetryPolicy(), "executor": "process", "cron_schedule": "@hourly", "job_name": "other",
@@ -175,7 +175,7 @@ OWN_SIGNATURES: dict[str, Callable[..., Any]] = {
 #: Headwater's additions to Dagster's arguments (documented in each docstring)
 HEADWATER_ARGUMENTS: dict[str, set[str]] = {
     "asset": {"group", "retries", "retry_delay", "backoff", "timeout", "io", "cache", "non_deterministic",
-              "check_types"},
+              "check_types", "source_version"},
     "define_asset_job": {"executor"},
     "AssetIn": {"asset_key"},
 }
