@@ -21,7 +21,7 @@
     │   └── WorkerLost             the process running a step died
     ├── RunFailedError             raised by ``materialize`` when a run fails (CLI exit 1)
     └── StorageError               the run store or artifact store failed (CLI exit 3)
-        ├── ArtifactCorrupt        a stored artifact is missing, partial or unreadable
+        ├── ArtifactCorrupt        a stored artifact is missing, partial or fails its hash check
         ├── ArtifactNotFound       no stored artifact matches the request
         ├── RunNotFound            no run has the given id
         └── StoreMigrationNeeded   the run store's schema is older than this version
@@ -168,7 +168,30 @@ class StorageError(HeadwaterError):
 
 
 class ArtifactCorrupt(StorageError):
-    """A stored artifact is missing, truncated or cannot be deserialized."""
+    """A stored artifact is missing, truncated, or its bytes no longer hash to its data version.
+
+    Attributes:
+        uri: the file.
+        asset_key: the asset it stores, when known.
+        run_id: the run that stored it, when known.
+        reason: what is wrong, in a few words (``missing``, ``size mismatch: ...``,
+            ``content hash mismatch``).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        uri: str | None = None,
+        asset_key: str | None = None,
+        run_id: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        self.uri = uri
+        self.asset_key = asset_key
+        self.run_id = run_id
+        self.reason = reason
+        super().__init__(message)
 
 
 class ArtifactNotFound(StorageError):

@@ -46,4 +46,10 @@ def load(asset_key: object, version: str | None = None, *, instance: Instance | 
 
 def _load(instance: Instance, key: str, version: str | None) -> Any:
     found = find_materialization(instance.store, key, version)
-    return instance.artifacts.get(found.artifact_uri, found.serializer, size_bytes=found.size_bytes)
+    return instance.artifacts.get(
+        found.artifact_uri,
+        found.serializer,
+        size_bytes=found.size_bytes,
+        data_version=found.data_version,
+        run_id=found.run_id,
+    )

@@ -9,6 +9,7 @@
     headwater runs list [--limit N] | runs show RUN_ID|latest | runs reexecute RUN_ID --from-failure
     headwater dags test DAG_ID [LOGICAL_DATE] [-f FILE | -m MODULE] [--quiet] | dags list
     headwater assets history ASSET | assets load ASSET [--version V] | lineage ASSET [--version V]
+    headwater verify [ASSETS] | gc [--dry-run] [--older-than SECONDS]
 
 Exit codes: 0 success, 1 a failed run, 2 bad input (usage, definitions, selection, code
 location), 3 the stores (an unknown run id among them). The command modules import only
@@ -25,6 +26,7 @@ import typer
 from headwater.cli.commands import assets, dags, jobs, runs, schedules
 from headwater.cli.commands.info import info, version
 from headwater.cli.commands.lineage import lineage
+from headwater.cli.commands.maintenance import gc, verify
 from headwater.cli.commands.materialize import materialize
 
 __all__ = ["app", "main"]
@@ -58,6 +60,8 @@ def _root(
 app.command("materialize")(materialize)
 app.command("lineage")(lineage)
 app.command("info")(info)
+app.command("verify")(verify)
+app.command("gc")(gc)
 app.add_typer(jobs.app, name="job", help="Run a job: `headwater job run JOB` (same commands as `jobs`).")
 app.add_typer(jobs.app, name="jobs", help="List jobs (named selections of assets), or run one.")
 app.add_typer(assets.app, name="assets")

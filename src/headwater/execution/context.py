@@ -121,7 +121,9 @@ class StepContext:
         if self._artifacts is None:
             raise RuntimeError("xcom_push needs a running step (this context has no artifact store)")
         stored = self._artifacts.put(f"{self._step_key}/xcom/{key}", value)
-        self.pushed_xcoms[key] = StoredValue(stored.uri, stored.serializer, stored.size_bytes, stored.data_version)
+        self.pushed_xcoms[key] = StoredValue(
+            stored.uri, stored.serializer, stored.size_bytes, stored.data_version, self.run_id
+        )
         if self._keep_values:
             self.pushed_values[key] = value
 
@@ -142,7 +144,7 @@ class StepContext:
         if isinstance(value, StoredValue):
             if self._artifacts is None:
                 raise RuntimeError("this context has no artifact store to read XComs from")
-            return self._artifacts.get(value.uri, value.serializer, size_bytes=value.size_bytes)
+            return value.load(self._artifacts)
         return value
 
 

@@ -74,7 +74,7 @@ from headwater.execution.step import StepOutcome, StepRequest
 from headwater.execution.triggers import UpstreamCounts, Verdict, evaluate
 from headwater.execution.values import StoredValue
 from headwater.planning.plan import Plan, PlannedStep
-from headwater.planning.staleness import ArtifactCheck, Decision, decide
+from headwater.planning.staleness import STORED_VALUE_LOST, ArtifactCheck, Decision, decide
 from headwater.storage.records import CheckEvaluation, Materialization, Metric, StepAttempt, StepRecord, StepStatus
 
 __all__ = ["StepOutput", "run_plan"]
@@ -163,8 +163,7 @@ class _RunLoop:
         self.completed: queue.SimpleQueue[tuple[str, Future[StepOutcome]]] = queue.SimpleQueue()
         self.running = 0
         self.outputs: dict[str, StepOutput] = {
-            key: StepOutput(StoredValue(m.artifact_uri, m.serializer, m.size_bytes, m.data_version))
-            for key, m in plan.external.items()
+            key: StepOutput(StoredValue.of(m)) for key, m in plan.external.items()
         }
         self.records: dict[str, StepRecord] = {}
         self.first_start: dict[str, float] = {}
@@ -214,8 +213,10 @@ class _RunLoop:
             self.decisions[key] = decision
             if decision.up_to_date and previous is not None:
                 self._up_to_date(step, previous)
-            else:
-                self._submit(step, 1)
+                continue
+            if decision.reason is not None and decision.reason.startswith(STORED_VALUE_LOST):
+                self.recorder.sink_for(key)("log", f"running again: {decision.reason}", "WARNING")
+            self._submit(step, 1)
         for entry in held:
             heapq.heappush(self.ready, entry)
 
@@ -268,9 +269,7 @@ class _RunLoop:
 
     def _up_to_date(self, step: PlannedStep, previous: Materialization) -> None:
         now = time.time()
-        self.outputs[step.key] = StepOutput(
-            StoredValue(previous.artifact_uri, previous.serializer, previous.size_bytes, previous.data_version)
-        )
+        self.outputs[step.key] = StepOutput(StoredValue.of(previous))
         unchanged = "code, source and inputs" if step.node.options.source_version is not None else "code and inputs"
         reason = f"{unchanged} unchanged since run {previous.run_id}"
         self._finish(StepRecord(self.run_id, step.key, StepStatus.UP_TO_DATE, 0, now, now, reason=reason))
@@ -334,7 +333,7 @@ class _RunLoop:
             self._checked_or_produced_nothing(step, outcome, attempt)
             return
         assert outcome.uri is not None and outcome.serializer is not None and outcome.data_version is not None
-        stored = StoredValue(outcome.uri, outcome.serializer, outcome.size_bytes, outcome.data_version)
+        stored = StoredValue(outcome.uri, outcome.serializer, outcome.size_bytes, outcome.data_version, self.run_id)
         self.outputs[step.key] = StepOutput(stored, outcome.value) if outcome.value_kept else StepOutput(stored)
         if step.node.kind == "task":
             pushed: dict[str, Any] = {**outcome.xcoms, **outcome.xcom_values}

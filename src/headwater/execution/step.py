@@ -193,8 +193,7 @@ def _resolve_inputs(inputs: dict[str, Any], artifacts: ArtifactStore) -> dict[st
     if not any(isinstance(value, StoredValue) for value in inputs.values()):
         return inputs
     return {
-        name: artifacts.get(value.uri, value.serializer, size_bytes=value.size_bytes)
-        if isinstance(value, StoredValue)
+        name: value.load(artifacts) if isinstance(value, StoredValue)
         else value
         for name, value in inputs.items()
     }

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from headwater.storage.base import ArtifactStore
+from headwater.storage.records import Materialization
 
 __all__ = ["StoredValue"]
 
@@ -15,3 +19,21 @@ class StoredValue:
     serializer: str
     size_bytes: int
     data_version: str
+    #: the run that stored it, named when the file turns out damaged
+    run_id: str | None = None
+
+    @classmethod
+    def of(cls, materialization: Materialization) -> StoredValue:
+        """The stored value a materialization recorded."""
+        m = materialization
+        return cls(m.artifact_uri, m.serializer, m.size_bytes, m.data_version, m.run_id)
+
+    def load(self, artifacts: ArtifactStore) -> Any:
+        """Read the value, verified against its size and data version.
+
+        Raises:
+            ArtifactCorrupt: the file is missing or damaged.
+        """
+        return artifacts.get(
+            self.uri, self.serializer, size_bytes=self.size_bytes, data_version=self.data_version, run_id=self.run_id
+        )

@@ -43,6 +43,7 @@ from headwater.planning.versions import CodeVersion, Versioner, describe_code_ch
 from headwater.storage.records import Materialization
 
 __all__ = [
+    "STORED_VALUE_LOST",
     "ArtifactCheck",
     "AssetState",
     "AssetStatus",
@@ -57,6 +58,9 @@ __all__ = [
 #: Why a materialization's stored value cannot be reused ("missing", "damaged: ..."), or
 #: None when it is intact. The stores provide it (``Instance.check_artifact``).
 ArtifactCheck = Callable[[Materialization], str | None]
+
+#: how the reason begins when a step runs because its stored value is missing or damaged
+STORED_VALUE_LOST = "its stored value is "
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +127,7 @@ def decide(
     assert previous is not None
     damage = artifact_check(previous) if artifact_check is not None else None
     if damage is not None:
-        return Decision(f"its stored value is {damage}", source_version=source_version)
+        return Decision(f"{STORED_VALUE_LOST}{damage}", source_version=source_version)
     return Decision(None, source_version=source_version)
 
 

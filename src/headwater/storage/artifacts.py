@@ -1,14 +1,24 @@
-"""The artifact store: values kept as content-addressed files, written atomically.
+"""The artifact store: values kept as content-addressed files, written atomically, read verified.
 
-``put`` serializes a value into a temporary file (``.tmp-<hex>``) next to its final place,
-hashing the bytes as they are written (BLAKE2b, 16 bytes). The hex digest is the **data
-version**, and the file is then renamed to ``{root}/{asset_key}/{data_version}.{ext}``
-(``/`` in an asset key makes sub-folders). Equal values therefore land on the same file; if
-it exists already the temporary file is simply dropped. Any failure removes the temporary
-file, so a reader never sees a half-written artifact.
+``put`` serializes a value into a temporary file (``.tmp-<host>-<pid>-<hex>``) next to its
+final place, hashing the bytes as they are written (BLAKE3, 16 bytes). The hex digest is the
+**data version**, and the file is then renamed to ``{root}/{asset_key}/{data_version}.{ext}``
+(``/`` in an asset key makes sub-folders). Equal values therefore land on the same file; the
+rename replaces a file already there, so writing a value again also repairs a damaged copy.
+Any failure removes the temporary file, so a reader never sees a half-written artifact.
 
-``get`` re-raises every problem reading a file (missing, wrong size, the deserializer
-failing) as :class:`~headwater.errors.ArtifactCorrupt` naming the URI.
+``get`` checks the file against its recorded size and data version before deserializing it
+(see :mod:`headwater.storage.integrity`) and raises
+:class:`~headwater.errors.ArtifactCorrupt` naming the asset, the file and the run when it is
+missing, truncated or its bytes hash to another version; a file whose hash fails is moved
+aside (``<file>.corrupt``), so the next run's up-to-date check sees it gone and recomputes it.
+An intact file that cannot be loaded here (a pickled class whose module is not importable)
+is a :class:`~headwater.errors.StorageError` saying what is missing, never "corrupt".
+
+A process killed in the middle of a write leaves its temporary file behind.
+:meth:`FsspecArtifactStore.sweep_temporary` removes those of writers that are gone (same host,
+process no longer alive) and any older than ``max_age``; the instance calls it on open, and
+``headwater gc`` calls it too.
 
 A local folder (a plain path or ``file://``) goes through ``os`` directly, because the
 per-step cost matters (a small JSON put costs tens of microseconds) and importing fsspec
@@ -18,21 +28,40 @@ Example::
 
     store = FsspecArtifactStore(".headwater/artifacts")
     stored = store.put("models/churn", {"auc": 0.91})
-    store.get(stored.uri, stored.serializer, size_bytes=stored.size_bytes)
+    store.get(stored.uri, stored.serializer, size_bytes=stored.size_bytes, data_version=stored.data_version)
 """
 
 from __future__ import annotations
 
 import io
 import os
+import socket
+import time
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from headwater.errors import ArtifactCorrupt, StorageError
+from headwater.storage.integrity import (
+    CORRUPT_SUFFIX,
+    damage,
+    digest_of,
+    expected_version,
+    hash_file,
+    new_hasher,
+)
+from headwater.storage.processes import process_alive
 from headwater.storage.serializers import Serializer, get_serializer, serializer_for
 
-__all__ = ["FsspecArtifactStore", "StoredArtifact"]
+__all__ = ["TEMPORARY_MAX_AGE", "FsspecArtifactStore", "StoredArtifact"]
+
+#: Temporary files older than this (seconds) are removed whoever wrote them.
+TEMPORARY_MAX_AGE = 3600.0
+_TMP_PREFIX = ".tmp-"
+#: this host, as temporary file names carry it (so a sweep knows whose writers it can see)
+_HOST = f"{zlib.crc32(socket.gethostname().encode()):08x}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +81,7 @@ class _HashingWriter:
         self._file = file
         # BLAKE3: a content hash as strong as BLAKE2 and several times faster on large
         # artifacts (a 120 MB frame hashes in ~30 ms, not ~140 ms).
-        from blake3 import blake3
-
-        self._hash = blake3()
+        self._hash = new_hasher()
         self._size = 0
         self.closed = False
 
@@ -87,7 +114,7 @@ class _HashingWriter:
         """Libraries may close the sink they were given; the store closes the real file."""
 
     def hexdigest(self) -> str:
-        return str(self._hash.hexdigest(length=16))
+        return digest_of(self._hash)
 
 
 def _check_key(asset_key: str) -> str:
@@ -173,7 +200,7 @@ class FsspecArtifactStore:
         if folder not in self._made:
             os.makedirs(folder, exist_ok=True)
             self._made.add(folder)
-        tmp = f"{folder}/.tmp-{os.urandom(8).hex()}"
+        tmp = _temporary_name(folder)
         try:
             try:
                 file = open(tmp, "wb")  # noqa: SIM115 -- closed below, before the rename
@@ -185,10 +212,9 @@ class FsspecArtifactStore:
                 chosen.dump(value, writer)  # type: ignore[arg-type]
             version = writer.hexdigest()
             target = f"{folder}/{version}.{chosen.extension}"
-            if os.path.exists(target):  # same content stored before
-                os.unlink(tmp)
-            else:
-                os.replace(tmp, target)
+            # Replace even when the same content is stored already: that copy may be damaged,
+            # and the rename is atomic for readers holding the old file open.
+            os.replace(tmp, target)
         except BaseException:
             try:
                 os.unlink(tmp)
@@ -199,17 +225,14 @@ class FsspecArtifactStore:
 
     def _write_remote(self, folder: str, chosen: Serializer, value: Any) -> StoredArtifact:
         fs = self._fs
-        tmp = f"{folder}/.tmp-{os.urandom(8).hex()}"
+        tmp = _temporary_name(folder)
         try:
             with fs.open(tmp, "wb") as file:
                 writer = _HashingWriter(file)
                 chosen.dump(value, writer)  # type: ignore[arg-type]
             version = writer.hexdigest()
             target = f"{folder}/{version}.{chosen.extension}"
-            if fs.exists(target):
-                fs.rm(tmp)
-            else:
-                fs.mv(tmp, target)
+            fs.mv(tmp, target)  # over an existing copy too, which may be damaged
         except BaseException:
             try:
                 if fs.exists(tmp):
@@ -224,41 +247,151 @@ class FsspecArtifactStore:
     def _path(self, uri: str) -> str:
         return uri.removeprefix("file://") if self._fs is None else uri
 
-    def get(self, uri: str, serializer: str, *, size_bytes: int | None = None) -> Any:
-        """Load the value stored at ``uri`` with the named serializer.
+    def local_path(self, uri: str) -> str:
+        """The normalised path of ``uri`` in a local store (as :meth:`stored_files` gives it)."""
+        return os.path.normpath(self._path(uri))
+
+    def get(
+        self,
+        uri: str,
+        serializer: str,
+        *,
+        size_bytes: int | None = None,
+        data_version: str | None = None,
+        run_id: str | None = None,
+    ) -> Any:
+        """Load the value stored at ``uri``, after checking its size and content hash.
 
         Args:
             uri: as returned in :attr:`StoredArtifact.uri`.
             serializer: the serializer name it was stored with.
             size_bytes: when given, the file's size must match.
+            data_version: the recorded data version its bytes must hash to; by default the
+                version its file name carries (files not named by a hash are not checked).
+            run_id: the run that stored it, named in errors.
 
         Raises:
-            ArtifactCorrupt: the file is missing, has the wrong size, or cannot be read.
-            StorageError: ``serializer`` names no known serializer.
+            ArtifactCorrupt: the file is missing, has the wrong size, hashes to another
+                version, or (unchecked files only) cannot be deserialized.
+            StorageError: ``serializer`` names no known serializer, or the file is intact
+                but cannot be loaded here (a module its value needs is not importable).
         """
         chosen = get_serializer(serializer)
         path = self._path(uri)
+        expected = expected_version(uri, data_version)
         try:
             file = open(path, "rb") if self._fs is None else self._fs.open(path, "rb")  # noqa: SIM115
         except FileNotFoundError as exc:
-            raise ArtifactCorrupt(f"artifact {uri} is missing (file not found)") from exc
+            reason = damage(path, size_bytes=None, data_version=None) if self._fs is None else "missing"
+            raise self._corrupt(uri, run_id, reason or "missing") from exc
         except OSError as exc:
-            raise ArtifactCorrupt(f"artifact {uri} cannot be opened: {exc}") from exc
+            raise self._corrupt(uri, run_id, f"cannot be opened: {exc}") from exc
         with file:
-            if size_bytes is not None:
-                actual = os.fstat(file.fileno()).st_size if self._fs is None else file.size
-                if actual != size_bytes:
-                    raise ArtifactCorrupt(
-                        f"artifact {uri} is corrupt: size mismatch, expected {size_bytes} "
-                        f"bytes, found {actual} (truncated or overwritten)"
+            actual = os.fstat(file.fileno()).st_size if self._fs is None else file.size
+            if size_bytes is not None and actual != size_bytes:
+                raise self._corrupt(
+                    uri, run_id, f"size mismatch, expected {size_bytes} bytes, found {actual} (truncated or overwritten)"
+                )
+            source: IO[bytes] = file
+            if expected is not None:
+                if self._fs is None:
+                    found = hash_file(file, actual)
+                else:
+                    source = io.BytesIO(file.read())
+                    hasher = new_hasher(actual)
+                    hasher.update(source.getbuffer())
+                    found = digest_of(hasher)
+                if found != expected:
+                    moved = self._move_aside(path)
+                    raise self._corrupt(
+                        uri, run_id,
+                        f"content hash mismatch: its bytes hash to {found[:12]}…, its data version is "
+                        f"{expected[:12]}… (changed after it was written)"
+                        + (f"; moved aside to {moved}, the next run recomputes it" if moved else ""),
+                        reason="content hash mismatch",
                     )
             try:
-                return chosen.load(file)
-            except Exception as exc:
-                raise ArtifactCorrupt(
-                    f"artifact {uri} is corrupt: the {chosen.name!r} deserializer failed: "
-                    f"{type(exc).__name__}: {exc}"
+                return chosen.load(source)
+            except ModuleNotFoundError as exc:
+                raise StorageError(
+                    f"cannot load the stored value of {self._asset_of(uri)!r} ({uri}): it needs the module "
+                    f"{exc.name!r}, which cannot be imported here; install it or put it on the Python path"
                 ) from exc
+            except Exception as exc:
+                if expected is None:
+                    raise self._corrupt(
+                        uri, run_id, f"the {chosen.name!r} deserializer failed: {type(exc).__name__}: {exc}"
+                    ) from exc
+                raise StorageError(
+                    f"cannot load the stored value of {self._asset_of(uri)!r} ({uri}): the file is intact (its "
+                    f"hash matches), but the {chosen.name!r} deserializer failed: {type(exc).__name__}: {exc}"
+                ) from exc
+
+    def check(
+        self, uri: str, *, size_bytes: int | None, data_version: str | None, thorough: bool = False
+    ) -> str | None:
+        """Why the file at ``uri`` is damaged, or None when it is intact.
+
+        The quick check (default) looks at its presence and size, and hashes small files;
+        ``thorough`` hashes every file (see :mod:`headwater.storage.integrity`).
+        """
+        path = self._path(uri)
+        if self._fs is None:
+            return damage(path, size_bytes=size_bytes, data_version=data_version, thorough=thorough)
+        try:
+            info = self._fs.info(path)
+        except FileNotFoundError:
+            return "missing"
+        if size_bytes is not None and info.get("size") != size_bytes:
+            return f"size mismatch: expected {size_bytes} bytes, found {info.get('size')}"
+        expected = expected_version(uri, data_version)
+        if thorough and expected is not None:
+            hasher = new_hasher(size_bytes or 0)
+            with self._fs.open(path, "rb") as file:
+                hasher.update(file.read())
+            if digest_of(hasher) != expected:
+                return "content hash mismatch"
+        return None
+
+    def verify(self, uri: str, *, size_bytes: int | None, data_version: str | None) -> str | None:
+        """The full check of one file; a file whose hash fails is moved aside.
+
+        Returns:
+            None when intact, else what is wrong (and where the file went).
+        """
+        reason = self.check(uri, size_bytes=size_bytes, data_version=data_version, thorough=True)
+        if reason == "content hash mismatch":
+            moved = self._move_aside(self._path(uri))
+            if moved:
+                reason += f" (moved aside to {moved}; the next run recomputes it)"
+        return reason
+
+    def _move_aside(self, path: str) -> str | None:
+        """Rename a damaged file to ``<file>.corrupt``; where it went, or None."""
+        if self._fs is not None:
+            return None
+        try:
+            os.replace(path, path + CORRUPT_SUFFIX)
+        except OSError:
+            return None
+        return path + CORRUPT_SUFFIX
+
+    def _asset_of(self, uri: str) -> str:
+        """The asset key a file belongs to: its folder under the root."""
+        path = self._path(uri) if self._fs is None else self._fs._strip_protocol(uri)
+        folder = os.path.dirname(path)
+        return folder[len(self._root) + 1 :] if folder.startswith(self._root + "/") else folder
+
+    def _corrupt(self, uri: str, run_id: str | None, detail: str, *, reason: str | None = None) -> ArtifactCorrupt:
+        asset = self._asset_of(uri)
+        by = f", stored by run {run_id}" if run_id else ""
+        return ArtifactCorrupt(
+            f"the stored value of asset {asset!r} is damaged ({uri}{by}): {detail}",
+            uri=uri,
+            asset_key=asset,
+            run_id=run_id,
+            reason=reason or detail.split(",")[0].split(":")[0],
+        )
 
     def exists(self, uri: str) -> bool:
         """True when a file is stored at ``uri``."""
@@ -275,3 +408,66 @@ class FsspecArtifactStore:
                 self._fs.rm(path)
         except FileNotFoundError:
             pass
+
+    # -- housekeeping ----------------------------------------------------------------------
+
+    def sweep_temporary(self, *, max_age: float = TEMPORARY_MAX_AGE, dry_run: bool = False) -> list[str]:
+        """Remove the temporary files of killed writes; returns their paths.
+
+        A temporary file is removed when the process that wrote it (named in the file name)
+        ran on this host and is gone, or when it is older than ``max_age`` seconds (a writer
+        on another machine, or a name from before writers were named). Local stores only; a
+        remote store is left alone (the empty list).
+
+        Args:
+            max_age: seconds after which any temporary file counts as abandoned.
+            dry_run: only list them.
+        """
+        if self._fs is not None or not os.path.isdir(self._root):
+            return []
+        now = time.time()
+        removed = []
+        for path in self._walk(temporary=True):
+            if not _abandoned(path, now, max_age):
+                continue
+            if not dry_run:
+                try:
+                    os.unlink(path)
+                except FileNotFoundError:  # its writer renamed it, or another sweep got it
+                    continue
+                except OSError:
+                    continue  # a read-only store: nothing to do about it here
+            removed.append(path)
+        return removed
+
+    def stored_files(self) -> Iterator[str]:
+        """Every stored artifact file (moved-aside damaged ones included), not temporaries.
+
+        Local stores only; a remote store yields nothing.
+        """
+        if self._fs is not None or not os.path.isdir(self._root):
+            return iter(())
+        return self._walk(temporary=False)
+
+    def _walk(self, *, temporary: bool) -> Iterator[str]:
+        for folder, _dirs, names in os.walk(self._root):
+            for name in names:
+                if name.startswith(_TMP_PREFIX) == temporary:
+                    yield os.path.normpath(os.path.join(folder, name))
+
+
+def _temporary_name(folder: str) -> str:
+    """A temporary file name that says who writes it: host, process id, and a random part."""
+    return f"{folder}/{_TMP_PREFIX}{_HOST}-{os.getpid()}-{os.urandom(6).hex()}"
+
+
+def _abandoned(path: str, now: float, max_age: float) -> bool:
+    """Whether nothing will finish writing the temporary file at ``path``."""
+    parts = os.path.basename(path)[len(_TMP_PREFIX) :].split("-")
+    if len(parts) == 3 and parts[0] == _HOST and parts[1].isdigit() and not process_alive(int(parts[1])):
+        return True
+    try:
+        return now - os.stat(path).st_mtime > max_age
+    except OSError:
+        return False
+

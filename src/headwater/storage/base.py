@@ -109,6 +109,10 @@ class MaterializationIndex(Protocol):
         """The newest materialization of each key that has one."""
         ...
 
+    def referenced_artifacts(self) -> set[str]:
+        """The URI of every stored file some materialization references."""
+        ...
+
 
 @runtime_checkable
 class CheckEvaluationIndex(Protocol):
@@ -176,6 +180,20 @@ class ArtifactStore(Protocol):
 
     def put(self, asset_key: str, value: Any, *, serializer: str | None = None) -> StoredArtifact: ...
 
-    def get(self, uri: str, serializer: str, *, size_bytes: int | None = None) -> Any:
-        """Raises ``ArtifactCorrupt`` when the file is missing, truncated or unreadable."""
+    def get(
+        self,
+        uri: str,
+        serializer: str,
+        *,
+        size_bytes: int | None = None,
+        data_version: str | None = None,
+        run_id: str | None = None,
+    ) -> Any:
+        """Raises ``ArtifactCorrupt`` when the file is missing, truncated or fails its hash check."""
+        ...
+
+    def check(
+        self, uri: str, *, size_bytes: int | None, data_version: str | None, thorough: bool = False
+    ) -> str | None:
+        """Why the stored file is damaged (missing, wrong size, wrong hash), or None when intact."""
         ...

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from headwater.settings import Settings
-from headwater.storage.artifacts import FsspecArtifactStore
+from headwater.storage.artifacts import TEMPORARY_MAX_AGE, FsspecArtifactStore
 
 if TYPE_CHECKING:
     from headwater.storage.records import Materialization
@@ -54,8 +54,12 @@ class Instance:
         self._closed = False
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Instance:
+    def from_settings(cls, settings: Settings, *, temporary_max_age: float = TEMPORARY_MAX_AGE) -> Instance:
         """Open the stores that ``settings`` names (creating a fresh SQLite store if needed).
+
+        Opening also removes the temporary files of killed writes from a local artifact
+        store: those whose writer on this host is gone, and any older than
+        ``temporary_max_age`` seconds.
 
         Raises:
             StoreMigrationNeeded: the database's schema is unknown to this Headwater.
@@ -63,7 +67,9 @@ class Instance:
         """
         from headwater.storage.sql.store import SqlStore
 
-        return cls(settings, SqlStore(settings.database_url), FsspecArtifactStore(settings.artifacts_url))
+        artifacts = FsspecArtifactStore(settings.artifacts_url)
+        artifacts.sweep_temporary(max_age=temporary_max_age)
+        return cls(settings, SqlStore(settings.database_url), artifacts)
 
     @classmethod
     def get(cls, home: str | os.PathLike[str] | None = None) -> Instance:
@@ -83,12 +89,19 @@ class Instance:
         return instance
 
     def check_artifact(self, materialization: Materialization) -> str | None:
-        """Why ``materialization``'s stored value cannot be reused (``"missing"``), or None.
+        """Why ``materialization``'s stored value cannot be reused, or None when it is intact.
 
         The artifact check of the staleness rule: a run and ``headwater assets list`` both
-        pass it, so a lost value is stale in both.
+        pass it, so a lost or damaged value is stale in both. It is the artifact store's
+        quick check (presence, size, and the hash of files up to 1 MiB; see
+        :mod:`headwater.storage.integrity`), and it says ``"missing"`` or
+        ``"damaged: size mismatch: expected 9 bytes, found 3"``.
         """
-        return None if self.artifacts.exists(materialization.artifact_uri) else "missing"
+        m = materialization
+        damage = self.artifacts.check(m.artifact_uri, size_bytes=m.size_bytes, data_version=m.data_version)
+        if damage is None or damage == "missing":
+            return damage
+        return f"damaged: {damage}"
 
     def close(self) -> None:
         """Close the run store; an ephemeral instance also deletes its folder."""

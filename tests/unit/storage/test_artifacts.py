@@ -109,7 +109,7 @@ def test_truncated_file_is_corrupt(tmp_path: Path) -> None:
         f.truncate(10)
     with pytest.raises(ArtifactCorrupt, match=f"{stored.uri}.*expected {stored.size_bytes}"):
         store.get(stored.uri, stored.serializer, size_bytes=stored.size_bytes)
-    with pytest.raises(ArtifactCorrupt, match=f"{stored.uri}.*'json' deserializer"):
+    with pytest.raises(ArtifactCorrupt, match=f"{stored.uri}.*content hash mismatch"):
         store.get(stored.uri, stored.serializer)
 
 
@@ -118,9 +118,8 @@ def test_garbage_written_over_an_artifact_is_corrupt(tmp_path: Path, value: Any)
     store = FsspecArtifactStore(str(tmp_path))
     stored = store.put("k", value)
     Path(stored.uri).write_bytes(b"\x00garbage\xff" * 3)
-    with pytest.raises(ArtifactCorrupt, match=stored.uri) as info:
+    with pytest.raises(ArtifactCorrupt, match=f"{stored.uri}.*content hash mismatch"):
         store.get(stored.uri, stored.serializer)
-    assert isinstance(info.value.__cause__, Exception)
 
 
 @pytest.mark.parametrize("name", ["parquet", "skops", "npy", "cloudpickle", "collection"])

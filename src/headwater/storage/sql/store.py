@@ -332,6 +332,12 @@ class SqlStore:
             query = query.limit(limit)
         return self._select(Materialization, query)
 
+    def referenced_artifacts(self) -> set[str]:
+        """The URI of every stored file some materialization references."""
+        t = s.materializations
+        with self._engine.connect() as conn:
+            return {uri for (uri,) in conn.execute(select(t.c.artifact_uri).distinct())}
+
     def latest_materializations(self, asset_keys: Iterable[str]) -> dict[str, Materialization]:
         """The newest materialization of each key that has one, in one query."""
         keys = sorted(set(asset_keys))

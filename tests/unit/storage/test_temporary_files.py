@@ -1,0 +1,71 @@
+"""Temporary files of killed writes are removed when the store opens, and never a live one."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from headwater.settings import Settings
+from headwater.storage.artifacts import FsspecArtifactStore
+from headwater.storage.instance import Instance
+
+
+def temporaries(root: Path) -> list[Path]:
+    return sorted(root.rglob(".tmp-*"))
+
+
+def test_a_write_killed_midway_leaves_nothing_after_the_next_open(tmp_path: Path) -> None:
+    """SIGKILL a process in the middle of writing a large artifact; the next open cleans up."""
+    home = tmp_path / "home"
+    artifacts = home / "artifacts"
+    script = textwrap.dedent(f"""
+        import time
+        from headwater.storage.artifacts import FsspecArtifactStore
+
+        class Slow:
+            def __reduce__(self):
+                print("writing", flush=True)
+                time.sleep(60)
+                return (int, (1,))
+
+        FsspecArtifactStore({str(artifacts)!r}).put("big", [b"x" * 5_000_000, Slow()], serializer="cloudpickle")
+    """)
+    writer = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout is not None and writer.stdout.readline().strip() == "writing"
+        left = temporaries(artifacts)
+        assert len(left) == 1
+        # while its writer lives, opening the store leaves it alone
+        Instance.from_settings(Settings.from_env(home)).close()
+        assert temporaries(artifacts) == left
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(timeout=30)
+    finally:
+        writer.kill()
+    assert temporaries(artifacts) == left  # nothing removed it yet
+    Instance.from_settings(Settings.from_env(home)).close()
+    assert temporaries(artifacts) == []
+    assert [p for p in artifacts.rglob("*") if p.is_file()] == []
+
+
+def test_old_temporaries_of_unknown_writers_are_removed_by_age(tmp_path: Path) -> None:
+    store = FsspecArtifactStore(str(tmp_path))
+    stored = store.put("k", [1])
+    folder = Path(stored.uri).parent
+    old, young = folder / ".tmp-0123456789abcdef", folder / ".tmp-otherhost-1-ab"
+    for path in (old, young):
+        path.write_bytes(b"partial")
+    then = time.time() - 120
+    os.utime(old, (then, then))
+    assert store.sweep_temporary(max_age=60, dry_run=True) == [str(old)]
+    assert old.exists()
+    assert store.sweep_temporary(max_age=60) == [str(old)]
+    assert not old.exists() and young.exists() and Path(stored.uri).exists()
+    Instance.from_settings(Settings.from_env(tmp_path / "h"), temporary_max_age=0).close()
+    home_store = FsspecArtifactStore(str(tmp_path / "h" / "artifacts"))
+    assert home_store.sweep_temporary() == []
