@@ -298,7 +298,7 @@ class FsspecArtifactStore:
                     found = hash_file(file, actual)
                 else:
                     source = io.BytesIO(file.read())
-                    hasher = new_hasher(actual)
+                    hasher = new_hasher()
                     hasher.update(source.getbuffer())
                     found = digest_of(hasher)
                 if found != expected:
@@ -346,7 +346,7 @@ class FsspecArtifactStore:
             return f"size mismatch: expected {size_bytes} bytes, found {info.get('size')}"
         expected = expected_version(uri, data_version)
         if thorough and expected is not None:
-            hasher = new_hasher(size_bytes or 0)
+            hasher = new_hasher()
             with self._fs.open(path, "rb") as file:
                 hasher.update(file.read())
             if digest_of(hasher) != expected:

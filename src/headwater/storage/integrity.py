@@ -7,8 +7,8 @@ compare a file with the version recorded for it:
 * **full** (:func:`hash_file`): hash every byte again. Every *read* of a value does this
   before deserializing it (so a damaged pickle is never unpickled, and a flipped bit in a
   frame never loads as a different frame), and so does ``headwater verify``. BLAKE3 runs
-  at GB/s, and large files are hashed through a memory map on several threads; the pages
-  it touches are the ones the deserializer reads next, from the page cache.
+  at GB/s, and large files are hashed through a memory map; the pages it touches are the
+  ones the deserializer reads next, from the page cache.
 * **quick** (:func:`damage`): is the file there, with its recorded size; and for a file of
   at most :data:`QUICK_HASH_MAX_BYTES`, the full hash too. The up-to-date check of a run
   (and ``headwater assets list``) does this for every step it would skip, so a no-op rerun
@@ -53,16 +53,20 @@ QUICK_HASH_MAX_BYTES = 1 << 20
 #: A damaged file found by a read or ``headwater verify`` is renamed with this suffix.
 CORRUPT_SUFFIX = ".corrupt"
 
-#: Files at least this large are hashed through a memory map on several threads.
-_PARALLEL_HASH_BYTES = 4 << 20
+#: Files at least this large are hashed through a memory map (no copy into Python bytes).
+_MAPPED_HASH_BYTES = 4 << 20
 _VERSION = re.compile(r"[0-9a-f]{32}")
 
 
-def new_hasher(size_hint: int = 0) -> Any:
-    """A BLAKE3 hasher; multi-threaded for large inputs."""
+def new_hasher() -> Any:
+    """A BLAKE3 hasher.
+
+    Single-threaded on purpose: BLAKE3's ``max_threads`` starts a Rayon thread pool, which a
+    worker forked afterwards (the process executor forks its workers) inherits broken.
+    """
     from blake3 import blake3
 
-    return blake3(max_threads=blake3.AUTO) if size_hint >= _PARALLEL_HASH_BYTES else blake3()
+    return blake3()
 
 
 def digest_of(hasher: Any) -> str:
@@ -77,8 +81,8 @@ def hash_file(file: IO[bytes], size: int) -> str:
         file: a local file opened for binary reading.
         size: its size in bytes (from ``fstat``).
     """
-    hasher = new_hasher(size)
-    if size >= _PARALLEL_HASH_BYTES:
+    hasher = new_hasher()
+    if size >= _MAPPED_HASH_BYTES:
         with mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
             hasher.update(mapped)
     elif size:

@@ -9,6 +9,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from headwater.execution.reaper import reap_dead_runs
 from headwater.storage.records import RunStatus
 
@@ -57,6 +59,7 @@ def test_killed_run_is_marked_failed(tmp_path: Path, instance, headwater_home: P
     assert reap_dead_runs(instance.store) == []
 
 
+@pytest.mark.slow
 def test_a_dead_run_ends_when_it_was_last_heard_of(tmp_path: Path, instance, headwater_home: Path) -> None:
     """The end time is the killed run's last event, not the (much later) moment it was noticed."""
     import time

@@ -10,6 +10,8 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 from headwater.settings import Settings
 from headwater.storage.artifacts import FsspecArtifactStore
 from headwater.storage.instance import Instance
@@ -19,6 +21,7 @@ def temporaries(root: Path) -> list[Path]:
     return sorted(root.rglob(".tmp-*"))
 
 
+@pytest.mark.slow
 def test_a_write_killed_midway_leaves_nothing_after_the_next_open(tmp_path: Path) -> None:
     """SIGKILL a process in the middle of writing a large artifact; the next open cleans up."""
     home = tmp_path / "home"
