@@ -8,6 +8,7 @@
     │   ├── MissingUpstreamError   an input names no known asset or task
     │   ├── DuplicateKeyError      two definitions share a key
     │   ├── InvalidCronError       a cron string or time zone that cannot be parsed or never fires
+    │   ├── InvalidNameError       a key, id or name outside the grammar of names
     │   ├── CodeLocationError      a file or module that cannot be loaded
     │   └── NotSupportedError      a dialect argument Headwater does not implement (also a TypeError)
     │       └── UnsupportedNameError   a dialect name Headwater does not provide (also an ImportError)
@@ -43,6 +44,7 @@ __all__ = [
     "DuplicateKeyError",
     "HeadwaterError",
     "InvalidCronError",
+    "InvalidNameError",
     "MissingUpstreamError",
     "NotSupportedError",
     "PlanError",
@@ -88,6 +90,10 @@ class DuplicateKeyError(DefinitionError):
 
 class InvalidCronError(DefinitionError):
     """A cron expression or time zone that cannot be parsed or evaluated, or never fires."""
+
+
+class InvalidNameError(DefinitionError):
+    """An asset key, task id, DAG id, group, job or schedule name outside the grammar of names."""
 
 
 class CodeLocationError(DefinitionError):

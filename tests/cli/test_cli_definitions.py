@@ -50,6 +50,20 @@ def test_a_cron_that_never_fires_is_refused_when_the_location_loads(cli, pipelin
         assert "Traceback" not in result.output
 
 
+def test_a_name_outside_the_grammar_is_bad_input(cli, pipeline):
+    result = cli("materialize", "-f", pipeline("bad_name"))
+    assert result.exit_code == 2, result.output
+    assert "invalid asset name 'scores,v2'" in result.stderr
+    assert "',' at position 6 is not allowed" in result.stderr
+    assert re.search(r"bad_name\.py:\d+", result.stderr), result.stderr
+    assert "Traceback" not in result.output
+    result = cli("dags", "list", "-f", pipeline("bad_task_id"))
+    assert result.exit_code == 2, result.output
+    assert "invalid task_id 'extract all'" in result.stderr
+    assert "' ' at position 7 is not allowed" in result.stderr
+    assert re.search(r"bad_task_id\.py:\d+", result.stderr), result.stderr
+
+
 def test_missing_file(cli, tmp_path):
     result = cli("materialize", "-f", str(tmp_path / "nowhere.py"))
     assert result.exit_code == 2

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Generic, Literal, ParamSpec, TypeVar, overload
 
+from headwater.definitions.names import check_key, check_name
 from headwater.definitions.node import (
     NODE_ATTRIBUTE,
     AssetKey,
@@ -187,12 +188,15 @@ def _build_node(fn: Callable[..., Any], **options: Any) -> Node:
     ins: Mapping[str, AssetIn] = options.pop("ins") or {}
     deps: Iterable[object] = options.pop("deps") or ()
 
+    site = defined_at(fn)
     if key is not None:
         if name is not None or key_prefix:
             raise DefinitionError(f"@asset {fn.__name__!r}: give key, or name and key_prefix, not both")
         asset_key = key_of(AssetKey(key) if isinstance(key, list | tuple) else key)
+        check_key(asset_key, "asset key", where=site)
     else:
-        asset_key = "/".join([*_prefix_path(key_prefix), name or fn.__name__])
+        asset_key = "/".join([*_prefix_path(key_prefix), name if name is not None else fn.__name__])
+        check_key(asset_key, "asset key" if key_prefix else "asset name", where=site)
 
     signature = inspect.signature(fn)
     variadic = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
@@ -222,7 +226,7 @@ def _build_node(fn: Callable[..., Any], **options: Any) -> Node:
     retry = _retry_policy(
         options.pop("retries"), options.pop("retry_delay"), options.pop("backoff"), options.pop("retry_policy")
     )
-    group = options.pop("group") or options.pop("group_name") or "default"
+    group = check_name(options.pop("group") or options.pop("group_name") or "default", "group name", where=site)
     options.pop("group_name", None)
     tags = MappingProxyType({str(k): str(v) for k, v in (options.pop("tags") or {}).items()})
     metadata = MappingProxyType(dict(options.pop("metadata") or {}))
@@ -245,7 +249,7 @@ def _build_node(fn: Callable[..., Any], **options: Any) -> Node:
         takes_context=takes_context,
         options=node_options,
         kind="asset",
-        defined_at=defined_at(fn),
+        defined_at=site,
     )
 
 

@@ -20,6 +20,7 @@ from types import MappingProxyType
 from typing import Any
 
 from headwater.definitions.cron import next_fire_time, normalize_cron, timezone
+from headwater.definitions.names import check_name
 from headwater.definitions.selection import AssetSelection
 from headwater.definitions.unsupported import refuse_unsupported
 
@@ -104,8 +105,7 @@ def define_asset_job(
         "define_asset_job", config=config, partitions_def=partitions_def, executor_def=executor_def,
         hooks=hooks, op_retry_policy=op_retry_policy,
     )
-    if not isinstance(name, str) or not name:
-        raise TypeError(f"a job's name is a non-empty string, not {name!r}")
+    check_name(name, "job name")
     chosen: str | tuple[object, ...] | AssetSelection
     if selection is None:
         chosen = "*"
@@ -191,7 +191,7 @@ class ScheduleDefinition:
         resolved_job_name = job_name if job_name is not None else getattr(job, "name", None)
         if not isinstance(resolved_job_name, str):
             raise TypeError(f"ScheduleDefinition(job=...) takes a job, not {job!r}")
-        schedule_name = name or f"{resolved_job_name}_schedule"
+        schedule_name = check_name(name, "schedule name") if name is not None else f"{resolved_job_name}_schedule"
         where = f"schedule {schedule_name!r}"
         cron = normalize_cron(cron_schedule, where=where)
         tz_name = execution_timezone or "UTC"

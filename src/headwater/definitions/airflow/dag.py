@@ -27,7 +27,6 @@ of nodes.
 from __future__ import annotations
 
 import graphlib
-import re
 import sys
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -38,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from headwater.definitions.airflow.schedule import cron_for, timezone_name
 from headwater.definitions.jobs import AssetJob, DefaultScheduleStatus, Definitions, ScheduleDefinition
+from headwater.definitions.names import check_name
 from headwater.errors import CycleError, DefinitionError, DuplicateKeyError
 
 if TYPE_CHECKING:
@@ -47,7 +47,6 @@ __all__ = ["DAG", "DagCycleError", "current_dag", "days_ago", "user_site"]
 
 REGISTRY_NAME = "__headwater_dags__"
 _OWN_MODULES = ("headwater.definitions.airflow", "headwater.airflow")
-_DAG_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,250}$")
 _NOT_SET: Any = object()
 #: DAG keywords Airflow accepts that change nothing here; kept on the DAG as given
 _KEPT = frozenset({
@@ -123,10 +122,7 @@ class DAG:
         unknown = set(kwargs) - _KEPT
         if unknown:
             raise TypeError(f"DAG() got unexpected keyword arguments {sorted(unknown)}")
-        if not isinstance(dag_id, str) or not _DAG_ID.match(dag_id):
-            raise DefinitionError(
-                f"invalid dag_id {dag_id!r}: use letters, digits, '_', '-' and '.', at most 250 characters"
-            )
+        check_name(dag_id, "dag_id", where=user_site())
         if schedule is not _NOT_SET and schedule_interval is not _NOT_SET:
             raise DefinitionError(f"DAG {dag_id!r}: give schedule or schedule_interval, not both")
         self.dag_id = dag_id

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import inspect
-import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from types import MappingProxyType
@@ -27,6 +26,7 @@ from headwater.definitions.airflow.schedule import seconds
 from headwater.definitions.airflow.templating import renderer
 from headwater.definitions.airflow.xcomarg import XComArg, find_refs, resolve
 from headwater.definitions.jobs import Definitions
+from headwater.definitions.names import check_name
 from headwater.definitions.node import Node, NodeOptions, RetryPolicy
 from headwater.definitions.signals import FailStep, SkipStep
 from headwater.definitions.trigger_rules import trigger_rule
@@ -36,8 +36,6 @@ if TYPE_CHECKING:
     from headwater.definitions.airflow.mapping import MappedArgs
 
 __all__ = ["BaseOperator", "chain", "cross_downstream"]
-
-_TASK_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,250}$")
 
 #: every BaseOperator argument, with Airflow's default; ``default_args`` may set any of them
 BASE_DEFAULTS: dict[str, Any] = {
@@ -85,10 +83,8 @@ class BaseOperator:
                 f"Invalid arguments were passed to {type(self).__name__} (task_id: {task_id}). "
                 f"Invalid arguments were: {sorted(unknown)}"
             )
-        if not isinstance(task_id, str) or not _TASK_ID.match(task_id):
-            raise DefinitionError(f"invalid task_id {task_id!r}: use letters, digits, '_', '-' and '.'")
-        self.task_id = task_id
         self.defined_at = user_site()
+        self.task_id = check_name(task_id, "task_id", where=self.defined_at)
         dag = dag if dag is not None else current_dag()
         defaults = {**(dag.default_args if dag is not None else {}), **(default_args or {})}
         for name, airflow_default in BASE_DEFAULTS.items():
