@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Generic, Literal, ParamSpec, TypeVar, overload
 
-from headwater.definitions.names import check_key, check_name
+from headwater.definitions.names import check_asset_key, check_name
 from headwater.definitions.node import (
     NODE_ATTRIBUTE,
     AssetKey,
@@ -193,10 +193,10 @@ def _build_node(fn: Callable[..., Any], **options: Any) -> Node:
         if name is not None or key_prefix:
             raise DefinitionError(f"@asset {fn.__name__!r}: give key, or name and key_prefix, not both")
         asset_key = key_of(AssetKey(key) if isinstance(key, list | tuple) else key)
-        check_key(asset_key, "asset key", where=site)
+        check_asset_key(asset_key, "asset key", where=site)
     else:
         asset_key = "/".join([*_prefix_path(key_prefix), name if name is not None else fn.__name__])
-        check_key(asset_key, "asset key" if key_prefix else "asset name", where=site)
+        check_asset_key(asset_key, "asset key" if key_prefix else "asset name", where=site)
 
     signature = inspect.signature(fn)
     variadic = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)

@@ -32,6 +32,7 @@ from types import MappingProxyType
 from typing import Any, overload
 
 from headwater.definitions.asset import CONTEXT_PARAMETER, AssetIn, key_of
+from headwater.definitions.names import check_name
 from headwater.definitions.node import NODE_ATTRIBUTE, AssetKey, Node, NodeOptions, RetryPolicy, defined_at
 from headwater.definitions.unsupported import refuse_unsupported
 from headwater.errors import DefinitionError
@@ -227,7 +228,7 @@ def asset_check(fn: Callable[..., Any] | None = None, /, **options: Any) -> Any:
 
 def _check_node(fn: Callable[..., Any], options: Mapping[str, Any]) -> Node:
     asset_key = key_of(options["asset"])
-    name = options.get("name") or fn.__name__
+    name = check_name(options.get("name") or fn.__name__, "asset check name", where=defined_at(fn))
     key = check_key(asset_key, name)
     extra: Mapping[str, AssetIn] = options.get("additional_ins") or {}
     parameters = [

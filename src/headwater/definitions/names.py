@@ -12,9 +12,9 @@ from selection terms, and NUL, ``\\``, ``..`` and absolute paths would escape or
 file name. So every accepted name is selectable by itself (``--select NAME``) and storable,
 and a bad one is refused where it is defined, with the offending character and position::
 
-    >>> check_key("raw/iris")
+    >>> check_asset_key("raw/iris")
     'raw/iris'
-    >>> check_key("a,b")
+    >>> check_asset_key("a,b")
     Traceback (most recent call last):
     headwater.errors.InvalidNameError: invalid asset name 'a,b': ',' at position 1 is not allowed; ...
 """
@@ -25,7 +25,7 @@ import string
 
 from headwater.errors import InvalidNameError
 
-__all__ = ["MAX_NAME_LENGTH", "check_key", "check_name"]
+__all__ = ["MAX_NAME_LENGTH", "check_asset_key", "check_name"]
 
 #: Airflow's limit on ids (``ID_LEN``); also below every file system's limit on a file name
 MAX_NAME_LENGTH = 250
@@ -51,7 +51,7 @@ def check_name(name: object, what: str, *, where: str = "") -> str:
     return name  # type: ignore[return-value]  # _name_problem checked it is a str
 
 
-def check_key(key: object, what: str = "asset name", *, where: str = "") -> str:
+def check_asset_key(key: object, what: str = "asset name", *, where: str = "") -> str:
     """``key`` itself, when it is one name or several joined by ``/``.
 
     Args:

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from headwater import AssetKey, ScheduleDefinition, asset, define_asset_job
+from headwater import AssetKey, ScheduleDefinition, asset, asset_check, define_asset_job
 from headwater.airflow import DAG, PythonOperator, task
 from headwater.definitions.graph import Graph
-from headwater.definitions.names import MAX_NAME_LENGTH, check_key, check_name
+from headwater.definitions.names import MAX_NAME_LENGTH, check_asset_key, check_name
 from headwater.definitions.node import node_of
 from headwater.definitions.selection import resolve_selection
 from headwater.errors import InvalidNameError
@@ -57,7 +57,7 @@ def test_asset_name_outside_the_grammar_is_refused_where_it_is_defined(name: str
 
 def test_the_message_reads_as_documented() -> None:
     with pytest.raises(InvalidNameError) as caught:
-        check_key("a,b")
+        check_asset_key("a,b")
     assert str(caught.value) == "invalid asset name 'a,b': ',' at position 1 is not allowed; names use letters, digits, _ - ."
 
 
@@ -70,6 +70,8 @@ def test_keys_prefixes_and_groups_are_checked_too() -> None:
         asset(group="a,b")(one)
     with pytest.raises(InvalidNameError, match=r"invalid group name 'ml team'"):
         asset(group_name="ml team")(one)
+    with pytest.raises(InvalidNameError, match=r"invalid asset check name 'not:null'.*':' at position 3"):
+        asset_check(asset="one", name="not:null")(one)
 
 
 def test_airflow_ids_jobs_and_schedules_are_checked_with_the_same_grammar() -> None:
