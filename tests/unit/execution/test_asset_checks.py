@@ -214,6 +214,6 @@ def test_definition_errors() -> None:
     with pytest.raises(DefinitionError, match="needs asset="):
         asset_check(lambda: None)
     with pytest.raises(DefinitionError, match="only one may receive the asset's value"):
-        asset_check(asset="orders")(lambda a, b: None)
+        asset_check(asset="orders", name="two_values")(lambda a, b: None)
     with pytest.raises(DefinitionError, match="check_specs takes AssetCheckSpec"):
-        asset(check_specs=[AssetCheckSpec("c", asset="elsewhere")])(lambda: 1)
+        asset(name="checked", check_specs=[AssetCheckSpec("c", asset="elsewhere")])(lambda: 1)
