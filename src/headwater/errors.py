@@ -8,7 +8,7 @@
     │   ├── MissingUpstreamError   an input names no known asset or task
     │   ├── DuplicateKeyError      two definitions share a key
     │   ├── InvalidCronError       a cron string or time zone that cannot be parsed or never fires
-    │   ├── InvalidNameError       a key, id or name outside the grammar of names
+    │   ├── InvalidNameError       a key, id or name outside the grammar of names (also a ValueError)
     │   ├── CodeLocationError      a file or module that cannot be loaded
     │   └── NotSupportedError      a dialect argument Headwater does not implement (also a TypeError)
     │       └── UnsupportedNameError   a dialect name Headwater does not provide (also an ImportError)
@@ -92,8 +92,11 @@ class InvalidCronError(DefinitionError):
     """A cron expression or time zone that cannot be parsed or evaluated, or never fires."""
 
 
-class InvalidNameError(DefinitionError):
-    """An asset key, task id, DAG id, group, job or schedule name outside the grammar of names."""
+class InvalidNameError(DefinitionError, ValueError):
+    """An asset key, task id, DAG id, group, job or schedule name outside the grammar of names.
+
+    It is a ``ValueError`` too, as a bad argument value would be.
+    """
 
 
 class CodeLocationError(DefinitionError):

@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from headwater.definitions.trigger_rules import TriggerRule
+from headwater.errors import InvalidNameError
 
 __all__ = ["AssetKey", "Backoff", "Jitter", "Node", "NodeOptions", "RetryPolicy", "defined_at", "node_of"]
 
@@ -32,9 +33,9 @@ class AssetKey:
     path: tuple[str, ...]
 
     def __init__(self, path: str | list[str] | tuple[str, ...]) -> None:
-        parts = (path,) if isinstance(path, str) else tuple(path)
+        parts = (path,) if isinstance(path, str) else tuple(path) if isinstance(path, list | tuple) else ()
         if not parts or not all(isinstance(p, str) and p for p in parts):
-            raise ValueError(f"an asset key is a non-empty string or list of strings, not {path!r}")
+            raise InvalidNameError(f"an asset key is a non-empty string or list of non-empty strings, not {path!r}")
         object.__setattr__(self, "path", parts)
 
     @classmethod
