@@ -170,7 +170,7 @@ def _policy(node: Node) -> str | None:
     if options.non_deterministic:
         return "it is non-deterministic"
     if not node.upstream and options.cache is None and options.source_version is None:
-        return "a source: it runs on every materialization (source_version= skips it when unchanged)"
+        return "a source: it runs on every materialization; source_version= would skip it while unchanged"
     return None
 
 

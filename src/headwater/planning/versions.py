@@ -58,6 +58,7 @@ import sysconfig
 import types
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 __all__ = ["CodeVersion", "Versioner", "code_version_of", "describe_code_change", "is_project_file"]
@@ -134,6 +135,10 @@ class Versioner:
             override: the node's ``code_version=``, which replaces the derived version.
         """
         root = _unwrap_root(fn)
+        if override is None and isinstance(root, types.FunctionType) and root.__defaults__ is None:
+            alone = _code_info(root.__code__).alone
+            if alone is not None and not root.__kwdefaults__ and getattr(root, "__wrapped__", None) is None:
+                return alone
         root_module = getattr(root, "__module__", None)
         reach = self._reach_of(root)
         components = {BODY: reach.digest}
@@ -350,6 +355,10 @@ class _Found:
             kind = type(value)
             if _is_project_class(kind):
                 self.objects.append((kind, None))
+                state = getattr(value, "__dict__", None)
+                if name is not None and isinstance(state, dict) and _is_simple(state):
+                    # an instance of a project class holding simple values: a constant too
+                    self.constants[f"constant {name}"] = _short(f"{kind.__qualname__}:{state!r}".encode())
             else:
                 self._note_module(getattr(value, "__module__", None) or kind.__module__)
 
@@ -469,6 +478,9 @@ class _CodeInfo:
     #: (root kind, root name, attribute chain): ("global", "utils", ("clean",)),
     #: ("deref", "helper", ()), ("import", "1:utils", ("clean",))
     refs: tuple[tuple[str, str, tuple[str, ...]], ...]
+    #: the version of a function with this code that reads no global, closure or default:
+    #: its code alone decides it, so it is computed once
+    alone: CodeVersion | None = None
 
 
 _CODE_CACHE: dict[int, tuple[types.CodeType, _CodeInfo]] = {}
@@ -483,7 +495,12 @@ def _code_info(code: types.CodeType) -> _CodeInfo:
     for each in _walk_code(code):
         for ref in _scan_refs(each):
             refs[ref] = None
-    info = _CodeInfo(_code_fingerprint(code), tuple(refs))
+    fingerprint = _code_fingerprint(code)
+    alone = None
+    if not refs and not code.co_freevars:
+        digest = _short(fingerprint)
+        alone = CodeVersion(_short(f"{BODY}\0{digest}".encode()), MappingProxyType({BODY: digest}), frozenset())
+    info = _CodeInfo(fingerprint, tuple(refs), alone)
     if len(_CODE_CACHE) >= _CODE_CACHE_LIMIT:
         _CODE_CACHE.clear()
     _CODE_CACHE[id(code)] = (code, info)  # holding the code object keeps its id unique

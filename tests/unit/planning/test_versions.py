@@ -8,7 +8,7 @@ from headwater.planning.versions import code_version_of
 
 
 def compile_function(source: str, name: str = "f"):
-    namespace: dict[str, object] = {}
+    namespace: dict[str, object] = {"__name__": "versioned_module"}
     exec(compile(textwrap.dedent(source), "<test>", "exec"), namespace)
     return namespace[name]
 
@@ -123,3 +123,34 @@ def json_file() -> str:
     import json
 
     return json.__file__
+
+
+def test_an_instance_of_a_project_class_is_versioned_by_its_class_and_simple_state() -> None:
+    from headwater.planning.versions import Versioner
+
+    source = """
+class Params:
+    def __init__(self, depth):
+        self.depth = depth
+
+    def scaled(self):
+        return self.depth * 2
+
+PARAMS = Params(3)
+
+def f():
+    return PARAMS.scaled()
+"""
+    version = Versioner().version_of(compile_function(source))
+    assert {"class Params", "method Params.scaled", "method Params.__init__", "constant PARAMS"} <= set(version.components)
+    deeper = Versioner().version_of(compile_function(source.replace("Params(3)", "Params(4)")))
+    assert deeper.version != version.version
+    assert deeper.components["class Params"] == version.components["class Params"]
+
+
+def test_a_function_reading_nothing_is_versioned_by_its_code_alone() -> None:
+    from headwater.planning.versions import Versioner
+
+    f, g = compile_function(BASE), compile_function(BASE)
+    assert Versioner().version_of(f) == Versioner().version_of(g)
+    assert dict(Versioner().version_of(f).components) == {"body": Versioner().version_of(g).components["body"]}
