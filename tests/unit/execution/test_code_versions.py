@@ -257,6 +257,7 @@ def test_assets_list_predicts_what_every_next_run_does(project, any_instance) ->
     edits += [(f"cosmetic {name}: {old}", (name, old, new)) for name, old, new in COSMETIC_EDITS]
     edits.insert(3, ("lost artifact of 'shifted'", "lose:shifted"))
     edits.insert(6, ("new source data", ("pipeline", "[1, 2, None, 3, 4]", "[1, 2, None, 3, 4, 5]")))
+    edits.insert(8, ("damaged artifact of 'picked'", "damage:picked"))
     edits.append(("nothing", None))
     for label, edit in edits:
         if isinstance(edit, tuple):
@@ -264,9 +265,17 @@ def test_assets_list_predicts_what_every_next_run_does(project, any_instance) ->
         elif edit == "lose:shifted":
             latest = any_instance.store.latest_materializations(["shifted"])["shifted"]
             Path(latest.artifact_uri).unlink()
+        elif edit == "damage:picked":
+            stored = Path(any_instance.store.latest_materializations(["picked"])["picked"].artifact_uri)
+            data = bytearray(stored.read_bytes())
+            data[-2] ^= 0x01  # same size, different bytes
+            stored.write_bytes(bytes(data))
         location = proj.load()
         latest = any_instance.store.latest_materializations(list(location.graph.order))
         verdicts = asset_statuses(location.graph, latest, artifact_check=any_instance.check_artifact)
+        for lost in ("shifted", "picked"):
+            if lost in label:  # the artifact check is an input of the rule: both see the damage
+                assert verdicts[lost].next_run is NextRun.RUN and "its stored value is" in verdicts[lost].reason
         result = execute(location, "*", instance=any_instance, observer=NullObserver())
         produced = {m.asset_key: m.data_version for m in any_instance.store.get_materializations(run_id=result.run_id)}
         for key, status in verdicts.items():
