@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -124,11 +125,20 @@ def test_a_location_that_fails_in_the_worker_fails_the_steps_clearly(instance: I
         "@asset\ndef value() -> int:\n    return 1\n"
     )
     os.environ["PARENT_PID"] = str(os.getpid())
+    # A run's process with no other thread forks its workers, which then inherit the
+    # imported location and never import it. With another thread alive (as in a web server
+    # or the daemon) workers start from the forkserver and import the location afresh:
+    # that is the path under test, so keep a thread alive, whatever ran before this test.
+    release = threading.Event()
+    other_thread = threading.Thread(target=release.wait, name="test-keeps-the-pool-off-fork")
+    other_thread.start()
     try:
         from headwater.definitions.loading import load_code_location
 
         result = execute(load_code_location(file=code), instance=instance, executor="process", max_concurrency=1)
     finally:
+        release.set()
+        other_thread.join()
         del os.environ["PARENT_PID"]
     assert result.steps["value"].status is StepStatus.FAILURE
     assert "could not import the code location" in result.steps["value"].error

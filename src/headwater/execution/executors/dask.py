@@ -13,6 +13,10 @@ folder with a scheduler that is not on this machine's loopback fails at run star
 :class:`~headwater.errors.PlanError` saying so (pass ``shared_artifacts=True`` when that
 folder is in fact a shared mount).
 
+The local cluster listens on loopback only, and serves no dashboard unless asked for
+(``executor_config={"dashboard": True}`` for a free port, or ``"127.0.0.1:8787"``): the
+dashboard has no authentication, so it is never bound beyond this machine.
+
 Each worker process prepares itself once, on its first step (or at run start for the
 workers already there): the run's ``sys.path`` entries it lacks are appended, so a test
 module's functions resolve by reference, and the code location is imported.
@@ -72,6 +76,7 @@ class DaskExecutor:
             module=getattr(location, "module", None),
         )
         self.max_concurrency = options.concurrency
+        self._dashboard = _dashboard_address(options.extra.get("dashboard"))
         self._client: Any = None
         self._cluster: Any = None
         self._running: dict[str, Any] = {}
@@ -108,7 +113,8 @@ class DaskExecutor:
                     n_workers=self.max_concurrency,
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=":0",
+                    host="127.0.0.1",
+                    dashboard_address=self._dashboard,
                     silence_logs=logging.CRITICAL,
                 )
             self._client = distributed.Client(self._cluster, set_as_default=False)
@@ -170,6 +176,26 @@ class DaskExecutor:
 
         task.add_done_callback(resolve)
         return future
+
+
+def _dashboard_address(asked: object) -> str | None:
+    """Where the local cluster's dashboard listens: nowhere unless asked, and never beyond loopback.
+
+    ``dashboard=True`` serves it on a free loopback port; ``dashboard="127.0.0.1:8787"`` on
+    that one. The dashboard has no authentication, so a non-loopback host is refused.
+    """
+    if not asked:
+        return None
+    if asked is True:
+        return "127.0.0.1:0"
+    address = str(asked)
+    host, _, port = address.rpartition(":")
+    if not port.isdigit() or not is_loopback(f"tcp://{host or '127.0.0.1'}:{port}"):
+        raise PlanError(
+            f"the Dask dashboard must listen on this machine's loopback (it has no authentication); "
+            f"got {address!r}: use dashboard=True or dashboard='127.0.0.1:PORT'"
+        )
+    return address if host else f"127.0.0.1:{port}"
 
 
 def _outcome_of(done: Any, step_key: str, attempt: int, submitted: float) -> StepOutcome:

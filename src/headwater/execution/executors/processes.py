@@ -30,6 +30,15 @@ the run loop retries it like any failure, the other workers go on, and a fresh w
 takes the dead one's place. Should workers keep dying before they finish starting, the
 pool gives up and fails what is pending rather than restart them forever.
 
+Deadlines: a step with ``timeout=`` gets a deadline when it is sent to a worker, and the
+dispatcher is woken to take it into account (else, asleep with no deadline in view, it
+would let the step run on). Past it, the worker is killed and the step fails with
+``StepTimeout``. As a backstop, the worker also ends itself a little after the deadline.
+
+Workers die with their run: each calls :func:`headwater.execution.lifeline.die_with` on
+start (the parent-death signal on Linux, and a thread that watches the run's process), so
+a run killed with ``kill -9`` leaves no worker behind, and none writes an artifact for it.
+
 Start method
 ------------
 The first workers of a pool are forked from the run's process itself when it has no other
@@ -69,11 +78,14 @@ import cloudpickle
 
 from headwater.execution.capture import LineSink, capture_output
 from headwater.execution.executors import ExecutorOptions
+from headwater.execution.lifeline import EXIT_DEADLINE, die_with, set_deadline
 from headwater.execution.step import StepOutcome, StepRequest, run_step
 
 __all__ = ["ProcessExecutor", "describe_exit", "import_location"]
 
 _START_METHOD = "forkserver"
+#: how long past its step's deadline a worker waits to be stopped before it stops itself
+_DEADLINE_GRACE_S = 2.0
 _PRELOAD = ["headwater.execution.executors.processes"]
 #: heavy libraries the server also preloads when the run's process already uses them, so
 #: that no worker pays their import again (pandas and pyarrow alone take about half a second)
@@ -115,7 +127,13 @@ class ProcessExecutor:
         # The environment travels too: workers fork from a server started by the first pool
         # of this process, whose environment may be older than the run's.
         self._setup = cloudpickle.dumps(
-            (options.artifacts, getattr(location, "file", None), getattr(location, "module", None), dict(os.environ))
+            (
+                options.artifacts,
+                getattr(location, "file", None),
+                getattr(location, "module", None),
+                dict(os.environ),
+                os.getpid(),
+            )
         )
         self._lock = threading.Lock()
         self._workers: list[_Worker] = []
@@ -216,12 +234,14 @@ class ProcessExecutor:
         """Give ``task`` to the idle ``worker`` (lock held). A dead worker is noticed by the dispatcher."""
         worker.task = task
         task.sent_at = time.time()
-        if task.timeout is not None:
-            task.deadline = time.monotonic() + task.timeout
         try:
             worker.conn.send_bytes(task.payload)
         except OSError:
             pass  # its sentinel fires; the dispatcher reports the step as lost with the exit status
+        if task.timeout is not None:
+            task.deadline = time.monotonic() + task.timeout
+            # The dispatcher may be asleep with no deadline in view: it must see this one.
+            self._wake()
 
     # -- the dispatcher thread ------------------------------------------------------------
 
@@ -316,7 +336,7 @@ class ProcessExecutor:
                 if self._pending:
                     self._send(replacement, self._pending.popleft())
         worker.conn.close()
-        if task is not None and worker.timed_out:
+        if task is not None and (worker.timed_out or exitcode == EXIT_DEADLINE):
             message = f"StepTimeout: step {task.key!r} ran past its timeout of {task.timeout:g}s and was stopped"
             task.future.set_result(_failed(task, message, kind="timeout"))
         elif task is not None:
@@ -383,7 +403,8 @@ def _failed(task: _Task, error: str, *, kind: str = "worker") -> StepOutcome:
 def _worker_main(conn: Connection, setup: bytes) -> None:
     """A worker process: import the code location once, then run steps until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    artifacts, file, module, environ = cloudpickle.loads(setup)
+    artifacts, file, module, environ, owner = cloudpickle.loads(setup)
+    die_with(owner)  # a worker never outlives its run, nor writes for a run that is gone
     os.environ.clear()
     os.environ.update(environ)
     init_error = import_location(file, module)
@@ -408,7 +429,12 @@ def _worker_main(conn: Connection, setup: bytes) -> None:
             except Exception as exc:
                 conn.send(("error", f"worker process {os.getpid()} cannot load the step: {type(exc).__name__}: {exc}"))
                 continue
+            timeout = request.node.options.timeout
+            # A backstop: the pool kills a worker at its step's deadline; should it fail to,
+            # the worker ends itself a little later.
+            set_deadline(None if timeout is None else time.monotonic() + timeout + _DEADLINE_GRACE_S)
             outcome = run_step(request, artifacts, sink)
+            set_deadline(None)
             try:
                 data = cloudpickle.dumps(outcome)
             except Exception as exc:
