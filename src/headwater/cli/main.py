@@ -19,6 +19,7 @@ command that runs, so start-up stays a few tens of milliseconds.
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -70,8 +71,22 @@ app.add_typer(runs.app, name="runs")
 app.add_typer(dags.app, name="dags", help="Test and list Airflow-dialect DAGs: `headwater dags test DAG_ID -f FILE`.")
 
 
+#: the commands that run steps, as their leading words: they run under a supervisor
+_RUN_COMMANDS = {("materialize",), ("job", "run"), ("jobs", "run"), ("dags", "test"), ("runs", "reexecute")}
+
+
 def main() -> None:
-    """The console-script entry point."""
+    """The console-script entry point.
+
+    Commands that run steps run in a child process under a small supervisor, so that a step
+    that kills the process (a segfault, ``os._exit``) is named and its run closed as failed
+    (see :mod:`headwater.execution.supervisor`).
+    """
+    words = [arg for arg in sys.argv[1:3] if not arg.startswith("-")]
+    if tuple(words[:1]) in _RUN_COMMANDS or tuple(words[:2]) in _RUN_COMMANDS:
+        from headwater.execution.supervisor import supervise
+
+        supervise()
     app(prog_name="headwater")
 
 

@@ -27,8 +27,6 @@ Example::
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
 import signal
 import sys
@@ -37,7 +35,14 @@ import time
 
 from headwater.storage.processes import process_alive
 
-__all__ = ["EXIT_DEADLINE", "EXIT_ORPHANED", "die_with", "process_alive", "set_deadline", "set_parent_death_signal"]
+__all__ = [
+    "EXIT_DEADLINE",
+    "EXIT_ORPHANED",
+    "describe_exit",
+    "die_with",
+    "set_deadline",
+    "set_parent_death_signal",
+]
 
 #: the exit code of a process that ended itself because its owner was gone
 EXIT_ORPHANED = 70
@@ -59,6 +64,9 @@ def set_parent_death_signal(signum: int = signal.SIGKILL) -> bool:
     """
     if not sys.platform.startswith("linux"):
         return False
+    import ctypes
+    import ctypes.util
+
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
         return libc.prctl(_PR_SET_PDEATHSIG, int(signum), 0, 0, 0) == 0
@@ -66,21 +74,27 @@ def set_parent_death_signal(signum: int = signal.SIGKILL) -> bool:
         return False
 
 
-def die_with(owner: int, *, poll: float = 0.2) -> None:
+def die_with(owner: int, *, watch: bool | None = None, poll: float = 0.2) -> None:
     """End this process when ``owner`` (the process it works for) ends.
 
     Args:
         owner: the pid of the process this one works for: its parent, or the process that
             asked a fork server to start it.
+        watch: start the watching thread (needed for :func:`set_deadline`). By default only
+            where the kernel's signal is not enough: on other platforms, or when the
+            owner is not the parent.
         poll: how often the watching thread looks, in seconds.
     """
-    set_parent_death_signal()
+    signalled = set_parent_death_signal()
     parent = os.getppid()
     # The owner may have died before the death signal was asked for: then no signal comes.
     if parent != owner and not process_alive(owner):
         os._exit(EXIT_ORPHANED)
-    thread = threading.Thread(target=_watch, args=(owner, parent, poll), name="headwater-lifeline", daemon=True)
-    thread.start()
+    if watch is None:
+        watch = not signalled or parent != owner
+    if watch:
+        thread = threading.Thread(target=_watch, args=(owner, parent, poll), name="headwater-lifeline", daemon=True)
+        thread.start()
 
 
 def set_deadline(deadline: float | None) -> None:
@@ -100,3 +114,22 @@ def _watch(owner: int, parent: int, poll: float) -> None:
         deadline = _deadline
         if deadline is not None and time.monotonic() >= deadline:
             os._exit(EXIT_DEADLINE)
+
+
+def describe_exit(exitcode: int | None) -> str:
+    """``killed by SIGKILL`` for a negative exit code, ``exited with code 3`` otherwise."""
+    if exitcode is None:
+        return "exit status unknown"
+    if exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        hint = {
+            "SIGKILL": ": out of memory, or killed from outside",
+            "SIGSEGV": ": a crash in native code",
+            "SIGBUS": ": a crash in native code",
+            "SIGABRT": ": aborted by native code",
+        }.get(name, "")
+        return f"killed by {name}{hint}"
+    return f"exited with code {exitcode}"

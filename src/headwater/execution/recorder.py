@@ -1,12 +1,27 @@
-"""Recording a run: buffered, batched writes to the run store, and live calls to an observer.
+"""Recording a run: batched writes to the run store, bounded in time, and live calls to an observer.
 
 The run loop reports everything here. Observers hear of it at once; the store receives it
-in batches (every ``flush_interval`` seconds, or when a buffer fills, and at every step end
-that completes a run), so a run of a thousand steps costs a handful of transactions. The
-run record itself and its final status are written immediately: a run is never invisible
-while it runs, and never left looking alive after it ended.
+in batches, so a run of a thousand quick steps costs a handful of transactions. Batching is
+bounded in time: a record is written within ``flush_within`` seconds (0.1) of arriving, by a
+small flusher thread, whether or not anything else happens in the run. So when the run's
+process dies under a step (``os._exit`` or a segfault in user code on the in-process
+executor), the steps that finished more than ``flush_within`` before are on record, with
+their materializations. The run record itself and its final status are written
+immediately: a run is never invisible while it runs, and never left looking alive after it
+ended.
 
-Lines may arrive from worker threads (the thread executor), hence the lock.
+State
+-----
+``_steps``, ``_attempts``, ``_events``, ``_logs``, ``_materializations``, ``_metrics``, ``_checks``
+    what is buffered, guarded by ``_lock`` (lines also arrive from worker threads)
+``_due``
+    when the oldest buffered record must be written (monotonic), None when nothing waits
+``_failure``
+    an error the flusher thread met writing; raised to the run loop at its next call
+
+Writes (the flusher's and the loop's own) are serialized by ``_write_lock``, and each batch
+writes step records before materializations: a value is never indexed before its step's
+record exists.
 """
 
 from __future__ import annotations
@@ -14,7 +29,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from headwater.execution.capture import LineSink
 from headwater.execution.observer import RunObserver
@@ -40,7 +55,15 @@ class RunStoreWriter(RunStore, EventLog, MaterializationIndex, CheckEvaluationIn
 
 
 class RunRecorder:
-    """Buffers one run's records for the store and tells the observer as they come."""
+    """Buffers one run's records for the store and tells the observer as they come.
+
+    Args:
+        store: where the run is recorded.
+        run_id: the run's id.
+        observer: told of everything as it happens.
+        flush_within: the most seconds a record waits in the buffer before it is written.
+        max_buffered: events and lines buffered before the run loop writes them itself.
+    """
 
     def __init__(
         self,
@@ -48,16 +71,21 @@ class RunRecorder:
         run_id: str,
         observer: RunObserver,
         *,
-        flush_interval: float = 0.5,
+        flush_within: float = 0.1,
         max_buffered: int = 5000,
     ) -> None:
         self.run_id = run_id
         self._store = store
         self._observer = observer
-        self._flush_interval = flush_interval
+        self._flush_within = flush_within
         self._max_buffered = max_buffered
         self._lock = threading.Lock()
-        self._last_flush = time.monotonic()
+        self._wakeup = threading.Condition(self._lock)
+        self._write_lock = threading.Lock()
+        self._due: float | None = None
+        self._stopped = False
+        self._failure: BaseException | None = None
+        self._flusher: threading.Thread | None = None
         self._steps: dict[str, StepRecord] = {}
         self._attempts: list[StepAttempt] = []
         self._events: list[Event] = []
@@ -67,9 +95,11 @@ class RunRecorder:
         self._checks: list[CheckEvaluation] = []
 
     def start(self, run: Run, step_keys: Sequence[str]) -> None:
-        """Write the (started) run's record, now."""
+        """Write the (started) run's record, now, and start the flusher."""
         self._store.add_run(run)
-        self._events.append(Event(self.run_id, EventKind.RUN_START, time.time(), message=run.selection))
+        self._buffer(self._events, Event(self.run_id, EventKind.RUN_START, time.time(), message=run.selection))
+        self._flusher = threading.Thread(target=self._flush_loop, name="headwater-recorder", daemon=True)
+        self._flusher.start()
         self._observer.run_started(self.run_id, step_keys)
 
     def sink_for(self, step_key: str) -> LineSink:
@@ -77,31 +107,29 @@ class RunRecorder:
         run_id = self.run_id
         observer = self._observer
         logs = self._logs
-        lock = self._lock
+        buffer = self._buffer
 
         def sink(stream: str, text: str, level: str | None) -> None:
-            line = LogLine(run_id, step_key, stream, time.time(), text, level)
-            with lock:
-                logs.append(line)
+            buffer(logs, LogLine(run_id, step_key, stream, time.time(), text, level))
             observer.step_output(step_key, stream, text)
 
         return sink
 
     def add_logs(self, lines: Sequence[LogLine]) -> None:
         """Lines a remote worker collected, shown and stored now."""
-        with self._lock:
-            self._logs.extend(lines)
+        self._buffer(self._logs, *lines)
         for line in lines:
             self._observer.step_output(line.step_key, line.stream, line.text)
 
     def step_started(self, step_key: str, attempt: int) -> None:
-        self._events.append(Event(self.run_id, EventKind.STEP_START, time.time(), step_key, f"attempt {attempt}"))
+        self._raise_failure()
+        self._buffer(self._events, Event(self.run_id, EventKind.STEP_START, time.time(), step_key, f"attempt {attempt}"))
         self._observer.step_started(step_key, attempt)
 
     def step_retrying(self, attempt: StepAttempt, delay: float) -> None:
-        self._attempts.append(attempt)
         message = f"attempt {attempt.attempt} failed: {attempt.error}; retrying in {delay:.2f}s"
-        self._events.append(Event(self.run_id, EventKind.STEP_RETRY, time.time(), attempt.step_key, message))
+        self._buffer(self._attempts, attempt)
+        self._buffer(self._events, Event(self.run_id, EventKind.STEP_RETRY, time.time(), attempt.step_key, message))
         self._observer.step_output(attempt.step_key, "log", message)
 
     def step_finished(
@@ -114,65 +142,111 @@ class RunRecorder:
         checks: Sequence[CheckEvaluation] = (),
     ) -> None:
         """Record a step's final state (and its last attempt, output, metrics and check results)."""
-        self._steps[record.step_key] = record
-        if attempt is not None:
-            self._attempts.append(attempt)
+        self._raise_failure()
         kind = _STEP_EVENTS[record.status]
         message = record.error or record.reason or ""
-        self._events.append(Event(self.run_id, kind, record.ended_at or time.time(), record.step_key, message))
-        if materialization is not None:
-            self._materializations.append(materialization)
-            self._events.append(
-                Event(self.run_id, EventKind.MATERIALIZATION, materialization.created_at, record.step_key,
-                      materialization.artifact_uri)
-            )
-        self._metrics.extend(metrics)
-        self._checks.extend(checks)
+        with self._lock:
+            self._steps[record.step_key] = record
+            if attempt is not None:
+                self._attempts.append(attempt)
+            self._events.append(Event(self.run_id, kind, record.ended_at or time.time(), record.step_key, message))
+            if materialization is not None:
+                self._materializations.append(materialization)
+                self._events.append(
+                    Event(self.run_id, EventKind.MATERIALIZATION, materialization.created_at, record.step_key,
+                          materialization.artifact_uri)
+                )
+            self._metrics.extend(metrics)
+            self._checks.extend(checks)
+            self._arm()
+            full = len(self._events) + len(self._logs) >= self._max_buffered
         self._observer.step_finished(record)
-        self.maybe_flush()
-
-    def maybe_flush(self) -> None:
-        buffered = len(self._events) + len(self._logs)
-        if buffered >= self._max_buffered or time.monotonic() - self._last_flush >= self._flush_interval:
+        if full:
             self.flush()
 
     def flush(self) -> None:
-        """Write everything buffered, in one transaction per table."""
-        with self._lock:
-            logs, self._logs = self._logs, []
-        steps, self._steps = list(self._steps.values()), {}
-        attempts, self._attempts = self._attempts, []
-        events, self._events = self._events, []
-        materializations, self._materializations = self._materializations, []
-        metrics, self._metrics = self._metrics, []
-        checks, self._checks = self._checks, []
-        # Materializations last: a value is never indexed before its step's record exists.
-        if steps:
-            self._store.upsert_steps(steps)
-        if attempts:
-            self._store.add_attempts(attempts)
-        if events:
-            self._store.add_events(events)
-        if logs:
-            self._store.add_logs(logs)
-        if metrics:
-            self._store.add_metrics(metrics)
-        if checks:
-            self._store.add_check_evaluations(checks)
-        if materializations:
-            self._store.add_materializations(materializations)
-        self._last_flush = time.monotonic()
+        """Write everything buffered now, in one transaction per table."""
+        with self._write_lock:
+            with self._lock:  # emptied in place: the sinks of running steps hold these lists
+                steps = list(self._steps.values())
+                attempts, events, logs = self._attempts[:], self._events[:], self._logs[:]
+                materializations, metrics, checks = self._materializations[:], self._metrics[:], self._checks[:]
+                for buffered in (
+                    self._steps, self._attempts, self._events, self._logs, self._materializations, self._metrics,
+                    self._checks,
+                ):
+                    buffered.clear()
+                self._due = None
+            # Materializations last: a value is never indexed before its step's record exists.
+            if steps:
+                self._store.upsert_steps(steps)
+            if attempts:
+                self._store.add_attempts(attempts)
+            if events:
+                self._store.add_events(events)
+            if logs:
+                self._store.add_logs(logs)
+            if metrics:
+                self._store.add_metrics(metrics)
+            if checks:
+                self._store.add_check_evaluations(checks)
+            if materializations:
+                self._store.add_materializations(materializations)
 
     def finish(self, status: RunStatus, error: str | None = None) -> float:
-        """Flush everything and write the run's final status; returns the end time."""
+        """Stop the flusher, write everything and the run's final status; returns the end time."""
         ended = time.time()
         kind = {RunStatus.SUCCESS: EventKind.RUN_SUCCESS, RunStatus.CANCELED: EventKind.RUN_CANCELED}.get(
             status, EventKind.RUN_FAILURE
         )
-        self._events.append(Event(self.run_id, kind, ended, message=error or ""))
+        self._buffer(self._events, Event(self.run_id, kind, ended, message=error or ""))
+        self._stop_flusher()
+        self._raise_failure()
         self.flush()
         self._store.update_run(self.run_id, status=status, ended_at=ended, error=error)
         return ended
+
+    # -- the time bound ----------------------------------------------------------------------
+
+    def _buffer(self, into: list[Any], *items: Any) -> None:
+        with self._lock:
+            into.extend(items)
+            self._arm()
+
+    def _arm(self) -> None:
+        """Give the buffer a deadline if it had none (lock held)."""
+        if self._due is None:
+            self._due = time.monotonic() + self._flush_within
+            self._wakeup.notify()
+
+    def _flush_loop(self) -> None:
+        while True:
+            with self._lock:
+                while not self._stopped and (self._due is None or self._due > time.monotonic()):
+                    self._wakeup.wait(None if self._due is None else self._due - time.monotonic())
+                if self._stopped:
+                    return
+            try:
+                self.flush()
+            except BaseException as exc:  # noqa: BLE001 -- handed to the run loop, which fails the run
+                with self._lock:
+                    self._failure = exc
+                    self._stopped = True
+                return
+
+    def _stop_flusher(self) -> None:
+        with self._lock:
+            self._stopped = True
+            self._wakeup.notify()
+        if self._flusher is not None and self._flusher is not threading.current_thread():
+            self._flusher.join()
+            self._flusher = None
+
+    def _raise_failure(self) -> None:
+        failure = self._failure
+        if failure is not None:
+            self._failure = None
+            raise failure
 
 
 _STEP_EVENTS = {

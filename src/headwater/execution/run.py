@@ -30,6 +30,7 @@ from headwater.execution.loop import StepOutput, check_pool_limits, run_plan
 from headwater.execution.observer import EchoObserver, NullObserver, RunObserver
 from headwater.execution.reaper import reap_dead_runs
 from headwater.execution.recorder import RunRecorder
+from headwater.execution.supervisor import track
 from headwater.planning.plan import build_plan
 from headwater.definitions.selection import Selection
 from headwater.storage.records import Materialization, Run, RunStatus, StepRecord, StepStatus
@@ -164,7 +165,9 @@ def execute(
     reap_dead_runs(instance.store)
     run_id = uuid.uuid4().hex
     started = time.time()
-    recorder = RunRecorder(instance.store, run_id, observer or _SILENT)
+    # Under the CLI's supervisor, the steps running are reported, so a step that kills this
+    # process is named (see headwater.execution.supervisor).
+    recorder = RunRecorder(instance.store, run_id, track(instance.settings.database_url, observer or _SILENT))
     options = ExecutorOptions(instance.artifacts, recorder.sink_for, max_concurrency, extra)
     pool = open_executor(executor_name, options)
     run_tags = {**dict(tags or {}), "executor": executor_name}

@@ -78,7 +78,7 @@ import cloudpickle
 
 from headwater.execution.capture import LineSink, capture_output
 from headwater.execution.executors import ExecutorOptions
-from headwater.execution.lifeline import EXIT_DEADLINE, die_with, set_deadline
+from headwater.execution.lifeline import EXIT_DEADLINE, describe_exit, die_with, set_deadline
 from headwater.execution.step import StepOutcome, StepRequest, run_step
 
 __all__ = ["ProcessExecutor", "describe_exit", "import_location"]
@@ -370,25 +370,6 @@ def _main_module_hidden() -> Iterator[None]:
             main.__dict__.update(saved)
 
 
-def describe_exit(exitcode: int | None) -> str:
-    """``killed by SIGKILL`` for a negative exit code, ``exited with code 3`` otherwise."""
-    if exitcode is None:
-        return "exit status unknown"
-    if exitcode < 0:
-        try:
-            name = signal.Signals(-exitcode).name
-        except ValueError:
-            name = f"signal {-exitcode}"
-        hint = {
-            "SIGKILL": ": out of memory, or killed from outside",
-            "SIGSEGV": ": a crash in native code",
-            "SIGBUS": ": a crash in native code",
-            "SIGABRT": ": aborted by native code",
-        }.get(name, "")
-        return f"killed by {name}{hint}"
-    return f"exited with code {exitcode}"
-
-
 def _failed(task: _Task, error: str, *, kind: str = "worker") -> StepOutcome:
     now = time.time()
     return StepOutcome(
@@ -404,7 +385,7 @@ def _worker_main(conn: Connection, setup: bytes) -> None:
     """A worker process: import the code location once, then run steps until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     artifacts, file, module, environ, owner = cloudpickle.loads(setup)
-    die_with(owner)  # a worker never outlives its run, nor writes for a run that is gone
+    die_with(owner, watch=True)  # a worker never outlives its run, nor writes for a run that is gone
     os.environ.clear()
     os.environ.update(environ)
     init_error = import_location(file, module)
