@@ -124,3 +124,37 @@ store.close()
 assert "alembic" not in sys.modules, "opening at head must not import alembic"
 """
     subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+
+
+KILL_IN_MIGRATION = """
+import os, signal, sys
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+def kill_after(conn, cursor, statement, *args):
+    if "ADD COLUMN code_components" in statement:
+        os.kill(os.getpid(), signal.SIGKILL)  # between the migration's statements
+
+event.listen(Engine, "after_cursor_execute", kill_after)
+from headwater.storage.sql.store import SqlStore
+SqlStore(sys.argv[1])
+"""
+
+
+def test_a_migration_killed_halfway_leaves_a_store_that_opens(tmp_path: Path) -> None:
+    """SIGKILL between two statements of an upgrade: the next open upgrades cleanly, no row lost."""
+    from alembic import command
+
+    from headwater.storage.records import Materialization
+
+    url = sqlite_url(tmp_path)
+    with SqlStore(url) as store:
+        store.add_materializations([Materialization("a", "r1", "/x/a.json", "json", 2, "v1", 1.0, code_version="c")])
+        with store.engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "0002")
+    killed = subprocess.run([sys.executable, "-c", KILL_IN_MIGRATION, url], capture_output=True, text=True)
+    assert killed.returncode == -9, killed.stderr
+    with SqlStore(url) as store:
+        assert _revision(store) == [HEAD_REVISION]
+        (kept,) = store.get_materializations("a")
+        assert (kept.data_version, kept.code_components, kept.environment, kept.source_version) == ("v1", {}, {}, None)

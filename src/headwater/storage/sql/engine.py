@@ -203,5 +203,10 @@ def upgrade(engine: Engine, revision: str | None) -> None:
                 "HEADWATER_DATABASE_URL at another database."
             )
     with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            # The driver runs DDL outside any transaction unless one is open: open it, so a
+            # process killed between two statements of a migration leaves the store as it
+            # was (and a concurrent opener waits, then finds it upgraded).
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
