@@ -51,21 +51,21 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.util
-import opcode
 import os
 import sys
 import sysconfig
 import types
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
+
+from headwater.planning.bytecode import SCALARS, code_info
 
 __all__ = ["CodeVersion", "Versioner", "code_version_of", "describe_code_change", "is_project_file"]
 
 #: the component naming the step's own function
 BODY = "body"
-_SCALARS = (int, float, complex, str, bytes, bool, type(None), type(Ellipsis))
 _ABSENT = object()
 
 
@@ -136,8 +136,8 @@ class Versioner:
         """
         root = _unwrap_root(fn)
         if override is None and isinstance(root, types.FunctionType) and root.__defaults__ is None:
-            alone = _code_info(root.__code__).alone
-            if alone is not None and not root.__kwdefaults__ and getattr(root, "__wrapped__", None) is None:
+            alone = _alone(root)
+            if alone is not None:
                 return alone
         root_module = getattr(root, "__module__", None)
         reach = self._reach_of(root)
@@ -236,6 +236,28 @@ class _Reach:
     modules: frozenset[str]
 
 
+_ALONE: dict[int, tuple[types.CodeType, CodeVersion]] = {}
+
+
+def _alone(fn: types.FunctionType) -> CodeVersion | None:
+    """The version of a function that reads no global, closure or default: its code's alone."""
+    code = fn.__code__
+    if fn.__kwdefaults__ or getattr(fn, "__wrapped__", None) is not None:
+        return None
+    known = _ALONE.get(id(code))
+    if known is not None and known[0] is code:
+        return known[1]
+    info = code_info(code)
+    if not info.reads_nothing:
+        return None
+    digest = _short(info.fingerprint)
+    alone = CodeVersion(_short(f"{BODY}\0{digest}".encode()), MappingProxyType({BODY: digest}), frozenset())
+    if len(_ALONE) >= 65536:
+        _ALONE.clear()
+    _ALONE[id(code)] = (code, alone)
+    return alone
+
+
 def _unwrap_root(fn: Callable[..., Any]) -> Any:
     target = getattr(fn, "__wrapped__", fn)
     if getattr(target, "__code__", None) is None:  # a callable object: its class's __call__
@@ -251,7 +273,7 @@ def _reach_of_function(fn: Any) -> _Reach:
     module = getattr(fn, "__module__", None)
     if not isinstance(code, types.CodeType):
         return _Reach("helper", qualname, module, qualname, _short(repr(type(fn)).encode()), (), (), frozenset())
-    info = _code_info(code)
+    info = code_info(code)
     namespace = getattr(fn, "__globals__", None) or {}
     found = _Found()
     own = [info.fingerprint]
@@ -409,7 +431,7 @@ def _relative(constant_label: str, module: str | None, root_module: str | None) 
 
 
 def _is_simple(value: object, depth: int = 0) -> bool:
-    if isinstance(value, _SCALARS):
+    if isinstance(value, SCALARS):
         return not isinstance(value, str | bytes) or len(value) < 10_000
     # (not sets: their order, and so their repr, changes with the hash seed)
     if depth < 3 and isinstance(value, list | tuple) and len(value) < 1000:
@@ -467,170 +489,3 @@ def _is_project_class(cls: type) -> bool:
         isinstance(value, types.FunctionType) and is_project_file(value.__code__.co_filename)
         for value in vars(cls).values()
     )
-
-
-# -- what is read from a code object (immutable, so cached for the process) ------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _CodeInfo:
-    fingerprint: bytes
-    #: (root kind, root name, attribute chain): ("global", "utils", ("clean",)),
-    #: ("deref", "helper", ()), ("import", "1:utils", ("clean",))
-    refs: tuple[tuple[str, str, tuple[str, ...]], ...]
-    #: the version of a function with this code that reads no global, closure or default:
-    #: its code alone decides it, so it is computed once
-    alone: CodeVersion | None = None
-
-
-_CODE_CACHE: dict[int, tuple[types.CodeType, _CodeInfo]] = {}
-_CODE_CACHE_LIMIT = 65536
-
-
-def _code_info(code: types.CodeType) -> _CodeInfo:
-    cached = _CODE_CACHE.get(id(code))
-    if cached is not None and cached[0] is code:
-        return cached[1]
-    refs: dict[tuple[str, str, tuple[str, ...]], None] = {}
-    for each in _walk_code(code):
-        for ref in _scan_refs(each):
-            refs[ref] = None
-    fingerprint = _code_fingerprint(code)
-    alone = None
-    if not refs and not code.co_freevars:
-        digest = _short(fingerprint)
-        alone = CodeVersion(_short(f"{BODY}\0{digest}".encode()), MappingProxyType({BODY: digest}), frozenset())
-    info = _CodeInfo(fingerprint, tuple(refs), alone)
-    if len(_CODE_CACHE) >= _CODE_CACHE_LIMIT:
-        _CODE_CACHE.clear()
-    _CODE_CACHE[id(code)] = (code, info)  # holding the code object keeps its id unique
-    return info
-
-
-def _walk_code(code: types.CodeType) -> Iterator[types.CodeType]:
-    yield code
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            yield from _walk_code(const)
-
-
-def _code_fingerprint(code: types.CodeType) -> bytes:
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(code.co_code)
-    digest.update("\0".join(code.co_names).encode())
-    digest.update("\0".join(code.co_varnames).encode())
-    digest.update("\0".join(code.co_freevars).encode())
-    consts = code.co_consts
-    # A def's first constant is its docstring, or None when it has none.
-    if consts and (consts[0] is None or (isinstance(consts[0], str) and not code.co_name.startswith("<"))):
-        consts = consts[1:]
-    for const in consts:
-        digest.update(_const_fingerprint(const))
-    return digest.digest()
-
-
-def _const_fingerprint(const: object) -> bytes:
-    if isinstance(const, types.CodeType):
-        return b"code:" + _code_fingerprint(const)
-    if isinstance(const, tuple | frozenset):
-        items = sorted(const, key=repr) if isinstance(const, frozenset) else const
-        return b"(" + b",".join(_const_fingerprint(item) for item in items) + b")"
-    if isinstance(const, _SCALARS):
-        return f"{type(const).__name__}:{const!r}".encode()
-    return type(const).__qualname__.encode()
-
-
-_OP = opcode.opmap
-_CACHE = _OP.get("CACHE", -1)
-_EXTENDED_ARG = _OP["EXTENDED_ARG"]
-_LOAD_CONST = _OP["LOAD_CONST"]
-_LOAD_GLOBAL = _OP["LOAD_GLOBAL"]
-_LOAD_ATTR = _OP["LOAD_ATTR"]
-_STORE_NAME = _OP["STORE_NAME"]
-_GLOBAL_LOADS = {_LOAD_GLOBAL, _OP["LOAD_NAME"]}
-_ATTR_LOADS = {_LOAD_ATTR, _OP.get("LOAD_METHOD", -1)}
-_DEREF_LOADS = {_OP["LOAD_DEREF"], _OP.get("LOAD_CLASSDEREF", -1)}
-_LOCAL_LOADS = {_OP["LOAD_FAST"], _OP.get("LOAD_FAST_CHECK", -1)}
-_LOCAL_STORES = {_OP["STORE_FAST"], _STORE_NAME}
-_IMPORT_NAME = _OP["IMPORT_NAME"]
-_IMPORT_FROM = _OP["IMPORT_FROM"]
-#: what may come between an import and the stores of the names it binds
-_IMPORT_STEPS = {_IMPORT_FROM, *_LOCAL_STORES, _OP.get("SWAP", -1), _OP["POP_TOP"]}
-_PY312 = sys.version_info >= (3, 12)
-
-
-def _scan_refs(code: types.CodeType) -> Iterator[tuple[str, str, tuple[str, ...]]]:
-    """The names ``code`` loads and the attribute chains read off them, from its bytecode.
-
-    Reads the wordcode directly (``dis`` is a hundred times slower): inline caches are
-    skipped, and a chain is a load followed by attribute loads. Imports inside the function
-    are followed too: ``from . import utils`` then ``utils.clean`` is ``("import", "1:utils",
-    ("clean",))``.
-    """
-    names = code.co_names
-    raw = code.co_code
-    chain: list[str] | None = None
-    root: tuple[str, str] | None = None
-    consts: list[object] = [0, None]  # the last two LOAD_CONST values: an import's level and fromlist
-    importing: _Import | None = None
-    local_imports: dict[str, tuple[str, tuple[str, ...]]] = {}
-    extended = 0
-    for offset in range(0, len(raw), 2):
-        op, arg = raw[offset], raw[offset + 1] | extended
-        if op == _CACHE:
-            continue
-        if op == _EXTENDED_ARG:
-            extended = arg << 8
-            continue
-        extended = 0
-        if op in _ATTR_LOADS and chain is not None:
-            chain.append(names[arg >> 1 if _PY312 and op == _LOAD_ATTR else arg])
-            continue
-        if chain is not None and root is not None:
-            yield (root[0], root[1], tuple(chain))
-            chain, root = None, None
-        if importing is not None and op not in _IMPORT_STEPS:
-            importing = None
-        if op in _GLOBAL_LOADS:
-            root, chain = ("global", names[arg >> 1 if op == _LOAD_GLOBAL else arg]), []
-        elif op in _DEREF_LOADS:
-            root, chain = ("deref", _local_name(code, arg)), []
-        elif op in _LOCAL_LOADS:
-            bound = local_imports.get(_local_name(code, arg))
-            if bound is not None:
-                root, chain = ("import", bound[0]), list(bound[1])
-        elif op == _LOAD_CONST:
-            consts = [consts[-1], code.co_consts[arg]]
-        elif op == _IMPORT_NAME:
-            level = consts[0] if isinstance(consts[0], int) else 0
-            module = names[arg]
-            binds_top = not consts[1] and not level  # ``import a.b`` binds ``a``
-            importing = _Import(f"{level}:{module.partition('.')[0] if binds_top else module}")
-            yield ("import", f"{level}:{module}", ())
-        elif op == _IMPORT_FROM and importing is not None:
-            importing.attrs = (names[arg],) if importing.stored else (*importing.attrs, names[arg])
-            importing.stored = False
-            yield ("import", importing.spec, importing.attrs)
-        elif op in _LOCAL_STORES and importing is not None:
-            name = names[arg] if op == _STORE_NAME else _local_name(code, arg)
-            local_imports[name] = (importing.spec, importing.attrs)
-            importing.stored = True
-    if chain is not None and root is not None:
-        yield (root[0], root[1], tuple(chain))
-
-
-@dataclass(slots=True)
-class _Import:
-    """An import being read: the module spec (``level:name``) and the names taken from it."""
-
-    spec: str
-    attrs: tuple[str, ...] = ()
-    stored: bool = False
-
-
-def _local_name(code: types.CodeType, arg: int) -> str:
-    by_oparg = getattr(code, "_varname_from_oparg", None)
-    if by_oparg is not None:
-        return str(by_oparg(arg))
-    names = code.co_varnames + code.co_cellvars + code.co_freevars
-    return names[arg] if arg < len(names) else ""
