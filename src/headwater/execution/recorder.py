@@ -31,6 +31,7 @@ import time
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from headwater.errors import StorageError
 from headwater.execution.capture import LineSink
 from headwater.execution.observer import RunObserver
 from headwater.storage.base import CheckEvaluationIndex, EventLog, MaterializationIndex, MetricStore, RunStore
@@ -194,15 +195,28 @@ class RunRecorder:
                 self._store.add_materializations(materializations)
 
     def finish(self, status: RunStatus, error: str | None = None) -> float:
-        """Stop the flusher, write everything and the run's final status; returns the end time."""
+        """Stop the flusher, write everything and the run's final status; returns the end time.
+
+        Raises:
+            StorageError: the run store failed; the run is recorded FAILURE with the reason
+                when the store still takes that one update.
+        """
         ended = time.time()
         kind = {RunStatus.SUCCESS: EventKind.RUN_SUCCESS, RunStatus.CANCELED: EventKind.RUN_CANCELED}.get(
             status, EventKind.RUN_FAILURE
         )
         self._buffer(self._events, Event(self.run_id, kind, ended, message=error or ""))
         self._stop_flusher()
-        self._raise_failure()
-        self.flush()
+        try:
+            self._raise_failure()
+            self.flush()
+        except StorageError as exc:
+            # What was buffered is lost; the run's end is the one record that must still
+            # land (a one-row update, which may fit where a batch of logs did not), and a
+            # run whose records are incomplete never ends SUCCESS.
+            reason = error if error and str(exc) in error else f"{error}; then {exc}" if error else str(exc)
+            self._store.update_run(self.run_id, status=RunStatus.FAILURE, ended_at=ended, error=reason)
+            raise
         self._store.update_run(self.run_id, status=status, ended_at=ended, error=error)
         return ended
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from headwater.definitions.graph import Graph
 from headwater.definitions.loading import CodeLocation, collect
 from headwater.definitions.unsupported import refuse_unsupported
-from headwater.errors import RunFailedError
+from headwater.errors import RunFailedError, StorageError
 from headwater.execution.capture import capture_output
 from headwater.execution.executors import ExecutorOptions, open_executor
 from headwater.execution.loop import StepOutput, check_pool_limits, run_plan
@@ -196,6 +196,9 @@ def execute(
             )
         except KeyboardInterrupt:
             recorder.finish(RunStatus.CANCELED, "interrupted")
+            raise
+        except StorageError as exc:
+            recorder.finish(RunStatus.FAILURE, f"the run store failed: {exc}")
             raise
         except BaseException as exc:
             recorder.finish(RunStatus.FAILURE, f"Headwater failed while running: {type(exc).__name__}: {exc}")

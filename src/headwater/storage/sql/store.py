@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import fields
 from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -49,6 +50,7 @@ from headwater.storage.records import (
 )
 from headwater.storage.sql import schema as s
 from headwater.storage.sql.engine import open_engine
+from headwater.storage.sql.guard import DatabaseFile, store_errors
 
 if TYPE_CHECKING:
     from sqlalchemy import Select, Table
@@ -109,6 +111,8 @@ class SqlStore:
     def __init__(self, url: str) -> None:
         self.url = url
         self._engine: Engine = open_engine(url)
+        self._shown_url = self._engine.url.render_as_string(hide_password=True)
+        self._file = DatabaseFile.of(self._engine)
 
     @property
     def engine(self) -> Engine:
@@ -131,20 +135,34 @@ class SqlStore:
         self.close()
 
     def __repr__(self) -> str:
-        return f"SqlStore({self._engine.url.render_as_string(hide_password=True)!r})"
+        return f"SqlStore({self._shown_url!r})"
 
     # -- helpers ---------------------------------------------------------------------------
 
+    @contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        """A write transaction on the file this store opened; failures as StorageError."""
+        if self._file is not None:
+            self._file.check()
+        with store_errors(self._shown_url, writing=True), self._engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def _connect(self) -> Iterator[Connection]:
+        """A connection for reading; failures as StorageError."""
+        with store_errors(self._shown_url, writing=False), self._engine.connect() as conn:
+            yield conn
+
     def _insert(self, table: Table, records: Sequence[Any]) -> None:
         if records:
-            with self._engine.begin() as conn:
+            with self._begin() as conn:
                 conn.execute(insert(table), [_to_row(r) for r in records])
 
     def _upsert(self, table: Table, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
         keys = [c.name for c in table.primary_key.columns]
-        with self._engine.begin() as conn:
+        with self._begin() as conn:
             self._upsert_in(conn, table, keys, rows)
 
     @staticmethod
@@ -166,7 +184,7 @@ class SqlStore:
         conn.execute(insert(table), rows)
 
     def _select(self, cls: type[_R], query: Select[Any]) -> list[_R]:
-        with self._engine.connect() as conn:
+        with self._connect() as conn:
             return [_from_row(cls, row) for row in conn.execute(query)]
 
     # -- runs ------------------------------------------------------------------------------
@@ -193,7 +211,7 @@ class SqlStore:
         for column, value in (("started_at", started_at), ("ended_at", ended_at), ("error", error)):
             if value is not None:
                 values[column] = value
-        with self._engine.begin() as conn:
+        with self._begin() as conn:
             result = conn.execute(update(s.runs).where(s.runs.c.run_id == run_id).values(values))
             if result.rowcount == 0:
                 raise RunNotFound(f"no run with id {run_id!r}")
@@ -219,7 +237,7 @@ class SqlStore:
         """
         r = s.runs
         query = select(r)
-        with self._engine.connect() as conn:
+        with self._connect() as conn:
             if before is not None:
                 cursor = conn.execute(
                     select(r.c.created_at, r.c.id).where(r.c.run_id == before)
@@ -267,7 +285,7 @@ class SqlStore:
             .where(t.c.step_key.in_(keys), t.c.status == "FAILURE")
             .group_by(t.c.step_key)
         )
-        with self._engine.connect() as connection:
+        with self._connect() as connection:
             return {key: ended for key, ended in connection.execute(query) if ended is not None}
 
     def add_attempts(self, attempts: Sequence[StepAttempt]) -> None:
@@ -335,7 +353,7 @@ class SqlStore:
     def referenced_artifacts(self) -> set[str]:
         """The URI of every stored file some materialization references."""
         t = s.materializations
-        with self._engine.connect() as conn:
+        with self._connect() as conn:
             return {uri for (uri,) in conn.execute(select(t.c.artifact_uri).distinct())}
 
     def latest_materializations(self, asset_keys: Iterable[str]) -> dict[str, Materialization]:
@@ -414,7 +432,7 @@ class SqlStore:
     def get_schedule_states(self) -> dict[str, str]:
         """Schedule name -> stored status, for every schedule ever switched."""
         t = s.schedule_state
-        with self._engine.connect() as conn:
+        with self._connect() as conn:
             return {row.name: row.status for row in conn.execute(select(t).order_by(t.c.name))}
 
     def set_schedule_state(self, name: str, status: str) -> None:
@@ -441,7 +459,7 @@ class SqlStore:
             if value is not None:
                 values[column] = value
         t = s.schedule_ticks
-        with self._engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(update(t).where(t.c.run_key == run_key).values(values))
 
     def get_ticks(self, schedule_name: str | None = None, *, limit: int = 50) -> list[ScheduleTick]:
