@@ -18,6 +18,8 @@ SQLite connections get ``journal_mode=WAL`` (readers never block the writer),
 
 from __future__ import annotations
 
+import random
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +32,9 @@ __all__ = ["MIGRATIONS_DIR", "make_engine", "open_engine", "upgrade"]
 
 #: The Alembic script directory shipped in the package.
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+#: how long opening a SQLite store keeps trying while the database is locked (seconds)
+OPEN_LOCKED_TIMEOUT = 60.0
 
 _SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -107,13 +112,36 @@ def _create_fresh(conn: Connection) -> None:
     conn.execute(version.insert(), [{"version_num": HEAD_REVISION}])
 
 
-def open_engine(url: str) -> Engine:
+def open_engine(url: str, *, locked_timeout: float = OPEN_LOCKED_TIMEOUT) -> Engine:
     """Create the engine and bring the schema to head (see the module docstring).
+
+    A SQLite database still locked after ``busy_timeout`` (many processes creating one new
+    store at once, each waiting its turn) is tried again, with growing pauses, until
+    ``locked_timeout`` seconds have passed.
 
     Raises:
         StoreMigrationNeeded: the database carries a revision this Headwater does not know.
         StorageError: the database cannot be reached.
     """
+    deadline = time.monotonic() + locked_timeout
+    pause = 0.05
+    while True:
+        try:
+            return _open_engine_once(url)
+        except StorageError as exc:
+            if not _is_locked(exc.__cause__) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause * (0.5 + random.random()))
+        pause = min(pause * 2, 1.0)
+
+
+def _is_locked(error: BaseException | None) -> bool:
+    from sqlalchemy.exc import OperationalError
+
+    return isinstance(error, OperationalError) and "database is locked" in str(error)
+
+
+def _open_engine_once(url: str) -> Engine:
     from sqlalchemy.exc import SQLAlchemyError
 
     from headwater.storage.sql.schema import HEAD_REVISION
