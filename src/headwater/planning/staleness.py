@@ -251,16 +251,19 @@ def asset_statuses(
         materialization = latest.get(key)
         inputs = {up: latest[up].data_version for up in node.upstream if up in latest}
         decision = decide(node, step_versions(node, versions), materialization, inputs, artifact_check=artifact_check)
-        failed_at = failures.get(key)
-        if failed_at is not None and (materialization is None or failed_at > materialization.created_at):
-            statuses[key] = AssetStatus(AssetState.FAILED, "its last run failed", materialization, NextRun.RUN)
-        elif materialization is None:
-            statuses[key] = AssetStatus(AssetState.NEVER, "", None, NextRun.RUN)
+        if materialization is None:
+            status = AssetStatus(AssetState.NEVER, "", None, NextRun.RUN)
         elif decision.reason is not None:
             state = AssetState.FRESH if decision.policy else AssetState.STALE
-            statuses[key] = AssetStatus(state, decision.reason, materialization, NextRun.RUN)
+            status = AssetStatus(state, decision.reason, materialization, NextRun.RUN)
         else:
-            statuses[key] = _behind_upstream(node, materialization, statuses)
+            status = _behind_upstream(node, materialization, statuses)
+        failed_at = failures.get(key)
+        if failed_at is not None and (materialization is None or failed_at > materialization.created_at):
+            # what the next run does is still the rule's: a failure whose code was put back
+            # is skipped, its older value being current again
+            status = AssetStatus(AssetState.FAILED, "its last run failed", materialization, status.next_run)
+        statuses[key] = status
     return statuses
 
 

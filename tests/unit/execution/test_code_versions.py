@@ -286,3 +286,19 @@ def test_assets_list_predicts_what_every_next_run_does(project, any_instance) ->
                 assert did_run == upstream_changed, (label, key, status)
             else:
                 assert did_run == (status.next_run is NextRun.RUN), (label, key, status, result.steps[key])
+
+
+def test_a_failure_whose_code_is_put_back_is_listed_failed_and_skipped(project, instance) -> None:
+    """The listing says failed, and predicts the run: the older value is current again."""
+    proj = project()
+    run(proj, instance)
+    proj.edit("pipeline", "return _scale(cleaned)", "raise RuntimeError('broken')")
+    assert not run(proj, instance).success
+    proj.edit("pipeline", "raise RuntimeError('broken')", "return _scale(cleaned)")
+    location = proj.load()
+    latest = instance.store.latest_materializations(list(location.graph.order))
+    failures = instance.store.last_failures(list(location.graph.order))
+    verdicts = asset_statuses(location.graph, latest, failures, artifact_check=instance.check_artifact)
+    assert verdicts["scaled"].state.value == "failed" and verdicts["scaled"].next_run is NextRun.SKIP
+    result = execute(location, "*", instance=instance, observer=NullObserver())
+    assert ran(result) == set()
