@@ -16,6 +16,9 @@ engine, store and UI as assets: ``headwater dags test DAG_ID -f FILE``.
 """
 
 from headwater.definitions.airflow.bash import BashOperator as BashOperator
+from headwater.definitions.airflow.branching import BaseBranchOperator as BaseBranchOperator
+from headwater.definitions.airflow.branching import BranchPythonOperator as BranchPythonOperator
+from headwater.definitions.airflow.branching import ShortCircuitOperator as ShortCircuitOperator
 from headwater.definitions.airflow.exceptions import AirflowException as AirflowException
 from headwater.definitions.airflow.exceptions import AirflowFailException as AirflowFailException
 from headwater.definitions.airflow.exceptions import AirflowSensorTimeout as AirflowSensorTimeout
@@ -32,6 +35,9 @@ from headwater.definitions.airflow.python import PythonOperator as PythonOperato
 from headwater.definitions.airflow.runtime import TaskInstance as TaskInstance
 from headwater.definitions.airflow.runtime import get_current_context as get_current_context
 from headwater.definitions.airflow.taskflow import dag as dag
+from headwater.definitions.airflow.task_group import Label as Label
+from headwater.definitions.airflow.task_group import TaskGroup as TaskGroup
+from headwater.definitions.airflow.task_group import task_group as task_group
 from headwater.definitions.airflow.taskflow import task as task
 from headwater.definitions.airflow.xcomarg import XComArg as XComArg
 from headwater.definitions.trigger_rules import TriggerRule as TriggerRule
@@ -41,13 +47,18 @@ __all__ = [
     "AirflowFailException",
     "AirflowSensorTimeout",
     "AirflowSkipException",
+    "BaseBranchOperator",
     "BaseOperator",
     "BashOperator",
+    "BranchPythonOperator",
     "DAG",
     "DummyOperator",
     "EmptyOperator",
+    "Label",
     "Param",
     "PythonOperator",
+    "ShortCircuitOperator",
+    "TaskGroup",
     "TaskInstance",
     "TriggerRule",
     "XComArg",
@@ -57,4 +68,5 @@ __all__ = [
     "days_ago",
     "get_current_context",
     "task",
+    "task_group",
 ]

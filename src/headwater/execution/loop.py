@@ -362,9 +362,7 @@ class _RunLoop:
             self.first_start.get(step.key, outcome.started_at), outcome.ended_at,
             reason=decision.reason if decision is not None else None,
         )
-        for key, reason in outcome.skip.items():  # before the success, so its rules see them skipped
-            if key in self.plan.steps and key not in self.decided:
-                self._finish(StepRecord(self.run_id, key, StepStatus.SKIPPED, 0, None, time.time(), reason=reason))
+        self._force_skip({key: why for key, why in outcome.skip.items() if key in self.plan.steps})
         self._finish(
             record, attempt=attempt, materialization=materialization, metrics=metrics,
             checks=check_evaluations(self.run_id, step, outcome),
@@ -405,19 +403,26 @@ class _RunLoop:
                     pending.append((settled, {}))
 
     def _skip_downstream(self, origin: PlannedStep, reason: str) -> None:
-        """Finish every undecided step downstream of ``origin`` as skipped for ``reason``, whatever
-        its rule (call before finishing ``origin`` itself)."""
-        closure: list[str] = []
+        """Skip every step downstream of ``origin`` for ``reason`` (call before finishing ``origin``)."""
+        closure: dict[str, str] = {}
         frontier = list(origin.downstream_in_run)
         while frontier:
             key = frontier.pop()
-            if key in self.decided:
-                continue
-            self.decided.add(key)
-            closure.append(key)
-            frontier.extend(self.plan.steps[key].downstream_in_run)
-        for key in sorted(closure, key=self.index.__getitem__):
-            self._finish(StepRecord(self.run_id, key, StepStatus.SKIPPED, 0, None, time.time(), reason=reason))
+            if key not in closure:
+                closure[key] = reason
+                frontier.extend(self.plan.steps[key].downstream_in_run)
+        self._force_skip(closure)
+
+    def _force_skip(self, reasons: dict[str, str]) -> None:
+        """Finish the undecided steps of ``reasons`` as SKIPPED, whatever their trigger rules.
+
+        All are marked decided before any is finished, so finishing one does not let a rule
+        run another of them.
+        """
+        keys = sorted((key for key in reasons if key not in self.decided), key=self.index.__getitem__)
+        self.decided.update(keys)
+        for key in keys:
+            self._finish(StepRecord(self.run_id, key, StepStatus.SKIPPED, 0, None, time.time(), reason=reasons[key]))
 
     def _evaluate(self, key: str) -> StepRecord | None:
         """Apply ``key``'s trigger rule: make it ready, or return the record it ends with unrun."""

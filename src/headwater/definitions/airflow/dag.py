@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import graphlib
 import sys
+import warnings
 from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
@@ -125,6 +126,12 @@ class DAG:
         check_name(dag_id, "dag_id", where=user_site())
         if schedule is not _NOT_SET and schedule_interval is not _NOT_SET:
             raise DefinitionError(f"DAG {dag_id!r}: give schedule or schedule_interval, not both")
+        if schedule_interval is not _NOT_SET:
+            warnings.warn(
+                f"DAG {dag_id!r}: schedule_interval is deprecated; use schedule (it means the same here)",
+                DeprecationWarning,
+                stacklevel=2,
+            )
         self.dag_id = dag_id
         self.description = description
         self.schedule = None if schedule is _NOT_SET and schedule_interval is _NOT_SET else (
@@ -145,6 +152,10 @@ class DAG:
         self.is_paused_upon_creation = is_paused_upon_creation
         self.extra_kwargs = dict(kwargs)
         self.task_dict: dict[str, BaseOperator] = {}
+        #: group id -> TaskGroup (see :mod:`.task_group`)
+        self.task_groups: dict[str, Any] = {}
+        #: (upstream task id, downstream task id) -> the edge's ``Label`` text
+        self.edge_labels: dict[tuple[str, str], str] = {}
         self.fileloc = _caller_file()
         self._cron = cron_for(self.schedule, self.start_date, where=f"DAG {dag_id!r}")
         self._tokens: list[Any] = []
@@ -173,6 +184,8 @@ class DAG:
                 f"DAG {self.dag_id!r}: task_id {task.task_id!r} is defined twice: "
                 f"at {seen.defined_at} and at {task.defined_at}"
             )
+        if task.task_id in self.task_groups:
+            raise DuplicateKeyError(f"DAG {self.dag_id!r}: task_id {task.task_id!r} is also a task group's id")
         self.task_dict[task.task_id] = task
         self.touch()
 
@@ -229,6 +242,17 @@ class DAG:
             start = cycle.index(first)
             path = cycle[start:] + cycle[:start] + [first]
             raise DagCycleError(self.dag_id, path) from None
+
+    def task_group_roots(self) -> dict[str, set[str]]:
+        """Task group id -> the ids of the group's first tasks (those with no upstream inside it)."""
+        members: dict[str, set[str]] = {}
+        for task in self.tasks:
+            for group_id in task.group_ids():
+                members.setdefault(group_id, set()).add(task.task_id)
+        return {
+            group_id: {t for t in ids if not (self.task_dict[t].upstream_task_ids & ids)}
+            for group_id, ids in members.items()
+        }
 
     def template_folders(self) -> tuple[str, ...]:
         """Where template files are looked up: the DAG file's folder, then ``template_searchpath``."""

@@ -21,8 +21,10 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from headwater.definitions.airflow.dag import DAG, current_dag, user_site
+from headwater.definitions.airflow.relations import DependencyMixin
 from headwater.definitions.airflow.runtime import airflow_context, use_context
 from headwater.definitions.airflow.schedule import seconds
+from headwater.definitions.airflow.task_group import Label, TaskGroup, current_group
 from headwater.definitions.airflow.templating import renderer
 from headwater.definitions.airflow.xcomarg import XComArg, find_refs, resolve
 from headwater.definitions.jobs import Definitions
@@ -55,7 +57,7 @@ BASE_DEFAULTS: dict[str, Any] = {
 }
 
 
-class BaseOperator:
+class BaseOperator(DependencyMixin):
     """A task of a DAG (Airflow's ``BaseOperator``); subclasses implement ``execute(context)``.
 
     ``default_args`` of the DAG fill the arguments above that a task does not set; a
@@ -84,15 +86,20 @@ class BaseOperator:
                 f"Invalid arguments were: {sorted(unknown)}"
             )
         self.defined_at = user_site()
-        self.task_id = check_name(task_id, "task_id", where=self.defined_at)
-        dag = dag if dag is not None else current_dag()
-        defaults = {**(dag.default_args if dag is not None else {}), **(default_args or {})}
+        label = check_name(task_id, "task_id", where=self.defined_at)
+        group = task_group if task_group is not None else current_group()
+        dag = dag if dag is not None else group.dag if group is not None else current_dag()
+        if group is not None and group.dag is not dag:
+            group = None  # a task given another DAG is not in the surrounding group
+        self.task_id = group.child_id(label) if group is not None else label
+        group_defaults = group.default_args if group is not None else {}
+        defaults = {**(dag.default_args if dag is not None else {}), **group_defaults, **(default_args or {})}
         for name, airflow_default in BASE_DEFAULTS.items():
             setattr(self, name, kwargs[name] if name in kwargs else defaults.get(name, airflow_default))
         if not isinstance(self.retries, int) or self.retries < 0:
             raise DefinitionError(f"task {task_id!r}: retries must be a whole number >= 0, not {self.retries!r}")
         self.trigger_rule = trigger_rule(self.trigger_rule, where=f"task {task_id!r} ({self.defined_at})")
-        self.task_group = task_group
+        self.task_group: TaskGroup | None = group
         self.mapped: MappedArgs | None = None
         self._upstream: dict[str, None] = {}
         self._downstream: dict[str, None] = {}
@@ -121,6 +128,15 @@ class BaseOperator:
     def key(self) -> str:
         """The engine's key for this task: ``"<dag_id>.<task_id>"``."""
         return f"{self.dag_id}.{self.task_id}"
+
+    def group_ids(self) -> list[str]:
+        """The ids of the task groups this task is in, innermost first."""
+        found = []
+        group = self.task_group
+        while group is not None:
+            found.append(group.group_id)
+            group = group.parent_group
+        return found
 
     @property
     def output(self) -> XComArg:
@@ -155,28 +171,15 @@ class BaseOperator:
         return [self._dag.task_dict[t] for t in self._downstream] if self._dag else []
 
     def set_upstream(self, other: Any) -> None:
-        for task in _operators(other):
+        for task in relation_ends(other, as_upstream=True):
             _link(task, self)
 
     def set_downstream(self, other: Any) -> None:
-        for task in _operators(other):
+        if isinstance(other, Label):
+            other.__rrshift__(self)
+            return
+        for task in relation_ends(other, as_upstream=False):
             _link(self, task)
-
-    def __rshift__(self, other: Any) -> Any:
-        self.set_downstream(other)
-        return other
-
-    def __lshift__(self, other: Any) -> Any:
-        self.set_upstream(other)
-        return other
-
-    def __rrshift__(self, other: Any) -> BaseOperator:
-        self.set_upstream(other)
-        return self
-
-    def __rlshift__(self, other: Any) -> BaseOperator:
-        self.set_downstream(other)
-        return self
 
     def get_flat_relative_ids(self, upstream: bool = False) -> set[str]:
         """Every task id upstream (or downstream) of this one, transitively."""
@@ -351,14 +354,19 @@ def _callback(callbacks: Any, context: dict[str, Any], step_context: Any) -> Non
             step_context.log.exception("callback %r failed", getattr(callback, "__name__", callback))
 
 
-def _operators(other: Any) -> list[BaseOperator]:
+def relation_ends(other: Any, *, as_upstream: bool) -> list[BaseOperator]:
+    """The tasks ``other`` stands for on one end of ``>>``: a task group's leaves when it is
+    upstream, its roots when it is downstream."""
     items = other if isinstance(other, list | tuple | set) else [other]
     found = []
     for item in items:
         if isinstance(item, XComArg):
             item = item.operator
+        if isinstance(item, TaskGroup):
+            found.extend(item.get_leaves() if as_upstream else item.get_roots())
+            continue
         if not isinstance(item, BaseOperator):
-            raise TypeError(f"relationships can be set between tasks (or lists of tasks), not {item!r}")
+            raise TypeError(f"relationships can be set between tasks, task groups or lists of them, not {item!r}")
         found.append(item)
     return found
 

@@ -8,6 +8,7 @@ Airflow's rule.
 from __future__ import annotations
 
 import inspect
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -57,8 +58,16 @@ class PythonOperator(BaseOperator):
         templates_dict: dict[str, Any] | None = None,
         templates_exts: Sequence[str] | None = None,
         show_return_value_in_logs: bool = True,
+        provide_context: bool | None = None,
         **kwargs: Any,
     ) -> None:
+        if provide_context is not None:
+            warnings.warn(
+                f"task {task_id!r}: provide_context is deprecated and no longer needed (Airflow 2): the callable "
+                "receives the context values it names",
+                DeprecationWarning,
+                stacklevel=2,
+            )
         if not callable(python_callable):
             raise DefinitionError(
                 f"task {task_id!r} ({user_site()}): `python_callable` param must be callable, "

@@ -20,6 +20,8 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import random
+import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from contextvars import ContextVar
@@ -158,6 +160,10 @@ class TaskInstance:
             return default if value is None else _pick(value, map_indexes)
         return [_pick(self._pull_one(task_id, dag_id, key), map_indexes) for task_id in task_ids]
 
+    def skip_later(self, keys: list[str], reason: str) -> None:
+        """Have the engine skip the steps ``keys`` when this task succeeds (branches use it)."""
+        self._context.skip_downstream(keys, reason)
+
     def log_metric(self, name: str, value: float) -> None:
         """Record a numeric metric for this task of this run (a Headwater addition)."""
         self._context.log_metric(name, value)
@@ -207,48 +213,108 @@ def _ds_format(ds: str, input_format: str, output_format: str) -> str:
     return datetime.strptime(ds, input_format).strftime(output_format)
 
 
+def _datetime_diff_for_humans(dt: datetime, since: datetime | None = None) -> str:
+    delta = (since or datetime.now(UTC)) - dt
+    words = abs(delta.total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
+        if words >= size or unit == "second":
+            count = int(words // size)
+            text = f"{count} {unit}{'s' if count != 1 else ''}"
+            return f"{text} ago" if delta.total_seconds() >= 0 else f"in {text}"
+    return "now"
+
+
+#: ``macros.*`` of Airflow's templates reference (``dateutil`` only when it is installed)
 MACROS = SimpleNamespace(
-    ds_add=_ds_add, ds_format=_ds_format, datetime=datetime, timedelta=timedelta, json=json, time=__import__("time")
+    ds_add=_ds_add, ds_format=_ds_format, datetime_diff_for_humans=_datetime_diff_for_humans,
+    datetime=datetime, timedelta=timedelta, json=json, time=__import__("time"), uuid=uuid, random=random.random,
 )
 
 
+def schedule_neighbours(task: BaseOperator, logical_date: datetime) -> tuple[datetime | None, datetime]:
+    """The DAG's scheduled times before and after ``logical_date`` (None and itself when unscheduled).
+
+    The data interval of a run is ``logical_date`` to the next one, as in Airflow.
+    """
+    dag = task.dag
+    expression = dag.cron if dag is not None else None
+    if not expression or expression.startswith("@once"):
+        return None, logical_date
+    from headwater.definitions.cron import next_fire_time, previous_fire_time, timezone
+
+    zone = timezone(dag.timezone)  # type: ignore[union-attr]
+    return previous_fire_time(expression, zone, logical_date), next_fire_time(expression, zone, logical_date)
+
+
 def airflow_context(task: BaseOperator, step_context: Any, map_index: int = -1) -> dict[str, Any]:
-    """The Airflow context of ``task`` running in ``step_context`` (a fresh dict per call)."""
+    """The Airflow context of ``task`` running in ``step_context`` (a fresh dict per call).
+
+    It holds the variables of Airflow's templates reference, except the ones about earlier
+    runs (``prev_data_interval_*_success``, ``prev_start_date_success``, ...) and asset
+    events, which are not tracked yet: a template naming them fails as undefined.
+    """
     logical_date = logical_date_of(step_context)
+    previous, end = schedule_neighbours(task, logical_date)
+    start = logical_date
+    prev_ds = previous.strftime("%Y-%m-%d") if previous is not None else None
     conf = run_conf_of(step_context)
     dag = task.dag
     tags: Mapping[str, str] = getattr(step_context, "run_tags", {}) or {}
     run_type = "scheduled" if tags.get("schedule") else "manual"
     dag_run = DagRun(task.dag_id, step_context.run_id, logical_date, conf, run_type)
+    dag_run.data_interval_start, dag_run.data_interval_end = start, end
     ti = TaskInstance(task, step_context, logical_date, map_index)
     params = {**(dag.resolved_params() if dag is not None else {}), **task.resolved_params(), **conf}
     ds = logical_date.strftime("%Y-%m-%d")
+    ds_nodash = ds.replace("-", "")
     return {
+        "conf": _EmptyConfig(),
+        "conn": None,
         "dag": dag,
         "dag_run": dag_run,
-        "data_interval_start": logical_date,
-        "data_interval_end": logical_date,
+        "data_interval_end": end,
+        "data_interval_start": start,
         "ds": ds,
-        "ds_nodash": ds.replace("-", ""),
+        "ds_nodash": ds_nodash,
         "execution_date": logical_date,
-        "logical_date": logical_date,
+        "expanded_ti_count": None,
         "inlets": [],
-        "outlets": [],
+        "logical_date": logical_date,
         "macros": MACROS,
         "map_index_template": None,
+        "next_ds": end.strftime("%Y-%m-%d"),
+        "next_ds_nodash": end.strftime("%Y%m%d"),
+        "next_execution_date": end,
+        "outlets": [],
         "params": params,
+        "prev_ds": prev_ds,
+        "prev_ds_nodash": prev_ds.replace("-", "") if prev_ds else None,
+        "prev_execution_date": previous,
         "run_id": step_context.run_id,
         "task": task,
         "task_instance": ti,
-        "ti": ti,
+        "task_instance_key_str": f"{task.dag_id}__{task.task_id}__{ds_nodash}",
         "test_mode": False,
+        "ti": ti,
+        "tomorrow_ds": _ds_add(ds, 1),
+        "tomorrow_ds_nodash": _ds_add(ds, 1).replace("-", ""),
         "ts": logical_date.isoformat(),
         "ts_nodash": logical_date.strftime("%Y%m%dT%H%M%S"),
         "ts_nodash_with_tz": logical_date.strftime("%Y%m%dT%H%M%S%z"),
         "var": SimpleNamespace(value=SimpleNamespace(), json=SimpleNamespace()),
-        "conn": None,
-        "conf": _EmptyConfig(),
+        "yesterday_ds": _ds_add(ds, -1),
+        "yesterday_ds_nodash": _ds_add(ds, -1).replace("-", ""),
     }
+
+
+#: every name a task's context holds (a TaskFlow parameter so named receives it)
+CONTEXT_KEYS = frozenset({
+    "conf", "conn", "dag", "dag_run", "data_interval_end", "data_interval_start", "ds", "ds_nodash", "exception",
+    "execution_date", "expanded_ti_count", "inlets", "logical_date", "macros", "map_index_template", "next_ds",
+    "next_ds_nodash", "next_execution_date", "outlets", "params", "prev_ds", "prev_ds_nodash", "prev_execution_date",
+    "run_id", "task", "task_instance", "task_instance_key_str", "templates_dict", "test_mode", "ti", "tomorrow_ds",
+    "tomorrow_ds_nodash", "ts", "ts_nodash", "ts_nodash_with_tz", "var", "yesterday_ds", "yesterday_ds_nodash",
+})
 
 
 class _EmptyConfig:

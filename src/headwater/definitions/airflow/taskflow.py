@@ -34,9 +34,12 @@ import typing
 from collections.abc import Callable
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
+from headwater.definitions.airflow.branching import BranchPythonOperator, ShortCircuitOperator
 from headwater.definitions.airflow.dag import DAG, current_dag
 from headwater.definitions.airflow.mapping import MappedArgs
 from headwater.definitions.airflow.python import PythonOperator
+from headwater.definitions.airflow.runtime import CONTEXT_KEYS
+from headwater.definitions.airflow.task_group import TaskGroup, current_group
 from headwater.definitions.airflow.xcomarg import AssetRef, DagParam, XComArg
 
 __all__ = ["CONTEXT_KEYS", "Task", "dag", "task"]
@@ -44,13 +47,6 @@ __all__ = ["CONTEXT_KEYS", "Task", "dag", "task"]
 P = ParamSpec("P")
 R = TypeVar("R")
 
-#: names a task function may take to receive context values instead of arguments
-CONTEXT_KEYS = frozenset({
-    "conf", "conn", "dag", "dag_run", "data_interval_end", "data_interval_start", "ds", "ds_nodash",
-    "exception", "execution_date", "inlets", "logical_date", "macros", "map_index_template", "outlets",
-    "params", "run_id", "task", "task_instance", "templates_dict", "test_mode", "ti", "ts", "ts_nodash",
-    "ts_nodash_with_tz", "var",
-})
 _SUFFIX = re.compile(r"__\d+$")
 
 
@@ -60,12 +56,24 @@ class _TaskFlowOperator(PythonOperator):
     ui_color = "#ffefeb"
 
 
+class _BranchTaskFlowOperator(BranchPythonOperator):
+    """The operator a ``@task.branch`` call adds."""
+
+
+class _ShortCircuitTaskFlowOperator(ShortCircuitOperator):
+    """The operator a ``@task.short_circuit`` call adds."""
+
+
 class Task(Generic[P, R]):
     """A ``@task`` function: call it inside a DAG to add a task; ``.function`` is the function."""
 
-    def __init__(self, function: Callable[P, R], operator_kwargs: dict[str, Any]) -> None:
+    def __init__(
+        self, function: Callable[P, R], operator_kwargs: dict[str, Any],
+        operator_class: type[PythonOperator] = _TaskFlowOperator,
+    ) -> None:
         self.function = function
         self.operator_kwargs = operator_kwargs
+        self.operator_class = operator_class
         functools.update_wrapper(self, function)  # type: ignore[arg-type]
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> XComArg:
@@ -74,7 +82,7 @@ class Task(Generic[P, R]):
 
     def override(self, **operator_kwargs: Any) -> Task[P, R]:
         """The same task with other operator arguments (``task_id``, ``retries``, ...)."""
-        return Task(self.function, {**self.operator_kwargs, **operator_kwargs})
+        return Task(self.function, {**self.operator_kwargs, **operator_kwargs}, self.operator_class)
 
     def partial(self, **kwargs: Any) -> _TaskPartial:
         """The fixed arguments of a mapped task."""
@@ -110,17 +118,18 @@ class Task(Generic[P, R]):
                 named[parameter.name] = AssetRef(parameter.name)  # read from the asset of that name
         return [], named
 
-    def _operator(self, arguments: tuple[list[Any], dict[str, Any]], mapped: MappedArgs | None) -> _TaskFlowOperator:
+    def _operator(self, arguments: tuple[list[Any], dict[str, Any]], mapped: MappedArgs | None) -> PythonOperator:
         op_args, op_kwargs = arguments
         options = dict(self.operator_kwargs)
-        owner_dag: DAG | None = options.get("dag") or current_dag()
+        group = options.get("task_group") or current_group()
+        owner_dag: DAG | None = options.get("dag") or (group.dag if group is not None else None) or current_dag()
         task_id = options.pop("task_id", None) or self.function.__name__
         if owner_dag is not None:
-            task_id = _unique_task_id(owner_dag, task_id)
+            task_id = _unique_task_id(owner_dag, task_id, group)
         multiple_outputs = options.pop("multiple_outputs", None)
         if multiple_outputs is None:
             multiple_outputs = _returns_dict(self.function)
-        operator = _TaskFlowOperator(
+        operator = self.operator_class(
             task_id=task_id, python_callable=self.function, op_args=op_args, op_kwargs=op_kwargs,
             multiple_outputs=multiple_outputs and mapped is None, **options,
         )
@@ -156,11 +165,17 @@ class _TaskPartial:
         return XComArg(self.task._operator(([], {**fixed, **self.kwargs}), mapped))
 
 
-def _unique_task_id(owner: DAG, task_id: str) -> str:
-    if task_id not in owner.task_dict:
+def _unique_task_id(owner: DAG, task_id: str, group: TaskGroup | None) -> str:
+    """``task_id``, or ``task_id__N`` when the DAG already has it (within ``group``)."""
+
+    def full(label: str) -> str:
+        return group.child_id(label) if group is not None else label
+
+    if full(task_id) not in owner.task_dict:
         return task_id
     base = _SUFFIX.sub("", task_id)
-    numbers = [int(t.rsplit("__", 1)[1]) for t in owner.task_dict if _SUFFIX.search(t) and _SUFFIX.sub("", t) == base]
+    taken = [t for t in owner.task_dict if _SUFFIX.search(t) and _SUFFIX.sub("", t) == full(base)]
+    numbers = [int(t.rsplit("__", 1)[1]) for t in taken]
     return f"{base}__{max(numbers, default=0) + 1}"
 
 
@@ -173,7 +188,11 @@ def _returns_dict(function: Callable[..., Any]) -> bool:
 
 
 class _TaskDecorator:
-    """``task``: ``@task``, ``@task(...)``, ``@task.python``, or ``task(fn)``."""
+    """``task``: ``@task``, ``@task(...)``, ``@task.python``, ``@task.branch``, ``@task.short_circuit``,
+    or ``task(fn)``."""
+
+    def __init__(self, operator_class: type[PythonOperator] = _TaskFlowOperator) -> None:
+        self.operator_class = operator_class
 
     @overload
     def __call__(self, python_callable: Callable[P, R], /) -> Task[P, R]: ...
@@ -185,12 +204,22 @@ class _TaskDecorator:
         if python_callable is not None:
             if not callable(python_callable):
                 raise TypeError(f"@task decorates a function, not {python_callable!r}")
-            return Task(python_callable, kwargs)
-        return lambda function: Task(function, kwargs)
+            return Task(python_callable, kwargs, self.operator_class)
+        return lambda function: Task(function, kwargs, self.operator_class)
 
     @property
     def python(self) -> _TaskDecorator:
         return self
+
+    @property
+    def branch(self) -> _TaskDecorator:
+        """``@task.branch``: the function returns the task id(s) to follow (``BranchPythonOperator``)."""
+        return _TaskDecorator(_BranchTaskFlowOperator)
+
+    @property
+    def short_circuit(self) -> _TaskDecorator:
+        """``@task.short_circuit``: a falsy result skips downstream (``ShortCircuitOperator``)."""
+        return _TaskDecorator(_ShortCircuitTaskFlowOperator)
 
 
 task = _TaskDecorator()

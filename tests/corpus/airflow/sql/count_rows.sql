@@ -1,0 +1,1 @@
+SELECT count(*) FROM {{ ti.xcom_pull(task_ids='pick_table') }} LIMIT {{ params.limit }}
