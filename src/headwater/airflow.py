@@ -39,6 +39,10 @@ from headwater.definitions.airflow.task_group import Label as Label
 from headwater.definitions.airflow.task_group import TaskGroup as TaskGroup
 from headwater.definitions.airflow.task_group import task_group as task_group
 from headwater.definitions.airflow.taskflow import task as task
+from headwater.definitions.airflow.variables import BaseHook as BaseHook
+from headwater.definitions.airflow.variables import Connection as Connection
+from headwater.definitions.airflow.variables import Variable as Variable
+from headwater.definitions.airflow.variables import use_named_values as _use_named_values
 from headwater.definitions.airflow.xcomarg import XComArg as XComArg
 from headwater.definitions.trigger_rules import TriggerRule as TriggerRule
 
@@ -48,9 +52,11 @@ __all__ = [
     "AirflowSensorTimeout",
     "AirflowSkipException",
     "BaseBranchOperator",
+    "BaseHook",
     "BaseOperator",
     "BashOperator",
     "BranchPythonOperator",
+    "Connection",
     "DAG",
     "DummyOperator",
     "EmptyOperator",
@@ -61,6 +67,7 @@ __all__ = [
     "TaskGroup",
     "TaskInstance",
     "TriggerRule",
+    "Variable",
     "XComArg",
     "chain",
     "cross_downstream",
@@ -70,3 +77,27 @@ __all__ = [
     "task",
     "task_group",
 ]
+
+
+_opened: dict[tuple[int, str], object] = {}
+
+
+def _run_store() -> object:
+    """The run store of this process's Headwater home, opened once per process and home."""
+    import os
+
+    from headwater.storage.instance import Instance
+    from headwater.settings import Settings
+
+    settings = Settings.from_env()
+    key = (os.getpid(), settings.database_url)
+    if key not in _opened:
+        for (pid, _), stale in _opened.items():  # another home's store: close it (not a forked parent's)
+            if pid == key[0]:
+                stale.close()  # type: ignore[attr-defined]
+        _opened.clear()
+        _opened[key] = Instance.from_settings(settings).store
+    return _opened[key]
+
+
+_use_named_values(_run_store)  # type: ignore[arg-type]

@@ -29,6 +29,7 @@ from headwater.cli.commands.info import info, version
 from headwater.cli.commands.lineage import lineage
 from headwater.cli.commands.maintenance import gc, verify
 from headwater.cli.commands.materialize import materialize
+from headwater.cli.commands.named_values import connections, variables
 
 __all__ = ["app", "main"]
 
@@ -68,6 +69,8 @@ app.add_typer(jobs.app, name="jobs", help="List jobs (named selections of assets
 app.add_typer(assets.app, name="assets")
 app.add_typer(schedules.app, name="schedules")
 app.add_typer(runs.app, name="runs")
+app.add_typer(variables, name="variables")
+app.add_typer(connections, name="connections")
 app.add_typer(dags.app, name="dags", help="Test and list Airflow-dialect DAGs: `headwater dags test DAG_ID -f FILE`.")
 
 

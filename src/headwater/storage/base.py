@@ -16,6 +16,7 @@ from headwater.storage.records import (
     LogLine,
     Materialization,
     Metric,
+    NamedValue,
     Run,
     RunStatus,
     ScheduleTick,
@@ -29,6 +30,7 @@ __all__ = [
     "EventLog",
     "MaterializationIndex",
     "MetricStore",
+    "NamedValueStore",
     "RunStore",
     "ScheduleStateStore",
     "StoredArtifact",
@@ -196,4 +198,23 @@ class ArtifactStore(Protocol):
         self, uri: str, *, size_bytes: int | None, data_version: str | None, thorough: bool = False
     ) -> str | None:
         """Why the stored file is damaged (missing, wrong size, wrong hash), or None when intact."""
+        ...
+
+
+@runtime_checkable
+class NamedValueStore(Protocol):
+    """Named settings (Airflow Variables and Connections), one namespace per ``kind``."""
+
+    def get_named_value(self, kind: str, name: str) -> str | None: ...
+
+    def set_named_value(self, kind: str, name: str, value: str, description: str | None = None) -> None:
+        """Store ``value`` under ``name``, replacing what was there."""
+        ...
+
+    def delete_named_value(self, kind: str, name: str) -> bool:
+        """Remove ``name``; False when there was nothing to remove."""
+        ...
+
+    def list_named_values(self, kind: str) -> list[NamedValue]:
+        """Every value of ``kind``, by name."""
         ...

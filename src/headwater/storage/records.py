@@ -17,6 +17,7 @@ __all__ = [
     "LogLine",
     "Materialization",
     "Metric",
+    "NamedValue",
     "Run",
     "RunStatus",
     "ScheduleTick",
@@ -234,3 +235,19 @@ class CheckEvaluation:
     blocking: bool = False
     description: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class NamedValue:
+    """A named setting kept in the run store: an Airflow Variable or Connection.
+
+    Attributes:
+        kind: ``variable`` or ``connection``.
+        value: the text as set (a connection's URI or JSON form).
+    """
+
+    kind: str
+    name: str
+    value: str
+    description: str | None = None
+    updated_at: float = 0.0

@@ -29,6 +29,8 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
+from headwater.definitions.airflow.variables import template_accessors
+
 if TYPE_CHECKING:
     from headwater.definitions.airflow.operators import BaseOperator
 
@@ -269,7 +271,6 @@ def airflow_context(task: BaseOperator, step_context: Any, map_index: int = -1) 
     ds_nodash = ds.replace("-", "")
     return {
         "conf": _EmptyConfig(),
-        "conn": None,
         "dag": dag,
         "dag_run": dag_run,
         "data_interval_end": end,
@@ -301,7 +302,7 @@ def airflow_context(task: BaseOperator, step_context: Any, map_index: int = -1) 
         "ts": logical_date.isoformat(),
         "ts_nodash": logical_date.strftime("%Y%m%dT%H%M%S"),
         "ts_nodash_with_tz": logical_date.strftime("%Y%m%dT%H%M%S%z"),
-        "var": SimpleNamespace(value=SimpleNamespace(), json=SimpleNamespace()),
+        **template_accessors(),
         "yesterday_ds": _ds_add(ds, -1),
         "yesterday_ds_nodash": _ds_add(ds, -1).replace("-", ""),
     }

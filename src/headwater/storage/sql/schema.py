@@ -208,3 +208,13 @@ check_evaluations = Table(
     Index("ix_check_evaluations_asset", "asset_key", "check_name", "id"),
     Index("ix_check_evaluations_run", "run_id"),
 )
+
+named_values = Table(
+    "named_values",
+    metadata,
+    Column("kind", String(32), primary_key=True),
+    Column("name", String(_KEY), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("description", Text),
+    Column("updated_at", Float, nullable=False),
+)

@@ -41,6 +41,7 @@ from headwater.storage.records import (
     LogLine,
     Materialization,
     Metric,
+    NamedValue,
     Run,
     RunStatus,
     ScheduleTick,
@@ -469,3 +470,29 @@ class SqlStore:
         if schedule_name is not None:
             query = query.where(t.c.schedule_name == schedule_name)
         return self._select(ScheduleTick, query.order_by(t.c.id.desc()).limit(limit))
+
+    # -- named values (Airflow Variables and Connections) --------------------------------
+
+    def get_named_value(self, kind: str, name: str) -> str | None:
+        """The value stored under ``name`` of ``kind``, or None."""
+        table = s.named_values
+        with self._engine.connect() as conn:
+            row = conn.execute(select(table.c.value).where(table.c.kind == kind, table.c.name == name)).first()
+        return None if row is None else str(row[0])
+
+    def set_named_value(self, kind: str, name: str, value: str, description: str | None = None) -> None:
+        """Store ``value`` under ``name`` of ``kind``, replacing what was there (one transaction)."""
+        row = {"kind": kind, "name": name, "value": value, "description": description, "updated_at": time.time()}
+        self._upsert(s.named_values, [row])
+
+    def delete_named_value(self, kind: str, name: str) -> bool:
+        """Remove ``name`` of ``kind``; False when there was nothing to remove."""
+        table = s.named_values
+        with self._engine.begin() as conn:
+            removed = conn.execute(delete(table).where(table.c.kind == kind, table.c.name == name)).rowcount
+        return bool(removed)
+
+    def list_named_values(self, kind: str) -> list[NamedValue]:
+        """Every value of ``kind``, by name."""
+        table = s.named_values
+        return self._select(NamedValue, select(table).where(table.c.kind == kind).order_by(table.c.name))
