@@ -35,6 +35,11 @@ from headwater.definitions.airflow.python import PythonOperator as PythonOperato
 from headwater.definitions.airflow.runtime import TaskInstance as TaskInstance
 from headwater.definitions.airflow.runtime import get_current_context as get_current_context
 from headwater.definitions.airflow.taskflow import dag as dag
+from headwater.definitions.airflow.sensors import BaseSensorOperator as BaseSensorOperator
+from headwater.definitions.airflow.sensors import FileSensor as FileSensor
+from headwater.definitions.airflow.sensors import PokeReturnValue as PokeReturnValue
+from headwater.definitions.airflow.sensors import PythonSensor as PythonSensor
+from headwater.definitions.airflow.sensors import TimeDeltaSensor as TimeDeltaSensor
 from headwater.definitions.airflow.task_group import Label as Label
 from headwater.definitions.airflow.task_group import TaskGroup as TaskGroup
 from headwater.definitions.airflow.task_group import task_group as task_group
@@ -54,18 +59,23 @@ __all__ = [
     "BaseBranchOperator",
     "BaseHook",
     "BaseOperator",
+    "BaseSensorOperator",
     "BashOperator",
     "BranchPythonOperator",
     "Connection",
     "DAG",
     "DummyOperator",
     "EmptyOperator",
+    "FileSensor",
     "Label",
     "Param",
+    "PokeReturnValue",
     "PythonOperator",
+    "PythonSensor",
     "ShortCircuitOperator",
     "TaskGroup",
     "TaskInstance",
+    "TimeDeltaSensor",
     "TriggerRule",
     "Variable",
     "XComArg",

@@ -6,7 +6,7 @@ import pytest
 
 from headwater.errors import RunNotFound
 from headwater.storage.base import EventLog, MaterializationIndex, MetricStore, RunStore
-from headwater.storage.base import ScheduleStateStore
+from headwater.storage.base import NamedValueStore, ScheduleStateStore
 from headwater.storage.records import (
     Event,
     EventKind,
@@ -41,7 +41,7 @@ def make_mat(key: str, run_id: str, version: str, **kw: object) -> Materializati
 
 
 def test_implements_every_protocol(store: SqlStore) -> None:
-    for protocol in (RunStore, EventLog, MaterializationIndex, MetricStore, ScheduleStateStore):
+    for protocol in (RunStore, EventLog, MaterializationIndex, MetricStore, ScheduleStateStore, NamedValueStore):
         assert isinstance(store, protocol)
 
 
@@ -241,3 +241,19 @@ def test_reopen_sees_the_same_data(store_url: str) -> None:
         first.add_run(make_run("r1", 1.0))
     with SqlStore(store_url) as second:
         assert second.get_run("r1").run_id == "r1"
+
+
+def test_named_values_are_kept_per_kind_replaced_and_deleted(store: SqlStore) -> None:
+    store.set_named_value("variable", "region", "eu", "where data lives")
+    store.set_named_value("connection", "region", "postgres://h/db")
+    store.set_named_value("variable", "region", "us")  # replaces, keeps one row
+    store.set_named_value("variable", "a_first", "1")
+    assert store.get_named_value("variable", "region") == "us"
+    assert store.get_named_value("connection", "region") == "postgres://h/db"
+    assert store.get_named_value("variable", "missing") is None
+    assert [(v.name, v.value, v.description) for v in store.list_named_values("variable")] == [
+        ("a_first", "1", None), ("region", "us", None)
+    ]
+    assert store.delete_named_value("variable", "region") is True
+    assert store.delete_named_value("variable", "region") is False
+    assert store.get_named_value("connection", "region") == "postgres://h/db"

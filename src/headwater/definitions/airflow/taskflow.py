@@ -39,6 +39,7 @@ from headwater.definitions.airflow.dag import DAG, current_dag
 from headwater.definitions.airflow.mapping import MappedArgs
 from headwater.definitions.airflow.python import PythonOperator
 from headwater.definitions.airflow.runtime import CONTEXT_KEYS
+from headwater.definitions.airflow.sensors import PythonSensor
 from headwater.definitions.airflow.task_group import TaskGroup, current_group
 from headwater.definitions.airflow.xcomarg import AssetRef, DagParam, XComArg
 
@@ -62,6 +63,10 @@ class _BranchTaskFlowOperator(BranchPythonOperator):
 
 class _ShortCircuitTaskFlowOperator(ShortCircuitOperator):
     """The operator a ``@task.short_circuit`` call adds."""
+
+
+class _SensorTaskFlowOperator(PythonSensor):
+    """The operator a ``@task.sensor`` call adds: the function is the poke."""
 
 
 class Task(Generic[P, R]):
@@ -215,6 +220,11 @@ class _TaskDecorator:
     def branch(self) -> _TaskDecorator:
         """``@task.branch``: the function returns the task id(s) to follow (``BranchPythonOperator``)."""
         return _TaskDecorator(_BranchTaskFlowOperator)
+
+    @property
+    def sensor(self) -> _TaskDecorator:
+        """``@task.sensor(poke_interval=..., timeout=..., mode=...)``: the function is the poke (``PythonSensor``)."""
+        return _TaskDecorator(_SensorTaskFlowOperator)
 
     @property
     def short_circuit(self) -> _TaskDecorator:

@@ -46,7 +46,7 @@ __all__ = [
 ]
 
 #: The newest Alembic revision; the schema below is what it creates.
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 
 _KEY = 255  # asset keys, step keys, names: bounded so PostgreSQL and SQLite index them alike
 _ID = 64  # run ids
