@@ -36,6 +36,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from headwater.definitions.airflow.arguments import DAG_RECORDED, DAG_UNSUPPORTED, refuse_unsupported
 from headwater.definitions.airflow.schedule import cron_for, timezone_name
 from headwater.definitions.jobs import AssetJob, DefaultScheduleStatus, Definitions, ScheduleDefinition
 from headwater.definitions.names import check_name
@@ -49,14 +50,9 @@ __all__ = ["DAG", "DagCycleError", "current_dag", "days_ago", "user_site"]
 REGISTRY_NAME = "__headwater_dags__"
 _OWN_MODULES = ("headwater.definitions.airflow", "headwater.airflow")
 _NOT_SET: Any = object()
-#: DAG keywords Airflow accepts that change nothing here; kept on the DAG as given
-_KEPT = frozenset({
-    "access_control", "auto_register", "concurrency", "dag_display_name", "default_view", "fail_stop",
-    "fail_fast", "full_filepath", "has_on_failure_callback", "has_on_success_callback", "jinja_environment_kwargs",
-    "max_consecutive_failed_dag_runs", "on_failure_callback", "on_success_callback", "orientation", "owner_links",
-    "sla_miss_callback", "template_searchpath", "template_undefined", "timetable", "user_defined_filters",
-    "user_defined_macros", "deadline", "disable_bundle_versioning", "timezone",
-})
+#: DAG keywords taken through ``**kwargs``: implemented ones, and those of :mod:`.arguments`
+_EXTRA_IMPLEMENTED = frozenset({"template_searchpath", "user_defined_macros", "user_defined_filters"})
+_KEYWORDS = _EXTRA_IMPLEMENTED | set(DAG_RECORDED) | set(DAG_UNSUPPORTED)
 
 _stack: ContextVar[tuple[DAG, ...]] = ContextVar("headwater_dag_stack", default=())
 
@@ -90,14 +86,18 @@ class DAG:
         schedule: a cron string, a preset (``@daily``), ``@once``, None or a timedelta.
         schedule_interval: Airflow 2's older name for ``schedule``.
         start_date: the first date of the schedule; its time zone is the schedule's.
-        end_date: kept; the scheduler does not read it yet.
+        end_date: refused (not supported yet) unless None.
         default_args: arguments every task of the DAG takes unless it sets them itself
             (``owner``, ``retries``, ``retry_delay``, ``execution_timeout``, ...).
-        catchup: kept on the DAG; whether missed intervals run is the schedule's policy.
+        catchup: kept on the DAG; whether missed ticks run is the schedule's catch-up policy.
         tags: labels; the DAG's tasks are tagged with them (``--select tag:ml``).
         params: default run parameters, the ``params`` of every task's context.
-        max_active_runs, max_active_tasks, dagrun_timeout, doc_md,
-        render_template_as_native_obj, is_paused_upon_creation: as in Airflow.
+        doc_md, render_template_as_native_obj, is_paused_upon_creation: as in Airflow.
+        max_active_runs, max_active_tasks: kept, with no effect (see :mod:`.arguments`).
+        dagrun_timeout: refused (not supported yet) unless None.
+
+    Other keywords are those of :mod:`.arguments`: recorded, or refused unless left at
+    their default.
     """
 
     def __init__(
@@ -120,10 +120,12 @@ class DAG:
         is_paused_upon_creation: bool | None = None,
         **kwargs: Any,
     ) -> None:
-        unknown = set(kwargs) - _KEPT
+        unknown = set(kwargs) - _KEYWORDS
         if unknown:
             raise TypeError(f"DAG() got unexpected keyword arguments {sorted(unknown)}")
         check_name(dag_id, "dag_id", where=user_site())
+        named = {"end_date": end_date, "dagrun_timeout": dagrun_timeout}
+        refuse_unsupported(f"DAG {dag_id!r}", {**kwargs, **named}, DAG_UNSUPPORTED)
         if schedule is not _NOT_SET and schedule_interval is not _NOT_SET:
             raise DefinitionError(f"DAG {dag_id!r}: give schedule or schedule_interval, not both")
         if schedule_interval is not _NOT_SET:

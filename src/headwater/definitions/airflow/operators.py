@@ -20,6 +20,7 @@ from datetime import timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from headwater.definitions.airflow.arguments import OPERATOR_UNSUPPORTED, refuse_unsupported
 from headwater.definitions.airflow.dag import DAG, current_dag, user_site
 from headwater.definitions.airflow.relations import DependencyMixin
 from headwater.definitions.airflow.runtime import airflow_context, use_context
@@ -60,11 +61,16 @@ BASE_DEFAULTS: dict[str, Any] = {
 class BaseOperator(DependencyMixin):
     """A task of a DAG (Airflow's ``BaseOperator``); subclasses implement ``execute(context)``.
 
-    ``default_args`` of the DAG fill the arguments above that a task does not set; a
-    subclass's own arguments are its to default.
+    ``default_args`` of the DAG (and of its task group) fill the arguments of
+    ``BASE_DEFAULTS`` that a task does not set; a subclass's own arguments are its to
+    default. What each argument does here is listed in :mod:`.arguments`; one that would
+    change what runs and is not supported yet is refused unless left at its default.
 
     Raises:
         DuplicateKeyError: the DAG already has a task with this ``task_id``.
+        DefinitionError: an invalid id or retries, an unknown trigger rule, or an
+            unsupported argument given a value.
+        TypeError: an argument Airflow's ``BaseOperator`` does not have.
     """
 
     template_fields: Sequence[str] = ()
@@ -99,6 +105,10 @@ class BaseOperator(DependencyMixin):
         if not isinstance(self.retries, int) or self.retries < 0:
             raise DefinitionError(f"task {task_id!r}: retries must be a whole number >= 0, not {self.retries!r}")
         self.trigger_rule = trigger_rule(self.trigger_rule, where=f"task {task_id!r} ({self.defined_at})")
+        refuse_unsupported(
+            f"task {self.task_id!r} ({self.defined_at})", {n: getattr(self, n) for n in OPERATOR_UNSUPPORTED},
+            OPERATOR_UNSUPPORTED,
+        )
         self.task_group: TaskGroup | None = group
         self.mapped: MappedArgs | None = None
         self._upstream: dict[str, None] = {}
@@ -292,7 +302,11 @@ class BaseOperator(DependencyMixin):
         with use_context(context):
             _callback(self.on_execute_callback, context, step_context)
             try:
+                if self.pre_execute is not None:
+                    self.pre_execute(context)
                 result = task.execute(context)
+                if self.post_execute is not None:
+                    self.post_execute(context, result)
             except SkipStep:
                 _callback(self.on_skipped_callback, context, step_context)
                 raise
