@@ -48,6 +48,8 @@ from headwater.definitions.airflow.variables import BaseHook as BaseHook
 from headwater.definitions.airflow.variables import Connection as Connection
 from headwater.definitions.airflow.variables import Variable as Variable
 from headwater.definitions.airflow.variables import use_named_values as _use_named_values
+from headwater.definitions.airflow.virtualenv import ExternalPythonOperator as ExternalPythonOperator
+from headwater.definitions.airflow.virtualenv import PythonVirtualenvOperator as PythonVirtualenvOperator
 from headwater.definitions.airflow.xcomarg import XComArg as XComArg
 from headwater.definitions.trigger_rules import TriggerRule as TriggerRule
 
@@ -66,12 +68,14 @@ __all__ = [
     "DAG",
     "DummyOperator",
     "EmptyOperator",
+    "ExternalPythonOperator",
     "FileSensor",
     "Label",
     "Param",
     "PokeReturnValue",
     "PythonOperator",
     "PythonSensor",
+    "PythonVirtualenvOperator",
     "ShortCircuitOperator",
     "TaskGroup",
     "TaskInstance",

@@ -35,6 +35,8 @@ REQUIRED: dict[str, dict[str, Any]] = {
     "PythonSensor": {"python_callable": print},
     "FileSensor": {"filepath": "x"},
     "TimeDeltaSensor": {"delta": __import__("datetime").timedelta(0)},
+    "PythonVirtualenvOperator": {"python_callable": inspect.getdoc},
+    "ExternalPythonOperator": {"python_callable": inspect.getdoc, "python": "/usr/bin/python3"},
 }
 
 

@@ -41,6 +41,7 @@ from headwater.definitions.airflow.python import PythonOperator
 from headwater.definitions.airflow.runtime import CONTEXT_KEYS
 from headwater.definitions.airflow.sensors import PythonSensor
 from headwater.definitions.airflow.task_group import TaskGroup, current_group
+from headwater.definitions.airflow.virtualenv import ExternalPythonOperator, PythonVirtualenvOperator
 from headwater.definitions.airflow.xcomarg import AssetRef, DagParam, XComArg
 
 __all__ = ["CONTEXT_KEYS", "Task", "dag", "task"]
@@ -67,6 +68,14 @@ class _ShortCircuitTaskFlowOperator(ShortCircuitOperator):
 
 class _SensorTaskFlowOperator(PythonSensor):
     """The operator a ``@task.sensor`` call adds: the function is the poke."""
+
+
+class _VirtualenvTaskFlowOperator(PythonVirtualenvOperator):
+    """The operator a ``@task.virtualenv`` call adds."""
+
+
+class _ExternalPythonTaskFlowOperator(ExternalPythonOperator):
+    """The operator a ``@task.external_python`` call adds."""
 
 
 class Task(Generic[P, R]):
@@ -225,6 +234,16 @@ class _TaskDecorator:
     def sensor(self) -> _TaskDecorator:
         """``@task.sensor(poke_interval=..., timeout=..., mode=...)``: the function is the poke (``PythonSensor``)."""
         return _TaskDecorator(_SensorTaskFlowOperator)
+
+    @property
+    def virtualenv(self) -> _TaskDecorator:
+        """``@task.virtualenv(requirements=[...])``: run in a cached virtual environment."""
+        return _TaskDecorator(_VirtualenvTaskFlowOperator)
+
+    @property
+    def external_python(self) -> _TaskDecorator:
+        """``@task.external_python(python="/path/bin/python")``: run with that interpreter."""
+        return _TaskDecorator(_ExternalPythonTaskFlowOperator)
 
     @property
     def short_circuit(self) -> _TaskDecorator:

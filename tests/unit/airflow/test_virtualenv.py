@@ -1,0 +1,77 @@
+"""Tasks in another Python: a cached virtual environment per requirements set, or a given interpreter.
+
+Only requirements that need no download are used (an empty list), as the tests run offline.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from headwater.airflow import DAG, ExternalPythonOperator, PythonVirtualenvOperator, dag, task
+from headwater.errors import DefinitionError
+
+
+def where_am_i(tag: str) -> dict:
+    import sys
+
+    print(f"running {tag} in {sys.prefix}")
+    return {"tag": tag, "prefix": sys.prefix}
+
+
+def test_external_python_runs_the_functions_source_with_that_interpreter(run_dag, instance) -> None:
+    with DAG("external") as d:
+        ExternalPythonOperator(task_id="there", python=sys.executable, python_callable=where_am_i, op_args=["x"])
+    result = run_dag([d], "external")
+    assert result.output_for("external.there") == {"tag": "x", "prefix": sys.prefix}
+    lines = [line.text for line in instance.store.get_logs(result.run_id, "external.there")]
+    assert f"running x in {sys.prefix}" in lines
+
+
+@pytest.mark.slow
+def test_a_virtualenv_is_built_once_per_requirements_set_and_reused(run_dag, headwater_home: Path) -> None:
+    @task.virtualenv(requirements=[], system_site_packages=False)
+    def isolated(n: int) -> list:
+        import sys
+
+        return [n * 2, sys.prefix]
+
+    @task
+    def inside(values) -> str:
+        return values[1]
+
+    @dag(dag_id="venvs")
+    def venvs():
+        first = isolated(21)
+        inside(first)
+        isolated.override(task_id="again")(1)
+
+    result = run_dag([venvs()], "venvs")
+    assert result.success, result.failures
+    doubled, prefix = result.output_for("venvs.isolated")
+    assert doubled == 42 and prefix != sys.prefix
+    assert Path(prefix).parent == headwater_home / "venvs"
+    assert result.output_for("venvs.again")[1] == prefix  # the same environment, reused
+    assert len(list((headwater_home / "venvs").iterdir())) == 1
+
+
+def test_a_failing_function_fails_the_task_with_its_error(run_dag) -> None:
+    def broken() -> None:
+        raise ValueError("inside the other python")
+
+    with DAG("external_fail") as d:
+        ExternalPythonOperator(task_id="broken", python=sys.executable, python_callable=broken)
+    record = run_dag([d], "external_fail").steps["external_fail.broken"]
+    assert "ValueError: inside the other python" in record.error
+
+
+def test_bad_arguments_are_refused() -> None:
+    with DAG("bad_venv"):
+        with pytest.raises(DefinitionError, match="not a lambda"):
+            ExternalPythonOperator(task_id="a", python=sys.executable, python_callable=lambda: 1)
+        with pytest.raises(DefinitionError, match="python_version='2.7' is not supported"):
+            PythonVirtualenvOperator(task_id="b", python_callable=where_am_i, python_version="2.7")
+        with pytest.raises(DefinitionError, match="serializer must be one of"):
+            PythonVirtualenvOperator(task_id="c", python_callable=where_am_i, serializer="dill")
