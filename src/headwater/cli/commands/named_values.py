@@ -37,7 +37,7 @@ def get_variable(key: str, as_json: Annotated[bool, typer.Option("--json", help=
     from headwater.definitions.airflow.variables import Variable, use_named_values
 
     with open_instance() as instance:
-        use_named_values(lambda: instance.store)
+        previous = use_named_values(lambda: instance.store)
         try:
             value = Variable.get(key, deserialize_json=as_json)
         except KeyError:
@@ -45,7 +45,7 @@ def get_variable(key: str, as_json: Annotated[bool, typer.Option("--json", help=
         except json.JSONDecodeError as exc:
             raise fail(f"Variable {key!r} is not JSON: {exc}")
         finally:
-            use_named_values(None)
+            use_named_values(previous)
     typer.echo(json.dumps(value, indent=2) if as_json else value)
 
 
@@ -92,13 +92,13 @@ def get_connection(conn_id: str) -> None:
     from headwater.definitions.airflow.variables import AirflowNotFoundException, BaseHook, use_named_values
 
     with open_instance() as instance:
-        use_named_values(lambda: instance.store)
+        previous = use_named_values(lambda: instance.store)
         try:
             found = BaseHook.get_connection(conn_id)
         except AirflowNotFoundException as exc:
             raise fail(f"{exc} (headwater connections list shows what is set)", NOT_FOUND)
         finally:
-            use_named_values(None)
+            use_named_values(previous)
     fields = {name: getattr(found, name) for name in ("conn_id", "conn_type", "host", "login", "schema", "port")}
     fields["extra"] = found.extra_dejson
     typer.echo(json.dumps(fields, indent=2))

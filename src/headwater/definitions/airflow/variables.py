@@ -55,10 +55,15 @@ class NamedValues(Protocol):
 _backend: Callable[[], NamedValues] | None = None
 
 
-def use_named_values(opener: Callable[[], NamedValues] | None) -> None:
-    """Install how the run store's named values are reached (the public door does it)."""
+def use_named_values(opener: Callable[[], NamedValues] | None) -> Callable[[], NamedValues] | None:
+    """Install how the run store's named values are reached (the public door does it).
+
+    Returns:
+        The opener installed before, to put back.
+    """
     global _backend
-    _backend = opener
+    previous, _backend = _backend, opener
+    return previous
 
 
 def _store() -> NamedValues:
