@@ -84,7 +84,7 @@ def test_schedules(schedule, cron):
 
 def test_interval_schedule_ticks_every_interval_from_the_start_date():
     start = datetime(2024, 1, 1, 10, 30, tzinfo=UTC)
-    with DAG("s", schedule_interval=timedelta(minutes=90), start_date=start) as d:
+    with DAG("s", schedule=timedelta(minutes=90), start_date=start) as d:
         EmptyOperator(task_id="t")
     schedule = collect([d]).schedules["s_schedule"]
     assert schedule.next_tick(start) == datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
