@@ -27,6 +27,7 @@ from typing import TypeVar
 from headwater.definitions.checks import with_blocking_edges
 from headwater.definitions.graph import Graph, close_matches
 from headwater.definitions.jobs import AssetJob, Definitions, ScheduleDefinition
+from headwater.definitions.names import check_asset_key, check_name
 from headwater.definitions.node import Node, node_of
 from headwater.definitions.selection import AssetSelection, resolve_selection
 from headwater.errors import CodeLocationError, ConfigError, DefinitionError, DuplicateKeyError, SelectionError
@@ -215,7 +216,9 @@ def load_assets_from_modules(
                 found.setdefault(id(node), node)
     if not prefix and group_name is None:
         return list(found.values())
-    renamed = {node.key: "/".join([*prefix, node.key]) for node in found.values()}
+    if group_name is not None:
+        check_name(group_name, "group name")
+    renamed = {node.key: check_asset_key("/".join([*prefix, node.key]), "asset key") for node in found.values()}
     result = []
     for node in found.values():
         options = dataclasses.replace(node.options, group=group_name) if group_name is not None else node.options

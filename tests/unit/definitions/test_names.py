@@ -6,12 +6,13 @@ Every name the grammar accepts is selectable by itself and storable as an artifa
 from __future__ import annotations
 
 import re
+import types
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from headwater import AssetKey, ScheduleDefinition, asset, asset_check, define_asset_job
+from headwater import AssetKey, ScheduleDefinition, asset, asset_check, define_asset_job, load_assets_from_modules
 from headwater.airflow import DAG, PythonOperator, task
 from headwater.definitions.graph import Graph
 from headwater.definitions.names import MAX_NAME_LENGTH, check_asset_key, check_name
@@ -72,6 +73,19 @@ def test_keys_prefixes_and_groups_are_checked_too() -> None:
         asset(group_name="ml team")(one)
     with pytest.raises(InvalidNameError, match=r"invalid asset check name 'not:null'.*':' at position 3"):
         asset_check(asset="one", name="not:null")(one)
+
+
+def test_load_assets_from_modules_checks_its_prefix_and_group() -> None:
+    def loaded() -> int:
+        return 1
+
+    module = types.ModuleType("some_assets")
+    module.loaded = asset(loaded)  # type: ignore[attr-defined]
+    with pytest.raises(InvalidNameError, match=r"invalid asset key 'raw/\.\./loaded'.*'\.\.' at position 4"):
+        load_assets_from_modules([module], key_prefix=["raw", ".."])
+    with pytest.raises(InvalidNameError, match=r"invalid group name 'a b'.*' ' at position 1"):
+        load_assets_from_modules([module], group_name="a b")
+    assert [node.key for node in load_assets_from_modules([module], key_prefix="raw")] == ["raw/loaded"]
 
 
 def test_airflow_ids_jobs_and_schedules_are_checked_with_the_same_grammar() -> None:
