@@ -16,11 +16,9 @@ processes) and counts, per run store and executor:
 * orphaned processes 10 s after the kill: any process whose environment carries the trial's
   marker (so it was started by the killed run, wherever it was re-parented);
 * temporary files (``.tmp-*``) the kill left in the artifact store, and those still there
-  after the next open of the store once they are an hour old (their age is set back two
-  hours to stand in for the hour passing).
+  after the next command has opened the store (which removes those whose writer is gone).
 
-Targets: all 0 (the temporary files the kill leaves are counted for information; the store
-removes them at its next open when older than an hour).
+Targets: all 0 (the temporary files the kill leaves are counted for information).
 
     python bench/faults.py                                # 100 trials per store and executor
     python bench/faults.py --trials 10                    # a quick look
@@ -205,23 +203,18 @@ def _trial(
         tally.trials += 1
         tally.aimed += aimed
         pending.append(PendingOrphanCheck(marker, killed + ORPHAN_CHECK_S, tally))
+        artifacts = Path(env["HEADWATER_HOME"]) / "artifacts"
+        tally.tmp_left_by_kill += len(_temporary_files(artifacts))
         time.sleep(0.5)  # a person types the next command
         listed = subprocess.run([sys.executable, "-m", "headwater", "runs", "list"], env=env, capture_output=True, text=True)
         if listed.returncode != 0:
             tally.notes.append(f"runs list failed: {listed.stderr.strip()[-200:]}")
-        artifacts = Path(env["HEADWATER_HOME"]) / "artifacts"
         from headwater.storage.records import RunStatus
         from headwater.storage.sql.store import SqlStore
 
         with SqlStore(env["HEADWATER_DATABASE_URL"]) as opened:
             tally.started_after_next += sum(r.status is RunStatus.STARTED for r in opened.list_runs(limit=1000))
             tally.bad_materializations += sum(not _intact(m) for m in opened.get_materializations())
-        temporary = _temporary_files(artifacts)
-        tally.tmp_left_by_kill += len(temporary)
-        two_hours_ago = time.time() - 7200
-        for path in temporary:
-            os.utime(path, (two_hours_ago, two_hours_ago))
-        subprocess.run([sys.executable, "-m", "headwater", "runs", "list"], env=env, capture_output=True, text=True)
         tally.tmp_after_next_open += len(_temporary_files(artifacts))
 
 
@@ -340,7 +333,7 @@ def _print(results: dict[tuple[str, str], Tally], args: argparse.Namespace) -> N
     print("columns: mid-run = killed before the run ended; bad mat. = recorded materializations whose artifact")
     print("is missing, short or not matching its hash; STARTED = runs still STARTED after the next command;")
     print(f"orphans = processes of the killed run alive {ORPHAN_CHECK_S:g} s after the kill; tmp = .tmp-* files in the")
-    print("artifact store, left by the kill, and after the next store open once an hour old")
+    print("artifact store, left by the kill, and after the next command opened the store")
     print()
     print("targets (all 0):")
     for label, name in (

@@ -86,3 +86,25 @@ def test_killing_the_cli_kills_its_workers_and_stores_nothing(tmp_path: Path, he
         assert instance.store.get_materializations() == []
         runs = instance.store.list_runs()
         assert len(runs) == 1 and runs[0].status is RunStatus.FAILURE  # the next command closed it
+
+
+def test_killing_the_cli_kills_the_child_running_a_step_with_a_timeout(tmp_path: Path, headwater_home: Path) -> None:
+    """In-process, a step with ``timeout=`` runs in a forked child of the run: it must die too."""
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    env = {**os.environ, "HW_PID_DIR": str(pids), "HW_STEP_SECONDS": str(STEP_SECONDS)}
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "headwater", "materialize", "-f", str(PIPELINE), "--select", "bounded", "--quiet"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_for([pids / "bounded-1.pid"], cli)
+        family = psutil.Process(cli.pid).children(recursive=True)
+        assert int((pids / "bounded-1.pid").read_text()) in {p.pid for p in family}
+    finally:
+        cli.send_signal(signal.SIGKILL)
+        cli.wait()
+    gone_by = time.monotonic() + GONE_WITHIN_S
+    while _alive(family) and time.monotonic() < gone_by:
+        time.sleep(0.05)
+    assert [(p.pid, p.name()) for p in _alive(family)] == []

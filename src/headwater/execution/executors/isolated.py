@@ -5,7 +5,8 @@ child forked from the process that would have run it (so its in-memory inputs ar
 without copying); the child writes the output to the artifact store and sends back the
 outcome, which then carries a reference instead of the value. Past its time the child is
 killed and the step fails with a ``StepTimeout`` message; a child that dies on its own (a
-segfault, the OOM killer) fails the step with the signal that killed it.
+segfault, the OOM killer) fails the step with the signal that killed it. The child dies
+with the process that forked it (:func:`~headwater.execution.lifeline.die_with`).
 
 ``os.fork`` is used directly rather than ``multiprocessing``, which refuses to start
 children from daemonic processes such as Dask's workers. Lines the step prints arrive with
@@ -27,6 +28,7 @@ from dataclasses import replace
 
 import cloudpickle
 
+from headwater.execution.lifeline import die_with
 from headwater.execution.step import StepOutcome, StepRequest, run_step
 from headwater.storage.base import ArtifactStore
 
@@ -37,9 +39,11 @@ def run_step_isolated(request: StepRequest, artifacts: ArtifactStore, timeout: f
     """Run ``request`` in a forked child, killing it after ``timeout`` seconds."""
     started = time.time()
     read_end, write_end = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child: run the step, send the outcome, and leave without cleanup
         try:
+            die_with(parent)  # the forking thread waits for the child, so it outlives it
             os.close(read_end)
             outcome = run_step(replace(request, keep_value=False), artifacts, sink=None)
             with os.fdopen(write_end, "wb") as pipe:
