@@ -61,8 +61,9 @@ import heapq
 import queue
 import random
 import time
-from concurrent.futures import Future
+from collections import Counter
 from collections.abc import Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -158,6 +159,9 @@ class _RunLoop:
         self.run_id = recorder.run_id
         self.index = {key: i for i, key in enumerate(plan.steps)}
         self.decided: set[str] = set()
+        #: key -> how many of its upstream steps ended in each state (kept as they finish, so
+        #: deciding a step costs the same however many upstream steps it has)
+        self.tally: dict[str, Counter[StepStatus]] = {key: Counter() for key in plan.steps}
         self.ready: list[tuple[int, str]] = []
         self.retries: list[tuple[float, int, str, int]] = []
         self.completed: queue.SimpleQueue[tuple[str, Future[StepOutcome]]] = queue.SimpleQueue()
@@ -398,6 +402,7 @@ class _RunLoop:
             self.records[record.step_key] = record
             self.recorder.step_finished(record, **recorded)
             for down in self.plan.steps[record.step_key].downstream_in_run:
+                self.tally[down][record.status] += 1
                 settled = self._evaluate(down)
                 if settled is not None:
                     pending.append((settled, {}))
@@ -429,9 +434,7 @@ class _RunLoop:
         if key in self.decided:
             return None
         step = self.plan.steps[key]
-        upstream = step.upstream_in_run
-        finished = [self.records[up] for up in upstream if up in self.records]
-        counts = UpstreamCounts.of((r.status for r in finished), len(upstream))
+        counts = UpstreamCounts.from_tally(self.tally[key], len(step.upstream_in_run))
         verdict = evaluate(step.node.options.trigger_rule, counts)
         if verdict is Verdict.WAIT:
             return None
@@ -440,6 +443,7 @@ class _RunLoop:
             heapq.heappush(self.ready, (self.index[key], key))
             return None
         status = StepStatus.SKIPPED if verdict is Verdict.SKIP else StepStatus.UPSTREAM_FAILED
+        finished = [self.records[up] for up in step.upstream_in_run if up in self.records]
         return StepRecord(self.run_id, key, status, 0, None, time.time(), reason=_why(step, finished, counts))
 
 

@@ -22,7 +22,8 @@ Example: ``a`` fails, ``b`` succeeds, ``c`` has both upstream::
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 
@@ -51,13 +52,17 @@ class UpstreamCounts:
 
     @classmethod
     def of(cls, states: Iterable[StepStatus], total: int) -> UpstreamCounts:
-        listed = list(states)
+        return cls.from_tally(Counter(states), total)
+
+    @classmethod
+    def from_tally(cls, tally: Mapping[StepStatus, int], total: int) -> UpstreamCounts:
+        """From how many upstream nodes ended in each state (the run loop keeps this tally)."""
         return cls(
             total=total,
-            success=sum(s in (StepStatus.SUCCESS, StepStatus.UP_TO_DATE) for s in listed),
-            failed=sum(s is StepStatus.FAILURE for s in listed),
-            upstream_failed=sum(s is StepStatus.UPSTREAM_FAILED for s in listed),
-            skipped=sum(s is StepStatus.SKIPPED for s in listed),
+            success=tally.get(StepStatus.SUCCESS, 0) + tally.get(StepStatus.UP_TO_DATE, 0),
+            failed=tally.get(StepStatus.FAILURE, 0),
+            upstream_failed=tally.get(StepStatus.UPSTREAM_FAILED, 0),
+            skipped=tally.get(StepStatus.SKIPPED, 0),
         )
 
     @property
