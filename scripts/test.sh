@@ -6,6 +6,8 @@
 #
 # Needs Python 3.11+ and a PostgreSQL server on 127.0.0.1:5432 (started here if it is
 # installed but stopped). Tests that need PostgreSQL fail loudly rather than skip.
+# Tests run in a random order (pytest-randomly; the seed is printed first), and
+# tests/test_habits.py type-checks src/ with mypy.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."

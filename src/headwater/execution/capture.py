@@ -120,8 +120,8 @@ def capture_output() -> Iterator[None]:
         if _active == 0:
             root = logging.getLogger()
             _saved = (sys.stdout, sys.stderr, root.level)
-            sys.stdout = _StreamProxy("stdout", sys.stdout)  # type: ignore[assignment]
-            sys.stderr = _StreamProxy("stderr", sys.stderr)  # type: ignore[assignment]
+            sys.stdout = _StreamProxy("stdout", sys.stdout)
+            sys.stderr = _StreamProxy("stderr", sys.stderr)
             root.addHandler(_handler)
             # An unconfigured root logger drops INFO; steps' logging.info lines are wanted.
             if root.level == logging.WARNING and len(root.handlers) == 1:

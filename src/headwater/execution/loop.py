@@ -252,7 +252,11 @@ class _RunLoop:
         if step.node.options.pool in self.in_pool:
             self.in_pool[step.node.options.pool] += 1
         future = self.executor.submit(request)
-        future.add_done_callback(lambda done, key=key: self.completed.put((key, done)))
+
+        def completed(done: Future[StepOutcome], key: str = key) -> None:
+            self.completed.put((key, done))
+
+        future.add_done_callback(completed)
 
     def _ancestors(self, key: str) -> frozenset[str]:
         """Every step of this run upstream of ``key``, however far (memoized)."""

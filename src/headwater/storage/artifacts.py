@@ -41,7 +41,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from headwater.errors import ArtifactCorrupt, StorageError
 from headwater.storage.integrity import (
@@ -287,7 +287,7 @@ class FsspecArtifactStore:
         except OSError as exc:
             raise self._corrupt(uri, run_id, f"cannot be opened: {exc}") from exc
         with file:
-            actual = os.fstat(file.fileno()).st_size if self._fs is None else file.size
+            actual = os.fstat(file.fileno()).st_size if self._fs is None else cast(Any, file).size
             if size_bytes is not None and actual != size_bytes:
                 raise self._corrupt(
                     uri, run_id, f"size mismatch, expected {size_bytes} bytes, found {actual} (truncated or overwritten)"

@@ -170,10 +170,19 @@ class ScheduleStateStore(Protocol):
 
 
 class StoredArtifact(Protocol):
-    uri: str
-    serializer: str
-    size_bytes: int
-    data_version: str
+    """Where a value was stored; read-only, so a frozen dataclass satisfies it."""
+
+    @property
+    def uri(self) -> str: ...
+
+    @property
+    def serializer(self) -> str: ...
+
+    @property
+    def size_bytes(self) -> int: ...
+
+    @property
+    def data_version(self) -> str: ...
 
 
 @runtime_checkable

@@ -56,7 +56,7 @@ def test_same_value_same_version_one_file(tmp_path: Path) -> None:
 
 
 def test_dataframe_version_is_stable(tmp_path: Path) -> None:
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     store = FsspecArtifactStore(str(tmp_path))
     df = pd.DataFrame({"x": range(100), "y": [str(i) for i in range(100)]})
     first = store.put("df", df)
@@ -84,7 +84,7 @@ def test_interrupt_mid_write_leaves_nothing(tmp_path: Path) -> None:
 
 
 def test_frame_parquet_cannot_hold_falls_back_to_cloudpickle(tmp_path: Path) -> None:
-    pd = pytest.importorskip("pandas")
+    import pandas as pd
     store = FsspecArtifactStore(str(tmp_path))
     df = pd.DataFrame({"obj": [Point(1), Point(2)]})  # pyarrow cannot convert these
     stored = store.put("mixed", df)
@@ -124,7 +124,8 @@ def test_garbage_written_over_an_artifact_is_corrupt(tmp_path: Path, value: Any)
 
 @pytest.mark.parametrize("name", ["parquet", "skops", "npy", "cloudpickle", "collection"])
 def test_garbage_named_serializer(tmp_path: Path, name: str) -> None:
-    pytest.importorskip("pandas")
+    import pandas  # noqa: F401 -- the serializer needs it: fail, never skip
+
     path = tmp_path / "junk.bin"
     path.write_bytes(b"PK\x03\x04 not really anything")
     with pytest.raises(ArtifactCorrupt, match="junk.bin"):

@@ -118,9 +118,10 @@ def load(asset_key: AssetArgument, version: VersionOption = None) -> None:
     out_console().print(value)
 
 
-def _size(size: int) -> str:
+def _size(size_bytes: int) -> str:
+    size = float(size_bytes)
     for unit in ("B", "KiB", "MiB", "GiB"):
         if size < 1024 or unit == "GiB":
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024  # type: ignore[assignment]
-    return str(size)
+        size /= 1024
+    return f"{size:.1f} GiB"

@@ -97,7 +97,7 @@ def list_dags(file: FileOption = None, module: ModuleOption = None) -> None:
     table.add_column("tags")
     table.add_column("description")
     for name, job in sorted(dags.items()):
-        keys = list(job.selection) if not isinstance(job.selection, str) else []
+        keys = list(job.selection) if isinstance(job.selection, tuple) else []
         tags = sorted({tag for key in keys for tag in location.graph.nodes[str(key)].options.tags})
         schedule = schedules.get(name)
         table.add_row(

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from headwater.cli.errors import exits_on_error
 from headwater.cli.options import DaskAddressOption, ExecutorOption, FileOption, ForceOption, MaxConcurrencyOption, ModuleOption, PoolLimitOption, QuietOption
 
+if TYPE_CHECKING:
+    from headwater.definitions.selection import Selection
+
 __all__ = ["app"]
 
 app = typer.Typer(no_args_is_help=True, help="Run and list jobs (named selections of assets).")
 
 
-def _selection_text(selection: object) -> str:
+def _selection_text(selection: Selection) -> str:
     from headwater.definitions.selection import selection_text
 
-    return selection_text(selection)  # type: ignore[arg-type]
+    return selection_text(selection)
 
 
 @app.command("run")

@@ -12,6 +12,7 @@ from headwater.cli.options import ExecutorOption, FileOption, ModuleOption, Quie
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from headwater.storage.base import RunStore
     from headwater.storage.records import CheckEvaluation, LogLine, Run, StepRecord
 
 __all__ = ["app"]
@@ -122,23 +123,23 @@ def reexecute_run(
     raise typer.Exit(0 if result.success else 1)
 
 
-def _find_run(store: object, run_id: str) -> Run:
+def _find_run(store: RunStore, run_id: str) -> Run:
     """The run ``run_id`` names: ``latest``, a full id, or a unique prefix of one."""
     from headwater.errors import RunNotFound
 
     if run_id == "latest":
-        run = store.latest_run()  # type: ignore[attr-defined]
+        run = store.latest_run()
         if run is None:
             raise RunNotFound("no runs yet: start one with `headwater materialize`")
-        return run  # type: ignore[no-any-return]
+        return run
     try:
-        return store.get_run(run_id)  # type: ignore[attr-defined,no-any-return]
+        return store.get_run(run_id)
     except RunNotFound:
         pass
     # A prefix, as `runs list` users copy a short one. Recent runs are the likely ones.
-    matches = [r for r in store.list_runs(limit=1000) if r.run_id.startswith(run_id)]  # type: ignore[attr-defined]
+    matches = [r for r in store.list_runs(limit=1000) if r.run_id.startswith(run_id)]
     if len(matches) == 1:
-        return matches[0]  # type: ignore[no-any-return]
+        return matches[0]
     if len(matches) > 1:
         raise RunNotFound(f"run id prefix {run_id!r} is ambiguous: it matches {len(matches)} runs")
     raise RunNotFound(f"no run with id {run_id!r}; `headwater runs list` shows the recent ones")

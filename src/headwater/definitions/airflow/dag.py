@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import MappingProxyType
+from types import FrameType, MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from headwater.definitions.airflow.arguments import DAG_RECORDED, DAG_UNSUPPORTED, refuse_unsupported
@@ -348,7 +348,7 @@ def _is_own(frame: Any) -> bool:
 
 
 def _register(dag: DAG) -> None:
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         if frame.f_code.co_name == "<module>" and not _is_own(frame):
             registry = frame.f_globals.get(REGISTRY_NAME)
@@ -357,11 +357,11 @@ def _register(dag: DAG) -> None:
             if all(existing is not dag for existing in registry.dags):
                 registry.dags.append(dag)
             return
-        frame = frame.f_back  # type: ignore[assignment]
+        frame = frame.f_back
 
 
-def _user_frame() -> Any:
-    frame = sys._getframe(2)
+def _user_frame() -> FrameType | None:
+    frame: FrameType | None = sys._getframe(2)
     while frame is not None and _is_own(frame):
         frame = frame.f_back
     return frame

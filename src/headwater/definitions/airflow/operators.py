@@ -77,6 +77,25 @@ class BaseOperator(DependencyMixin):
     template_ext: Sequence[str] = ()
     ui_color = "#fff"
 
+    # Set by __init__ from BASE_DEFAULTS: the task's argument, else default_args, else Airflow's.
+    owner: str
+    retries: int
+    retry_delay: Any
+    retry_exponential_backoff: bool
+    max_retry_delay: Any
+    params: dict[str, Any] | None
+    execution_timeout: Any
+    trigger_rule: str
+    pool: str | None
+    doc: str | None
+    doc_md: str | None
+    on_execute_callback: Any
+    on_failure_callback: Any
+    on_retry_callback: Any
+    on_success_callback: Any
+    multiple_outputs: bool
+    do_xcom_push: bool
+
     def __init__(
         self,
         task_id: str,

@@ -134,7 +134,7 @@ class TaskInstance:
     @property
     def log(self) -> logging.Logger:
         """The task's logger: its lines are stored with the step."""
-        return self._context.log  # type: ignore[no-any-return]
+        return self._context.log
 
     def xcom_push(self, key: str, value: Any, execution_date: datetime | None = None) -> None:
         """Store ``value`` under ``key`` for later tasks of this run (any storable value)."""

@@ -88,7 +88,7 @@ class Task(Generic[P, R]):
         self.function = function
         self.operator_kwargs = operator_kwargs
         self.operator_class = operator_class
-        functools.update_wrapper(self, function)  # type: ignore[arg-type]
+        functools.update_wrapper(self, function)
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> XComArg:
         operator = self._operator(self._arguments(args, kwargs), None)
@@ -282,7 +282,9 @@ def _dag_factory(function: Callable[P, Any], dag_id: str | None, dag_kwargs: dic
         built = DAG(dag_id or function.__name__, **options)
         with built:
             named = [n for n, p in signature.parameters.items() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-            function(**{name: DagParam(name, params.get(name)) for name in named})  # type: ignore[arg-type]
+            # Each parameter receives a placeholder for its run-time value, not its declared type.
+            placeholders: Callable[..., object] = function
+            placeholders(**{name: DagParam(name, params.get(name)) for name in named})
         return built
 
     return build

@@ -358,7 +358,7 @@ def _main_module_hidden() -> Iterator[None]:
     without an ``if __name__ == "__main__":`` guard would start a run in every worker.
     """
     main = sys.modules.get("__main__")
-    saved = {name: main.__dict__[name] for name in ("__file__", "__spec__") if main and name in main.__dict__}
+    saved: dict[str, Any] = {name: main.__dict__[name] for name in ("__file__", "__spec__") if main and name in main.__dict__}
     if main is not None:
         main.__dict__.pop("__file__", None)
         main.__dict__["__spec__"] = None

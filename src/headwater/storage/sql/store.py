@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
 from enum import Enum
@@ -172,6 +172,7 @@ class SqlStore:
     ) -> None:
         name = conn.dialect.name
         if name in ("sqlite", "postgresql"):
+            dialect_insert: Callable[[Table], Any]  # the two dialects' inserts share this API
             if name == "sqlite":
                 from sqlalchemy.dialects.sqlite import insert as dialect_insert
             else:

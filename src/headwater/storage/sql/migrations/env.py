@@ -8,19 +8,23 @@ SQLite ALTERs go through batch mode (``render_as_batch``).
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from alembic import context
 
 from headwater.storage.sql.schema import metadata
 
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
 config = context.config
 
 
-def _run(connection: object) -> None:
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
-        render_as_batch=connection.dialect.name == "sqlite",  # type: ignore[attr-defined]
+        render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():
         context.run_migrations()
