@@ -25,7 +25,8 @@
         ├── ArtifactCorrupt        a stored artifact is missing, partial or fails its hash check
         ├── ArtifactNotFound       no stored artifact matches the request
         ├── RunNotFound            no run has the given id
-        └── StoreMigrationNeeded   the run store's schema is older than this version
+        ├── StoreMigrationNeeded   the run store's schema is older than this version
+        └── StoreReadOnly          a run cannot start: this user cannot write the store
 
 Errors raised inside user code are never confused with Headwater's own: the step runner
 wraps every call into user code and re-raises as :class:`UserCodeError`, keeping the
@@ -55,6 +56,7 @@ __all__ = [
     "StepTimeout",
     "StorageError",
     "StoreMigrationNeeded",
+    "StoreReadOnly",
     "TypeMismatchError",
     "UnsupportedNameError",
     "UserCodeError",
@@ -213,3 +215,7 @@ class RunNotFound(StorageError):
 
 class StoreMigrationNeeded(StorageError):
     """The run store's schema is older than this Headwater and must be upgraded."""
+
+
+class StoreReadOnly(StorageError):
+    """The run store can be read but not written here (a read-only folder or mount)."""

@@ -151,7 +151,9 @@ def execute(
 
     Raises:
         SelectionError, PlanError: before any run is recorded.
+        StoreReadOnly: the run store cannot be written here; nothing ran.
     """
+    instance.store.ensure_writable()
     location = target if isinstance(target, CodeLocation) else None
     graph = target.graph if isinstance(target, CodeLocation) else target
     plan = build_plan(

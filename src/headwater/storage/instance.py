@@ -88,6 +88,11 @@ class Instance:
         instance._cleanup = home
         return instance
 
+    @property
+    def read_only(self) -> bool:
+        """Whether the run store can only be read here: listings work, runs refuse to start."""
+        return self.store.read_only
+
     def check_artifact(self, materialization: Materialization) -> str | None:
         """Why ``materialization``'s stored value cannot be reused, or None when it is intact.
 

@@ -45,7 +45,8 @@ def list_runs(
     from headwater.execution.reaper import reap_dead_runs
 
     with open_instance() as instance:
-        reap_dead_runs(instance.store)
+        if not instance.read_only:
+            reap_dead_runs(instance.store)
         runs = instance.store.list_runs(limit=limit, status=wanted)
     console = out_console()
     if not runs:

@@ -14,6 +14,8 @@ Policy on open (:func:`open_engine`), in order of how often it happens:
 SQLite connections get ``journal_mode=WAL`` (readers never block the writer),
 ``synchronous=NORMAL`` (safe with WAL, no fsync per commit), ``busy_timeout=5000`` and
 ``foreign_keys=ON``. ``sqlite://`` (in memory) shares one connection (``StaticPool``).
+A SQLite file this process cannot write opens read-only (:mod:`.readonly`), at head or not
+at all.
 """
 
 from __future__ import annotations
@@ -74,7 +76,14 @@ def make_engine(url: str) -> Engine:
 
             kwargs = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
         else:
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StorageError(
+                    f"cannot create the run store's folder {folder}: {exc.strerror or exc}; "
+                    "set HEADWATER_HOME to a folder you can write to"
+                ) from exc
     try:
         engine = create_engine(parsed, **kwargs)
     except Exception as exc:  # missing DBAPI driver, bad options
@@ -144,8 +153,12 @@ def _is_locked(error: BaseException | None) -> bool:
 def _open_engine_once(url: str) -> Engine:
     from sqlalchemy.exc import SQLAlchemyError
 
+    from headwater.storage.sql.readonly import read_only_engine, sqlite_file, unwritable
     from headwater.storage.sql.schema import HEAD_REVISION
 
+    path = sqlite_file(url)
+    if path is not None and unwritable(path):
+        return _open_read_only(read_only_engine(path), path)
     engine = make_engine(url)
     try:
         for attempt in (1, 2):
@@ -192,6 +205,30 @@ def _open_engine_once(url: str) -> Engine:
     except SQLAlchemyError as exc:
         engine.dispose()
         raise StorageError(f"cannot open the run store at {engine.url!r}: {exc}") from exc
+    return engine
+
+
+def _open_read_only(engine: Engine, path: Path) -> Engine:
+    """Check that a read-only store is at head: it cannot be created or upgraded here."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from headwater.storage.sql.schema import HEAD_REVISION
+
+    try:
+        with engine.connect() as conn:
+            _, revision = _read_revision(conn)
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise StorageError(f"cannot read the run store {path}: {exc}") from exc
+    except StorageError:
+        engine.dispose()
+        raise
+    if revision != HEAD_REVISION:
+        engine.dispose()
+        raise StoreMigrationNeeded(
+            f"the run store {path} is read-only and its schema is at revision {revision!r}, not "
+            f"{HEAD_REVISION!r}: open it once with write access to upgrade it"
+        )
     return engine
 
 

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 
-from headwater.errors import RunNotFound
+from headwater.errors import RunNotFound, StoreReadOnly
 from headwater.storage.records import (
     CheckEvaluation,
     Event,
@@ -52,6 +52,7 @@ from headwater.storage.records import (
 from headwater.storage.sql import schema as s
 from headwater.storage.sql.engine import open_engine
 from headwater.storage.sql.guard import DatabaseFile, store_errors
+from headwater.storage.sql.readonly import is_read_only, sqlite_file
 
 if TYPE_CHECKING:
     from sqlalchemy import Select, Table
@@ -114,6 +115,20 @@ class SqlStore:
         self._engine: Engine = open_engine(url)
         self._shown_url = self._engine.url.render_as_string(hide_password=True)
         self._file = DatabaseFile.of(self._engine)
+        #: this process can read the store but not write it (see ``sql/readonly.py``)
+        self.read_only = is_read_only(self._engine)
+
+    def ensure_writable(self) -> None:
+        """Raise unless runs can be recorded here.
+
+        Raises:
+            StoreReadOnly: the store is a SQLite file this process cannot write.
+        """
+        if self.read_only:
+            raise StoreReadOnly(
+                f"cannot start a run: the run store {sqlite_file(self.url)} is read-only for this "
+                "user (listings work); set HEADWATER_HOME to a folder you can write to"
+            )
 
     @property
     def engine(self) -> Engine:
@@ -192,7 +207,12 @@ class SqlStore:
     # -- runs ------------------------------------------------------------------------------
 
     def add_run(self, run: Run) -> None:
-        """Insert a new run."""
+        """Insert a new run.
+
+        Raises:
+            StoreReadOnly: the store cannot be written here.
+        """
+        self.ensure_writable()
         self._insert(s.runs, [run])
 
     def update_run(
