@@ -31,9 +31,16 @@
 Errors raised inside user code are never confused with Headwater's own: the step runner
 wraps every call into user code and re-raises as :class:`UserCodeError`, keeping the
 original exception as ``__cause__`` and its formatted traceback as ``user_traceback``.
+
+A failed step's outcome says why as a :class:`FailureKind`, which each :class:`StepError`
+subclass declares (``StepTimeout.kind is FailureKind.TIMEOUT``); a storage failure while a
+step reads its inputs or writes its value is :attr:`FailureKind.STORAGE`.
 """
 
 from __future__ import annotations
+
+from enum import StrEnum
+from typing import ClassVar
 
 __all__ = [
     "ArtifactCorrupt",
@@ -43,6 +50,7 @@ __all__ = [
     "CycleError",
     "DefinitionError",
     "DuplicateKeyError",
+    "FailureKind",
     "HeadwaterError",
     "InvalidCronError",
     "InvalidNameError",
@@ -62,6 +70,21 @@ __all__ = [
     "UserCodeError",
     "WorkerLost",
 ]
+
+
+class FailureKind(StrEnum):
+    """Why one attempt of a step failed."""
+
+    #: the user's function raised
+    USER = "user"
+    #: an input or the output broke its type hint
+    TYPE = "type"
+    #: reading an input or storing the output failed
+    STORAGE = "storage"
+    #: the step ran past its timeout and was stopped
+    TIMEOUT = "timeout"
+    #: the process (or Dask worker) running the step died or was shut down
+    WORKER_LOST = "worker_lost"
 
 
 class HeadwaterError(Exception):
@@ -133,9 +156,10 @@ class PlanError(HeadwaterError):
 
 
 class StepError(HeadwaterError):
-    """One step of a run failed."""
+    """One step of a run failed; ``kind`` says why (each subclass sets its own)."""
 
     exit_code = 1
+    kind: ClassVar[FailureKind] = FailureKind.USER
 
     def __init__(self, message: str, *, step_key: str | None = None) -> None:
         self.step_key = step_key
@@ -145,6 +169,8 @@ class StepError(HeadwaterError):
 class UserCodeError(StepError):
     """The user's function raised; ``user_traceback`` is its formatted traceback."""
 
+    kind = FailureKind.USER
+
     def __init__(self, message: str, *, step_key: str | None = None, user_traceback: str = "") -> None:
         self.user_traceback = user_traceback
         super().__init__(message, step_key=step_key)
@@ -153,13 +179,19 @@ class UserCodeError(StepError):
 class TypeMismatchError(StepError):
     """An input or output value does not match its type hint."""
 
+    kind = FailureKind.TYPE
+
 
 class StepTimeout(StepError):
     """A step ran past its ``timeout`` and was stopped."""
 
+    kind = FailureKind.TIMEOUT
+
 
 class WorkerLost(StepError):
     """The worker process running a step died (killed, crashed, out of memory)."""
+
+    kind = FailureKind.WORKER_LOST
 
 
 class RunFailedError(HeadwaterError):

@@ -91,6 +91,8 @@ def test_failing_asset_fails_the_run(cli, pipeline, home):
     assert "[boom] about to fail" in out
     assert "[independent] independent ran" in out
     assert re.search(r"✘ boom: .*boom went wrong", out), out
+    # where it was raised, in the user's file, not in Headwater's
+    assert re.search(r"\n  at .*/tests/cli/pipelines/failing\.py:\d+ in boom\n", out), out
     assert "FAILURE" in out
     run_id = run_id_of(out)
 
@@ -123,7 +125,11 @@ def test_runs_show_prints_the_traceback_of_a_failed_step(cli, pipeline):
     assert "about to fail" in out
     assert "Traceback" in out
     assert "ValueError: boom went wrong" in out
-    assert "failing.py" in out  # the user's frame is in the traceback
+    assert 'failing.py", line' in out  # the user's frame is in the traceback
+    assert "headwater/execution" not in out  # and Headwater's are not
+    full = cli("runs", "show", "latest", "--full-traceback").stdout
+    assert 'failing.py", line' in full
+    assert "headwater/execution/step.py" in full  # the stored traceback is whole
 
 
 def test_job_run_runs_the_jobs_selection_with_its_name(cli, pipeline):

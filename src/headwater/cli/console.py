@@ -7,7 +7,8 @@ While a run goes on it
   (``[train_model] fitting...``), unless ``quiet``;
 * prints one line per finished step (status and duration), unless ``quiet``;
 * on a terminal, keeps a Rich progress line (steps done / total) below that output;
-* at the end, prints each failed step's error, the run's status, its id, and the
+* at the end, prints each failed step's error with the user's file and line where it was
+  raised (never Headwater's own frames), the run's status, its id, and the
   ``headwater runs show <id>`` hint.
 
 Off a terminal (a pipe, a CI log, a test) it prints the same lines, plainly, with no
@@ -25,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
+
+from headwater.tracebacks import innermost_user_frame
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -177,6 +180,9 @@ class ConsoleObserver:
                 message = (record.error or "failed").strip().splitlines()
                 first = message[-1] if message else "failed"
                 self._print(Text.assemble(("✘ ", "red"), (record.step_key, "bold red"), ": ", first))
+                place = innermost_user_frame(record.traceback) if record.traceback else None
+                if place is not None:
+                    self._print(Text.assemble("  at ", (place, "bold")))
         counts: dict[str, int] = {}
         for record in steps:
             counts[str(record.status)] = counts.get(str(record.status), 0) + 1

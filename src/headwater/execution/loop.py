@@ -67,7 +67,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
-from headwater.errors import PlanError
+from headwater.errors import PlanError, WorkerLost
 from headwater.execution.context import RETURN_VALUE
 from headwater.execution.executors import Executor
 from headwater.execution.recorder import RunRecorder
@@ -488,13 +488,5 @@ def _outcome_of(key: str, attempt: int, future: Future[StepOutcome]) -> StepOutc
     error = future.exception()
     if error is None:
         return future.result()
-    now = time.time()
-    return StepOutcome(
-        step_key=key,
-        attempt=attempt,
-        ok=False,
-        started_at=now,
-        ended_at=now,
-        error=f"{type(error).__name__}: {error}",
-        error_kind="worker",
-    )
+    lost = WorkerLost(f"{type(error).__name__}: {error}", step_key=key)
+    return StepOutcome.failed(key, attempt, time.time(), lost)

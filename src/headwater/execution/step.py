@@ -26,7 +26,7 @@ from headwater.definitions.asset import MaterializeResult, Output
 from headwater.definitions.node import Node
 from headwater.definitions.signals import FailStep, SkipStep
 from headwater.definitions.typecheck import check_value, describe_type, resolved_hints
-from headwater.errors import HeadwaterError, TypeMismatchError, UserCodeError
+from headwater.errors import FailureKind, StepError, StorageError, TypeMismatchError, UserCodeError
 from headwater.execution.capture import LineSink, step_output
 from headwater.execution.context import StepContext
 from headwater.execution.results import unwrap
@@ -86,9 +86,10 @@ class StepOutcome:
     #: set when a blocking check failed: downstream must not run
     blocked: str | None = None
     error: str | None = None
+    #: the full traceback (Headwater's frames too); ``headwater.tracebacks`` trims it for display
     traceback: str | None = None
-    #: ``user`` (the step's code raised), ``type``, ``storage``, ``timeout`` or ``worker``
-    error_kind: str | None = None
+    #: why the step failed; None when it did not
+    failure_kind: FailureKind | None = None
     #: XCom key -> where the value the step pushed is stored (besides its return value)
     xcoms: dict[str, StoredValue] = field(default_factory=dict)
     #: XCom key -> the pushed value itself, when ``keep_value``
@@ -99,6 +100,22 @@ class StepOutcome:
     retryable: bool = True
     #: keys of later steps to finish as skipped -> the reason (a branch's unchosen paths)
     skip: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def failed(
+        cls, step_key: str, attempt: int, started_at: float, error: StepError | StorageError, traceback: str | None = None
+    ) -> StepOutcome:
+        """The outcome of an attempt that failed with ``error`` (its kind says why)."""
+        outcome = cls(step_key=step_key, attempt=attempt, ok=False, started_at=started_at, ended_at=time.time())
+        return outcome.fail(error, traceback)
+
+    def fail(self, error: StepError | StorageError, traceback: str | None = None) -> StepOutcome:
+        """Mark this outcome failed with ``error``; returns it."""
+        self.ok = False
+        self.error = str(error)
+        self.traceback = traceback
+        self.failure_kind = error.kind if isinstance(error, StepError) else FailureKind.STORAGE
+        return self
 
 
 def run_step(request: StepRequest, artifacts: ArtifactStore, sink: LineSink | None = None) -> StepOutcome:
@@ -135,18 +152,9 @@ def run_step(request: StepRequest, artifacts: ArtifactStore, sink: LineSink | No
             _check_inputs(node, inputs)
         with step_output(sink):
             try:
-                result = node.fn(context, **inputs) if node.takes_context else node.fn(**inputs)
-                generator = inspect.isgenerator(result)
-                if generator:  # a generator asset: its body runs as it is drained
-                    result = list(result)
+                result, generator = _call_user_code(node, context, inputs)
             except SkipStep as exc:
                 outcome.skipped = str(exc) or f"{type(exc).__name__} raised"
-                return outcome
-            except Exception as exc:
-                outcome.error = f"{type(exc).__name__}: {exc}"
-                outcome.traceback = _user_traceback(exc)
-                outcome.error_kind = "user"
-                outcome.retryable = not isinstance(exc, FailStep)
                 return outcome
         produced = unwrap(node, result, generator=generator)
         if node.options.check_types and not generator and node.kind != "check":
@@ -158,16 +166,14 @@ def run_step(request: StepRequest, artifacts: ArtifactStore, sink: LineSink | No
             return outcome
         value, metadata = produced.value, produced.metadata
         stored = artifacts.put(node.key, value, serializer=node.options.io)
-    except HeadwaterError as exc:
-        outcome.error = str(exc)
-        outcome.traceback = traceback.format_exc()
-        outcome.error_kind = _ERROR_KINDS.get(type(exc), "storage")
-        return outcome
+    except UserCodeError as exc:
+        outcome.retryable = not isinstance(exc.__cause__, FailStep)
+        return outcome.fail(exc, exc.user_traceback or traceback.format_exc())
+    except (StepError, StorageError) as exc:
+        return outcome.fail(exc, traceback.format_exc())
     except Exception as exc:  # a serializer or store failing on this value
-        outcome.error = f"could not store the value of {node.key!r}: {type(exc).__name__}: {exc}"
-        outcome.traceback = traceback.format_exc()
-        outcome.error_kind = "storage"
-        return outcome
+        error = StorageError(f"could not store the value of {node.key!r}: {type(exc).__name__}: {exc}")
+        return outcome.fail(error, traceback.format_exc())
     finally:
         outcome.ended_at = time.time()
     metadata.update(context.output_metadata)
@@ -184,9 +190,6 @@ def run_step(request: StepRequest, artifacts: ArtifactStore, sink: LineSink | No
     outcome.xcom_values = context.pushed_values
     outcome.skip = dict(context.skipped_downstream)
     return outcome
-
-
-_ERROR_KINDS: dict[type[HeadwaterError], str] = {TypeMismatchError: "type", UserCodeError: "user"}
 
 
 def _resolve_inputs(inputs: dict[str, Any], artifacts: ArtifactStore) -> dict[str, Any]:
@@ -243,9 +246,25 @@ def _numeric_metadata(metadata: dict[str, Any], timestamp: float) -> list[tuple[
     ]
 
 
-def _user_traceback(exc: BaseException) -> str:
-    """The traceback from the user's function down, without Headwater's own frames."""
-    tb = exc.__traceback__
-    while tb is not None and "headwater/execution/" in tb.tb_frame.f_code.co_filename:
-        tb = tb.tb_next
-    return "".join(traceback.format_exception(type(exc), exc, tb))
+def _call_user_code(node: Node, context: StepContext, inputs: dict[str, Any]) -> tuple[Any, bool]:
+    """Call the step's function (draining a generator): what it raises becomes a :class:`UserCodeError`.
+
+    The error keeps the user's exception as ``__cause__`` and the whole traceback as
+    ``user_traceback`` (Headwater's frames are trimmed when it is shown, not here).
+    ``SkipStep`` passes through: it is a request, not a failure.
+
+    Returns:
+        The result, and whether the function was a generator (its items, listed).
+    """
+    try:
+        result = node.fn(context, **inputs) if node.takes_context else node.fn(**inputs)
+        generator = inspect.isgenerator(result)
+        if generator:  # a generator asset: its body runs as it is drained
+            result = list(result)
+        return result, generator
+    except SkipStep:
+        raise
+    except Exception as exc:
+        raise UserCodeError(
+            f"{type(exc).__name__}: {exc}", step_key=node.key, user_traceback="".join(traceback.format_exception(exc))
+        ) from exc

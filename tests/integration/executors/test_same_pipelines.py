@@ -153,7 +153,7 @@ def test_timeouts_stop_the_step_on_every_executor(
     assert time.monotonic() - started < 30
     steps = result.steps
     assert steps["sleepy"].status is StepStatus.FAILURE
-    assert steps["sleepy"].error == "StepTimeout: step 'sleepy' ran past its timeout of 0.5s and was stopped"
+    assert steps["sleepy"].error == "step 'sleepy' ran past its timeout of 0.5s and was stopped"
     assert steps["after_sleepy"].status is StepStatus.UPSTREAM_FAILED
     assert result.output_for("quick") == 2
     assert ("quick", "stdout", "quick ran") in {(l.step_key, l.stream, l.text) for l in instance.store.get_logs(result.run_id)}

@@ -74,6 +74,9 @@ def list_runs(
 def show_run(
     run_id: Annotated[str, typer.Argument(metavar="RUN_ID", help="A run id (a unique prefix will do), or 'latest'.")],
     logs: Annotated[bool, typer.Option("--logs/--no-logs", help="Show each step's captured output.")] = True,
+    full_traceback: Annotated[
+        bool, typer.Option("--full-traceback", help="Show failures' tracebacks with Headwater's own frames too.")
+    ] = False,
 ) -> None:
     """Show one run: its status, its steps, what each printed and logged, and errors."""
     from headwater.cli.commands._common import open_instance
@@ -85,7 +88,7 @@ def show_run(
         steps = store.get_steps(run.run_id)
         lines = store.get_logs(run.run_id) if logs else []
         checks = store.get_check_evaluations(run_id=run.run_id)
-    _render_run(out_console(), run, steps, lines, checks)
+    _render_run(out_console(), run, steps, lines, checks, full_traceback=full_traceback)
 
 
 @app.command("reexecute")
@@ -147,10 +150,18 @@ def _find_run(store: RunStore, run_id: str) -> Run:
 
 
 def _render_run(
-    console: Console, run: Run, steps: list[StepRecord], lines: list[LogLine], checks: list[CheckEvaluation]
+    console: Console,
+    run: Run,
+    steps: list[StepRecord],
+    lines: list[LogLine],
+    checks: list[CheckEvaluation],
+    *,
+    full_traceback: bool = False,
 ) -> None:
     from rich.table import Table
     from rich.text import Text
+
+    from headwater.tracebacks import user_frames
 
     from headwater.cli.console import format_duration, status_style, styled_status
     from headwater.cli.render import check_table, format_time
@@ -208,7 +219,8 @@ def _render_run(
             if step.error:
                 console.print(Text(f"error: {step.error}", style="bold red"), soft_wrap=True)
             if step.traceback:
-                console.print(Text(step.traceback.rstrip(), style="red"), soft_wrap=True)
+                shown = step.traceback if full_traceback else user_frames(step.traceback)
+                console.print(Text(shown.rstrip(), style="red"), soft_wrap=True)
     for step_key, orphan_lines in by_step.items():  # lines of steps the run no longer lists
         _print_heading(console, step_key, "")
         for line in orphan_lines:

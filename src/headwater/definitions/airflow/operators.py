@@ -32,7 +32,7 @@ from headwater.definitions.jobs import Definitions
 from headwater.definitions.names import check_name
 from headwater.definitions.node import Node, NodeOptions, RetryPolicy
 from headwater.definitions.signals import FailStep, SkipStep
-from headwater.definitions.trigger_rules import trigger_rule
+from headwater.definitions.trigger_rules import TriggerRule, trigger_rule
 from headwater.errors import DefinitionError
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ class BaseOperator(DependencyMixin):
     max_retry_delay: Any
     params: dict[str, Any] | None
     execution_timeout: Any
-    trigger_rule: str
+    trigger_rule: TriggerRule
     pool: str | None
     doc: str | None
     doc_md: str | None
@@ -93,6 +93,7 @@ class BaseOperator(DependencyMixin):
     on_failure_callback: Any
     on_retry_callback: Any
     on_success_callback: Any
+    on_skipped_callback: Any
     multiple_outputs: bool
     do_xcom_push: bool
 

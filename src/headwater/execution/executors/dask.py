@@ -49,7 +49,7 @@ import dask
 import distributed
 from distributed.comm.addressing import parse_address, parse_host_port
 
-from headwater.errors import CodeLocationError, PlanError
+from headwater.errors import CodeLocationError, PlanError, WorkerLost
 from headwater.execution.capture import capture_output
 from headwater.execution.executors import ExecutorOptions
 from headwater.execution.executors.isolated import run_step_isolated
@@ -221,10 +221,7 @@ def _outcome_of(done: Any, step_key: str, attempt: int, submitted: float) -> Ste
 
 
 def _failed(step_key: str, attempt: int, started: float, error: str) -> StepOutcome:
-    return StepOutcome(
-        step_key=step_key, attempt=attempt, ok=False, started_at=started, ended_at=time.time(),
-        error=error, error_kind="worker",
-    )
+    return StepOutcome.failed(step_key, attempt, started, WorkerLost(error, step_key=step_key))
 
 
 def is_loopback(address: str) -> bool:

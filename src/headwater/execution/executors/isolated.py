@@ -4,9 +4,10 @@ A thread cannot be stopped from outside; a process can. A step with ``timeout=``
 child forked from the process that would have run it (so its in-memory inputs are there
 without copying); the child writes the output to the artifact store and sends back the
 outcome, which then carries a reference instead of the value. Past its time the child is
-killed and the step fails with a ``StepTimeout`` message; a child that dies on its own (a
-segfault, the OOM killer) fails the step with the signal that killed it. The child dies
-with the process that forked it (:func:`~headwater.execution.lifeline.die_with`).
+killed and the step fails with :class:`~headwater.errors.StepTimeout`; a child that dies on
+its own (a segfault, the OOM killer) fails it with :class:`~headwater.errors.WorkerLost`,
+naming the signal that killed it. The child dies with the process that forked it
+(:func:`~headwater.execution.lifeline.die_with`).
 
 ``os.fork`` is used directly rather than ``multiprocessing``, which refuses to start
 children from daemonic processes such as Dask's workers. Lines the step prints arrive with
@@ -28,6 +29,7 @@ from dataclasses import replace
 
 import cloudpickle
 
+from headwater.errors import StepError, StepTimeout, WorkerLost
 from headwater.execution.lifeline import die_with
 from headwater.execution.step import StepOutcome, StepRequest, run_step
 from headwater.storage.base import ArtifactStore
@@ -59,14 +61,15 @@ def run_step_isolated(request: StepRequest, artifacts: ArtifactStore, timeout: f
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
         message = f"step {request.node.key!r} ran past its timeout of {timeout:g}s and was stopped"
-        return _failed(request, started, f"StepTimeout: {message}", "timeout")
+        return _failed(request, started, StepTimeout(message, step_key=request.node.key))
     _, status = os.waitpid(pid, 0)
     if data:
         try:
             return cloudpickle.loads(data)
         except Exception as exc:  # a child killed mid-write leaves a truncated message
-            return _failed(request, started, f"WorkerLost: the outcome of step {request.node.key!r} was cut off: {exc}", "worker")
-    return _failed(request, started, _death_message(request, status), "worker")
+            cut_off = WorkerLost(f"the outcome of step {request.node.key!r} was cut off: {exc}", step_key=request.node.key)
+            return _failed(request, started, cut_off)
+    return _failed(request, started, WorkerLost(_death_message(request, status), step_key=request.node.key))
 
 
 def _read_until(fd: int, deadline: float | None) -> tuple[bytes, bool]:
@@ -89,18 +92,10 @@ def _read_until(fd: int, deadline: float | None) -> tuple[bytes, bool]:
 def _death_message(request: StepRequest, status: int) -> str:
     if os.WIFSIGNALED(status):
         name = signal.Signals(os.WTERMSIG(status)).name
-        return f"WorkerLost: the process running step {request.node.key!r} died (killed by {name})"
+        return f"the process running step {request.node.key!r} died (killed by {name})"
     code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else status
-    return f"WorkerLost: the process running step {request.node.key!r} exited with code {code} without a result"
+    return f"the process running step {request.node.key!r} exited with code {code} without a result"
 
 
-def _failed(request: StepRequest, started: float, error: str, kind: str) -> StepOutcome:
-    return StepOutcome(
-        step_key=request.node.key,
-        attempt=request.attempt,
-        ok=False,
-        started_at=started,
-        ended_at=time.time(),
-        error=error,
-        error_kind=kind,
-    )
+def _failed(request: StepRequest, started: float, error: StepError) -> StepOutcome:
+    return StepOutcome.failed(request.node.key, request.attempt, started, error)

@@ -76,6 +76,7 @@ from typing import Any
 
 import cloudpickle
 
+from headwater.errors import StepTimeout, WorkerLost
 from headwater.execution.capture import LineSink, capture_output
 from headwater.execution.executors import ExecutorOptions
 from headwater.execution.lifeline import EXIT_DEADLINE, describe_exit, die_with, set_deadline
@@ -306,7 +307,7 @@ class ProcessExecutor:
                 except Exception as exc:
                     outcome = _failed(task, f"the outcome of step {task.key!r} could not be read: {exc!r}")
             else:
-                outcome = _failed(task, message[1], kind="worker")
+                outcome = _failed(task, message[1])
             task.future.set_result(outcome)
 
     def _lost(self, worker: _Worker) -> None:
@@ -337,8 +338,8 @@ class ProcessExecutor:
                     self._send(replacement, self._pending.popleft())
         worker.conn.close()
         if task is not None and (worker.timed_out or exitcode == EXIT_DEADLINE):
-            message = f"StepTimeout: step {task.key!r} ran past its timeout of {task.timeout:g}s and was stopped"
-            task.future.set_result(_failed(task, message, kind="timeout"))
+            message = f"step {task.key!r} ran past its timeout of {task.timeout:g}s and was stopped"
+            task.future.set_result(_failed(task, message, kind=StepTimeout))
         elif task is not None:
             pid = worker.process.pid
             task.future.set_result(
@@ -370,12 +371,8 @@ def _main_module_hidden() -> Iterator[None]:
             main.__dict__.update(saved)
 
 
-def _failed(task: _Task, error: str, *, kind: str = "worker") -> StepOutcome:
-    now = time.time()
-    return StepOutcome(
-        step_key=task.key, attempt=task.attempt, ok=False, started_at=task.sent_at or now, ended_at=now,
-        error=error, error_kind=kind,
-    )
+def _failed(task: _Task, error: str, *, kind: type[StepTimeout | WorkerLost] = WorkerLost) -> StepOutcome:
+    return StepOutcome.failed(task.key, task.attempt, task.sent_at or time.time(), kind(error, step_key=task.key))
 
 
 # -- the worker side -------------------------------------------------------------------------
