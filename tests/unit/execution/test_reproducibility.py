@@ -201,9 +201,9 @@ def test_retries_back_off_exponentially(instance) -> None:
     result = materialize([flaky], instance=instance, observer=NullObserver())
     assert result.output_for("flaky") == 4
     gaps = [b - a for a, b in zip(attempts, attempts[1:], strict=False)]
-    # 0.1, 0.2, 0.4 plus up to 10 % jitter each
+    # 0.1, 0.2, 0.4 plus up to 10 % jitter each, and room for a loaded, shared machine
     for gap, expected in zip(gaps, [0.1, 0.2, 0.4], strict=True):
-        assert expected <= gap < expected * 1.1 + 0.05
+        assert expected <= gap < expected * 1.1 + 0.25
 
 
 def test_asset_states_say_fresh_stale_failed_and_never(tmp_path: Path, instance) -> None:
