@@ -94,6 +94,8 @@ class BaseOperator(DependencyMixin):
     on_retry_callback: Any
     on_success_callback: Any
     on_skipped_callback: Any
+    pre_execute: Any
+    post_execute: Any
     multiple_outputs: bool
     do_xcom_push: bool
 

@@ -192,7 +192,8 @@ class Label:
             for up_task in relation_ends(up, as_upstream=True):
                 up_task.set_downstream(other)
                 for down_task in relation_ends(other, as_upstream=False):
-                    up_task.dag.edge_labels[(up_task.task_id, down_task.task_id)] = self.label
+                    if up_task.dag is not None:  # a task outside any DAG has nowhere to keep labels
+                        up_task.dag.edge_labels[(up_task.task_id, down_task.task_id)] = self.label
         return other
 
     def __repr__(self) -> str:

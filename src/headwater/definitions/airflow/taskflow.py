@@ -83,7 +83,7 @@ class Task(Generic[P, R]):
 
     def __init__(
         self, function: Callable[P, R], operator_kwargs: dict[str, Any],
-        operator_class: type[PythonOperator] = _TaskFlowOperator,
+        operator_class: type[PythonOperator | PythonSensor] = _TaskFlowOperator,
     ) -> None:
         self.function = function
         self.operator_kwargs = operator_kwargs
@@ -132,7 +132,7 @@ class Task(Generic[P, R]):
                 named[parameter.name] = AssetRef(parameter.name)  # read from the asset of that name
         return [], named
 
-    def _operator(self, arguments: tuple[list[Any], dict[str, Any]], mapped: MappedArgs | None) -> PythonOperator:
+    def _operator(self, arguments: tuple[list[Any], dict[str, Any]], mapped: MappedArgs | None) -> PythonOperator | PythonSensor:
         op_args, op_kwargs = arguments
         options = dict(self.operator_kwargs)
         group = options.get("task_group") or current_group()
@@ -205,7 +205,7 @@ class _TaskDecorator:
     """``task``: ``@task``, ``@task(...)``, ``@task.python``, ``@task.branch``, ``@task.short_circuit``,
     or ``task(fn)``."""
 
-    def __init__(self, operator_class: type[PythonOperator] = _TaskFlowOperator) -> None:
+    def __init__(self, operator_class: type[PythonOperator | PythonSensor] = _TaskFlowOperator) -> None:
         self.operator_class = operator_class
 
     @overload
