@@ -6,6 +6,7 @@ Only requirements that need no download are used (an empty list), as the tests r
 from __future__ import annotations
 
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,40 @@ def test_bad_arguments_are_refused() -> None:
             PythonVirtualenvOperator(task_id="b", python_callable=where_am_i, python_version="2.7")
         with pytest.raises(DefinitionError, match="serializer must be one of"):
             PythonVirtualenvOperator(task_id="c", python_callable=where_am_i, serializer="dill")
+
+
+@pytest.mark.slow
+def test_a_build_killed_midway_is_never_reused(headwater_home: Path, tmp_path: Path) -> None:
+    """SIGKILL a process while it builds the environment; the next task builds a complete one."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    script = tmp_path / "build.py"
+    script.write_text(textwrap.dedent(f'''
+        import sys
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        from headwater.airflow import DAG, PythonVirtualenvOperator
+        from test_virtualenv import where_am_i
+        with DAG("killed"):
+            op = PythonVirtualenvOperator(task_id="t", python_callable=where_am_i, requirements=[],
+                                          system_site_packages=False)
+        op.interpreter()
+    '''))
+    process = subprocess.Popen([sys.executable, str(script)], env={**os.environ, "HEADWATER_HOME": str(headwater_home)})
+    venvs = headwater_home / "venvs"
+    deadline = time.monotonic() + 60
+    while not (venvs.exists() and any(venvs.iterdir())) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert all(".building-" in p.name for p in venvs.iterdir())  # killed before the rename: nothing final
+
+    with DAG("after_kill"):
+        op = PythonVirtualenvOperator(task_id="t", python_callable=where_am_i, requirements=[],
+                                      system_site_packages=False)
+    python = Path(op.interpreter())
+    assert python.exists() and ".building-" not in str(python)
+    result = subprocess.run([str(python), "-c", "import sys; print(sys.prefix)"], capture_output=True, text=True)
+    assert result.stdout.strip() == str(python.parent.parent)

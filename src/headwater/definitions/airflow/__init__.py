@@ -1,9 +1,15 @@
 """The Airflow dialect: DAGs, operators and TaskFlow, compiled to the engine's nodes.
 
 One module per job: :mod:`.dag` (the DAG and how it is collected), :mod:`.operators`
-(``BaseOperator``, ``>>``, ``chain``), :mod:`.python` (``PythonOperator``), :mod:`.taskflow` (``@dag``,
+(``BaseOperator``, ``chain``), :mod:`.relations` (``>>``/``<<`` for tasks and groups),
+:mod:`.arguments` (what each ``BaseOperator``/``DAG`` argument does, or why it is refused),
+:mod:`.python` (``PythonOperator``), :mod:`.bash`, :mod:`.branching` (branches and
+short-circuits), :mod:`.sensors`, :mod:`.virtualenv` (another Python),
+:mod:`.task_group` (``TaskGroup``, ``@task_group``, ``Label``), :mod:`.taskflow` (``@dag``,
 ``@task``), :mod:`.mapping` (``.expand()``), :mod:`.xcomarg` (references to run-time
-values), :mod:`.runtime` (``ti``, the context, ``get_current_context``),
-:mod:`.templating` (``{{ ds }}``) and :mod:`.schedule` (Airflow schedules as cron strings).
-Users import all of it from :mod:`headwater.airflow`.
+values), :mod:`.runtime` (``ti``, the context, ``get_current_context``), :mod:`.variables`
+(``Variable``, ``BaseHook.get_connection``), :mod:`.exceptions`, :mod:`.templating`
+(``{{ ds }}``, template files) and :mod:`.schedule` (Airflow schedules as cron strings).
+Trigger rules and skip states are the engine's (:mod:`headwater.definitions.trigger_rules`,
+:mod:`headwater.execution.triggers`). Users import all of it from :mod:`headwater.airflow`.
 """

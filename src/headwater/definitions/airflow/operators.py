@@ -18,11 +18,12 @@ import inspect
 from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from headwater.definitions.airflow.arguments import OPERATOR_UNSUPPORTED, refuse_unsupported
 from headwater.definitions.airflow.dag import DAG, current_dag, user_site
-from headwater.definitions.airflow.relations import DependencyMixin
+from headwater.definitions.airflow.mapping import MappedArgs, OperatorPartial
+from headwater.definitions.airflow.relations import DependencyMixin, relation_ends
 from headwater.definitions.airflow.runtime import airflow_context, use_context
 from headwater.definitions.airflow.schedule import seconds
 from headwater.definitions.airflow.task_group import Label, TaskGroup, current_group
@@ -34,9 +35,6 @@ from headwater.definitions.node import Node, NodeOptions, RetryPolicy
 from headwater.definitions.signals import FailStep, SkipStep
 from headwater.definitions.trigger_rules import TriggerRule, trigger_rule
 from headwater.errors import DefinitionError
-
-if TYPE_CHECKING:
-    from headwater.definitions.airflow.mapping import MappedArgs
 
 __all__ = ["BaseOperator", "chain", "cross_downstream"]
 
@@ -239,8 +237,6 @@ class BaseOperator(DependencyMixin):
     @classmethod
     def partial(cls, **kwargs: Any) -> Any:
         """The fixed arguments of a mapped task; ``.expand(name=[...])`` gives the varying ones."""
-        from headwater.definitions.airflow.mapping import OperatorPartial
-
         return OperatorPartial(cls, kwargs)
 
     # -- compiling ---------------------------------------------------------------------
@@ -388,23 +384,6 @@ def _callback(callbacks: Any, context: dict[str, Any], step_context: Any) -> Non
             callback(context)
         except Exception:
             step_context.log.exception("callback %r failed", getattr(callback, "__name__", callback))
-
-
-def relation_ends(other: Any, *, as_upstream: bool) -> list[BaseOperator]:
-    """The tasks ``other`` stands for on one end of ``>>``: a task group's leaves when it is
-    upstream, its roots when it is downstream."""
-    items = other if isinstance(other, list | tuple | set) else [other]
-    found = []
-    for item in items:
-        if isinstance(item, XComArg):
-            item = item.operator
-        if isinstance(item, TaskGroup):
-            found.extend(item.get_leaves() if as_upstream else item.get_roots())
-            continue
-        if not isinstance(item, BaseOperator):
-            raise TypeError(f"relationships can be set between tasks, task groups or lists of them, not {item!r}")
-        found.append(item)
-    return found
 
 
 def _link(up: BaseOperator, down: BaseOperator) -> None:

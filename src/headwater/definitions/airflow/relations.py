@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Self
 
-__all__ = ["DependencyMixin"]
+__all__ = ["DependencyMixin", "relation_ends"]
 
 
 class DependencyMixin:
@@ -31,3 +31,25 @@ class DependencyMixin:
     def __rlshift__(self, other: Any) -> Self:
         self.set_downstream(other)
         return self
+
+
+def relation_ends(other: Any, *, as_upstream: bool) -> list[Any]:
+    """The tasks ``other`` stands for on one end of ``>>``.
+
+    A task stands for itself, an ``XComArg`` for its task, a task group for its leaves when
+    it is upstream and its roots when it is downstream, a list for its items.
+
+    Raises:
+        TypeError: ``other`` is none of these.
+    """
+    items = other if isinstance(other, list | tuple | set) else [other]
+    found: list[Any] = []
+    for item in items:
+        item = getattr(item, "operator", item)  # an XComArg: its task
+        if hasattr(item, "get_roots") and hasattr(item, "get_leaves"):  # a task group
+            found.extend(item.get_leaves() if as_upstream else item.get_roots())
+        elif isinstance(item, DependencyMixin) and hasattr(item, "task_id"):
+            found.append(item)
+        else:
+            raise TypeError(f"relationships can be set between tasks, task groups or lists of them, not {item!r}")
+    return found

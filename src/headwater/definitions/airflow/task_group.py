@@ -32,7 +32,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from headwater.definitions.airflow.dag import DAG, current_dag
-from headwater.definitions.airflow.relations import DependencyMixin
+from headwater.definitions.airflow.relations import DependencyMixin, relation_ends
 from headwater.errors import DefinitionError, DuplicateKeyError
 
 if TYPE_CHECKING:
@@ -186,8 +186,6 @@ class Label:
         return self
 
     def __rshift__(self, other: Any) -> Any:
-        from headwater.definitions.airflow.operators import relation_ends
-
         for up in self._upstream:
             for up_task in relation_ends(up, as_upstream=True):
                 up_task.set_downstream(other)
