@@ -29,6 +29,7 @@ Messages on the pipe, one a line, fields separated by ``\\x1f``::
     R <run id> <run store URL>          a run started (its record is written)
     S <start time> <attempt> <step key> a step started
     E <step key>                        a step ended
+    D                                   the run ended (its end is recorded)
 
 Where ``os.fork`` does not exist (Windows), commands run unsupervised.
 """
@@ -127,6 +128,7 @@ class _Tracking:
 
     def run_finished(self, result: Any) -> None:
         global _channel
+        self.send("D")  # the run's end is recorded
         _channel = self._channel  # the next run of this process may report
         self._inner.run_finished(result)
 
@@ -141,6 +143,7 @@ class _Report:
         self.run_id: str | None = None
         self.database_url: str | None = None
         self.running: dict[str, tuple[float, int]] = {}
+        self.ended = False
         self._partial = b""
 
     def feed(self, data: bytes) -> None:
@@ -151,10 +154,13 @@ class _Report:
             if kind == "R" and len(fields) == 2:
                 self.run_id, self.database_url = fields
                 self.running.clear()
+                self.ended = False
             elif kind == "S" and len(fields) == 3:
                 self.running[fields[2]] = (float(fields[0]), int(fields[1]))
             elif kind == "E" and len(fields) == 1:
                 self.running.pop(fields[0], None)
+            elif kind == "D":
+                self.ended = True
 
 
 def _wait_and_report(pid: int, channel: int) -> int:
@@ -213,8 +219,8 @@ def _drain(fd: int) -> bytes:
 
 def _conclude(report: _Report, exitcode: int) -> int:
     """Record and print how the child died, when its run was left open; the exit code."""
-    if exitcode == 0:
-        return 0
+    if exitcode == 0 or (exitcode > 0 and report.ended):
+        return exitcode  # a run that failed, say, and recorded so itself
     if report.run_id is None or report.database_url is None:
         if exitcode < 0:
             _say(f"headwater died before its run started: exit code {exitcode} ({describe_exit(exitcode)})")
