@@ -6,9 +6,10 @@
     headwater materialize [-f FILE | -m MODULE] [--select SEL] [--quiet] [--executor NAME] [--force]
     headwater job run JOB [-f FILE | -m MODULE] [--quiet] [--executor NAME] [--force]
     headwater jobs list | assets list | schedules list   [-f FILE | -m MODULE]
-    headwater runs list [--limit N] | runs show RUN_ID|latest | runs reexecute RUN_ID --from-failure
+    headwater runs list [--limit N] | runs show RUN_ID|latest | runs reexecute RUN_ID [--from-failure | --from STEP | --all]
     headwater dags test DAG_ID [LOGICAL_DATE] [-f FILE | -m MODULE] [--quiet] | dags list
-    headwater assets history ASSET | assets load ASSET [--version V] | lineage ASSET [--version V]
+    headwater tasks test DAG_ID TASK_ID [LOGICAL_DATE] [-f FILE | -m MODULE]
+    headwater assets history ASSET | assets load ASSET [--version V] [--key K] | lineage ASSET [--version V]
     headwater verify [ASSETS] | gc [--dry-run] [--older-than SECONDS]
 
 Exit codes: 0 success, 1 a failed run, 2 bad input (usage, definitions, selection, code
@@ -24,7 +25,7 @@ from typing import Annotated
 
 import typer
 
-from headwater.cli.commands import assets, dags, jobs, runs, schedules
+from headwater.cli.commands import assets, dags, jobs, runs, schedules, tasks
 from headwater.cli.commands.info import info, version
 from headwater.cli.commands.lineage import lineage
 from headwater.cli.commands.maintenance import gc, verify
@@ -72,6 +73,7 @@ app.add_typer(runs.app, name="runs")
 app.add_typer(variables, name="variables")
 app.add_typer(connections, name="connections")
 app.add_typer(dags.app, name="dags", help="Test and list Airflow-dialect DAGs: `headwater dags test DAG_ID -f FILE`.")
+app.add_typer(tasks.app, name="tasks", help="Test one task of a DAG: `headwater tasks test DAG_ID TASK_ID -f FILE`.")
 
 
 #: the commands that run steps, as their leading words: they run under a supervisor

@@ -7,10 +7,12 @@ from typing import Annotated
 import typer
 
 __all__ = [
+    "DagIdArgument",
     "DaskAddressOption",
     "ExecutorOption",
     "FileOption",
     "ForceOption",
+    "LogicalDateArgument",
     "MaxConcurrencyOption",
     "ModuleOption",
     "PoolLimitOption",
@@ -61,4 +63,10 @@ PoolLimitOption = Annotated[
 ]
 ForceOption = Annotated[
     bool, typer.Option("--force", help="Run every selected step, even those that are up to date.")
+]
+DagIdArgument = Annotated[
+    str, typer.Argument(metavar="DAG_ID", help="The DAG's id, as `headwater dags list` shows it.")
+]
+LogicalDateArgument = Annotated[
+    str | None, typer.Argument(metavar="[LOGICAL_DATE]", help="The run's logical date (ISO); now by default.")
 ]

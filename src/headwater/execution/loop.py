@@ -26,6 +26,10 @@ State
 ``ready``     heap of (topological index, key)
 ``retries``   heap of (due time, topological index, key, next attempt)
 ``outputs``   key -> :class:`Output`: the value (when in memory) and where it is stored
+``xcoms``     key -> (XCom key, map index) -> value or where it is stored: every step's
+              return value and pushed XComs, and those of the steps outside the run that
+              the store offers (see :mod:`headwater.execution.xcoms`); steps that take a
+              ``context`` can pull them, whatever their dialect
 ``records``   key -> final :class:`StepRecord`
 ``in_pool``   pool name -> steps of that pool running now
 
@@ -68,12 +72,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from headwater.errors import PlanError, WorkerLost
-from headwater.execution.context import RETURN_VALUE
+from headwater.execution.context import RETURN_VALUE, UNMAPPED, XComKey
 from headwater.execution.executors import Executor
 from headwater.execution.recorder import RunRecorder
 from headwater.execution.step import StepOutcome, StepRequest
 from headwater.execution.triggers import UpstreamCounts, Verdict, evaluate
 from headwater.execution.values import StoredValue
+from headwater.execution.xcoms import StoredXComs, xcom_records
 from headwater.planning.plan import Plan, PlannedStep
 from headwater.planning.staleness import STORED_VALUE_LOST, ArtifactCheck, Decision, decide
 from headwater.storage.records import CheckEvaluation, Materialization, Metric, StepAttempt, StepRecord, StepStatus
@@ -103,6 +108,7 @@ def run_plan(
     run_tags: Mapping[str, str] | None = None,
     pool_limits: Mapping[str, int] | None = None,
     artifact_check: ArtifactCheck | None = None,
+    stored_xcoms: StoredXComs | None = None,
 ) -> tuple[dict[str, StepRecord], dict[str, StepOutput]]:
     """Run ``plan`` on ``executor``, recording as it goes.
 
@@ -110,12 +116,16 @@ def run_plan(
         pool_limits: pool name -> how many steps of that pool may run at once.
         artifact_check: why a stored value cannot be reused (missing, damaged), or None when
             it is intact; a step whose stored value is not intact is never up to date.
+        stored_xcoms: the XComs of steps outside the run (and of up-to-date ones) that the
+            steps of the run may pull, read from the store beforehand.
 
     Returns:
         The final record of every step, and the outputs of the steps that produced one
         (ran or were up to date).
     """
-    return _RunLoop(plan, executor, recorder, dict(run_tags or {}), check_pool_limits(pool_limits), artifact_check).run()
+    return _RunLoop(
+        plan, executor, recorder, dict(run_tags or {}), check_pool_limits(pool_limits), artifact_check, stored_xcoms
+    ).run()
 
 
 def check_pool_limits(pool_limits: Mapping[str, int] | None) -> dict[str, int]:
@@ -141,6 +151,7 @@ class _RunLoop:
         run_tags: dict[str, str],
         pool_limits: dict[str, int] | None = None,
         artifact_check: ArtifactCheck | None = None,
+        stored_xcoms: StoredXComs | None = None,
     ) -> None:
         self.plan = plan
         self.artifact_check = artifact_check
@@ -151,8 +162,10 @@ class _RunLoop:
         #: key -> the attempt a due retry makes when it is next submitted from ``ready``
         self.retry_attempt: dict[str, int] = {}
         self.run_tags = run_tags
-        #: task key -> XCom key -> value or StoredValue (the Airflow dialect's side channel)
-        self.xcoms: dict[str, dict[str, Any]] = {}
+        stored = stored_xcoms or StoredXComs()
+        #: step key -> (XCom key, map index) -> value or StoredValue
+        self.xcoms: dict[str, dict[XComKey, Any]] = dict(stored.outside)
+        self.previous_xcoms = stored.previous
         self.ancestors: dict[str, frozenset[str]] = {}
         self.executor = executor
         self.recorder = recorder
@@ -244,9 +257,9 @@ class _RunLoop:
             attempt=attempt,
             inputs={param: self._input_value(up) for param, up in step.node.inputs.items()},
             keep_value=self.executor.shares_memory,
-            xcoms=dict(self.xcoms) if step.node.kind == "task" else {},
+            xcoms=dict(self.xcoms) if step.node.takes_context else {},
             run_tags=self.run_tags,
-            ancestors=self._ancestors(key) if step.node.kind == "task" else frozenset(),
+            ancestors=self._ancestors(key) if step.node.takes_context else frozenset(),
         )
         self.running += 1
         if step.node.options.pool in self.in_pool:
@@ -259,11 +272,12 @@ class _RunLoop:
         future.add_done_callback(completed)
 
     def _ancestors(self, key: str) -> frozenset[str]:
-        """Every step of this run upstream of ``key``, however far (memoized)."""
+        """Every step upstream of ``key``, however far, up to the edge of this run (memoized)."""
         found = self.ancestors.get(key)
         if found is None:
-            direct = self.plan.steps[key].upstream_in_run
-            found = frozenset(direct).union(*(self._ancestors(up) for up in direct))
+            step = self.plan.steps[key]
+            direct = step.upstream_in_run
+            found = frozenset(step.node.upstream).union(*(self._ancestors(up) for up in direct))
             self.ancestors[key] = found
         return found
 
@@ -277,7 +291,9 @@ class _RunLoop:
 
     def _up_to_date(self, step: PlannedStep, previous: Materialization) -> None:
         now = time.time()
-        self.outputs[step.key] = StepOutput(StoredValue.of(previous))
+        stored = StoredValue.of(previous)
+        self.outputs[step.key] = StepOutput(stored)
+        self.xcoms[step.key] = {(RETURN_VALUE, UNMAPPED): stored, **self.previous_xcoms.get(step.key, {})}
         unchanged = "code, source and inputs" if step.node.options.source_version is not None else "code and inputs"
         reason = f"{unchanged} unchanged since run {previous.run_id}"
         self._finish(StepRecord(self.run_id, step.key, StepStatus.UP_TO_DATE, 0, now, now, reason=reason))
@@ -343,10 +359,11 @@ class _RunLoop:
         assert outcome.uri is not None and outcome.serializer is not None and outcome.data_version is not None
         stored = StoredValue(outcome.uri, outcome.serializer, outcome.size_bytes, outcome.data_version, self.run_id)
         self.outputs[step.key] = StepOutput(stored, outcome.value) if outcome.value_kept else StepOutput(stored)
-        if step.node.kind == "task":
-            pushed: dict[str, Any] = {**outcome.xcoms, **outcome.xcom_values}
-            pushed[RETURN_VALUE] = outcome.value if outcome.value_kept else stored
-            self.xcoms[step.key] = pushed
+        self.xcoms[step.key] = {
+            (RETURN_VALUE, UNMAPPED): outcome.value if outcome.value_kept else stored,
+            **outcome.xcoms,
+            **outcome.xcom_values,
+        }
         input_versions = {up: self.outputs[up].stored.data_version for up in step.node.upstream if up in self.outputs}
         decision = self.decisions.get(step.key)
         materialization = Materialization(
@@ -371,8 +388,9 @@ class _RunLoop:
             reason=decision.reason if decision is not None else None,
         )
         self._force_skip({key: why for key, why in outcome.skip.items() if key in self.plan.steps})
+        xcoms = xcom_records(self.run_id, step.key, outcome.xcoms, outcome.ended_at) if outcome.xcoms else ()
         self._finish(
-            record, attempt=attempt, materialization=materialization, metrics=metrics,
+            record, attempt=attempt, materialization=materialization, xcoms=xcoms, metrics=metrics,
             checks=check_evaluations(self.run_id, step, outcome),
         )
 

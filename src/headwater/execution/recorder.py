@@ -34,7 +34,14 @@ from typing import Any, Protocol
 from headwater.errors import StorageError
 from headwater.execution.capture import LineSink
 from headwater.execution.observer import RunObserver
-from headwater.storage.base import CheckEvaluationIndex, EventLog, MaterializationIndex, MetricStore, RunStore
+from headwater.storage.base import (
+    CheckEvaluationIndex,
+    EventLog,
+    MaterializationIndex,
+    MetricStore,
+    RunStore,
+    XComStore,
+)
 from headwater.storage.records import (
     CheckEvaluation,
     Event,
@@ -46,12 +53,15 @@ from headwater.storage.records import (
     RunStatus,
     StepAttempt,
     StepRecord,
+    XCom,
 )
 
 __all__ = ["RunRecorder", "RunStoreWriter"]
 
 
-class RunStoreWriter(RunStore, EventLog, MaterializationIndex, CheckEvaluationIndex, MetricStore, Protocol):
+class RunStoreWriter(
+    RunStore, EventLog, MaterializationIndex, CheckEvaluationIndex, MetricStore, XComStore, Protocol
+):
     """The stores the recorder writes to (a ``SqlStore`` is all of them)."""
 
 
@@ -92,6 +102,7 @@ class RunRecorder:
         self._events: list[Event] = []
         self._logs: list[LogLine] = []
         self._materializations: list[Materialization] = []
+        self._xcoms: list[XCom] = []
         self._metrics: list[Metric] = []
         self._checks: list[CheckEvaluation] = []
 
@@ -139,10 +150,11 @@ class RunRecorder:
         *,
         attempt: StepAttempt | None = None,
         materialization: Materialization | None = None,
+        xcoms: Sequence[XCom] = (),
         metrics: Sequence[Metric] = (),
         checks: Sequence[CheckEvaluation] = (),
     ) -> None:
-        """Record a step's final state (and its last attempt, output, metrics and check results)."""
+        """Record a step's final state (and its last attempt, output, pushed XComs, metrics and check results)."""
         self._raise_failure()
         kind = _STEP_EVENTS[record.status]
         message = record.error or record.reason or ""
@@ -157,6 +169,7 @@ class RunRecorder:
                     Event(self.run_id, EventKind.MATERIALIZATION, materialization.created_at, record.step_key,
                           materialization.artifact_uri)
                 )
+            self._xcoms.extend(xcoms)
             self._metrics.extend(metrics)
             self._checks.extend(checks)
             self._arm()
@@ -172,13 +185,15 @@ class RunRecorder:
                 steps = list(self._steps.values())
                 attempts, events, logs = self._attempts[:], self._events[:], self._logs[:]
                 materializations, metrics, checks = self._materializations[:], self._metrics[:], self._checks[:]
+                xcoms = self._xcoms[:]
                 for buffered in (
                     self._steps, self._attempts, self._events, self._logs, self._materializations, self._metrics,
-                    self._checks,
+                    self._checks, self._xcoms,
                 ):
                     buffered.clear()
                 self._due = None
-            # Materializations last: a value is never indexed before its step's record exists.
+            # Materializations last: a value is never indexed before its step's record exists,
+            # nor before its XComs (a step's XComs are found through its materialization).
             if steps:
                 self._store.upsert_steps(steps)
             if attempts:
@@ -191,6 +206,8 @@ class RunRecorder:
                 self._store.add_metrics(metrics)
             if checks:
                 self._store.add_check_evaluations(checks)
+            if xcoms:
+                self._store.add_xcoms(xcoms)
             if materializations:
                 self._store.add_materializations(materializations)
 

@@ -31,6 +31,7 @@ from headwater.execution.observer import EchoObserver, NullObserver, RunObserver
 from headwater.execution.reaper import reap_dead_runs
 from headwater.execution.recorder import RunRecorder
 from headwater.execution.supervisor import track
+from headwater.execution.xcoms import load_stored_xcoms
 from headwater.planning.plan import build_plan
 from headwater.definitions.selection import Selection
 from headwater.storage.records import Materialization, Run, RunStatus, StepRecord, StepStatus
@@ -141,8 +142,8 @@ def execute(
         force: rerun up-to-date steps too.
         max_concurrency: steps at once on a parallel executor (CPU count by default).
         executor_config: executor-specific settings (``dask_address=...``).
-        pinned_inputs: upstream key -> the materialization to read it from instead of its
-            latest (what re-execution uses to read the original run's values).
+        pinned_inputs: upstream key -> the materialization to read it (and its XComs) from
+            instead of its latest (what re-execution uses to read the original run's values).
         pool_limits: pool name -> how many steps of that pool (``@asset(pool=...)``) may
             run at once, on any executor; pools not named are unlimited.
 
@@ -159,6 +160,7 @@ def execute(
     plan = build_plan(
         graph, selection, latest=instance.store.latest_materializations, force=force, pinned=pinned_inputs
     )
+    stored_xcoms = load_stored_xcoms(graph, plan, instance.store, pinned_inputs)
     executor_name = executor or (location.executor if location is not None else None) or "in_process"
     limits = check_pool_limits(pool_limits)
     extra = dict(executor_config or {})
@@ -194,7 +196,8 @@ def execute(
         recorder.start(run, plan.keys)
         try:
             records, outputs = run_plan(
-                plan, pool, recorder, run_tags=run_tags, pool_limits=limits, artifact_check=instance.check_artifact
+                plan, pool, recorder, run_tags=run_tags, pool_limits=limits, artifact_check=instance.check_artifact,
+                stored_xcoms=stored_xcoms,
             )
         except KeyboardInterrupt:
             recorder.finish(RunStatus.CANCELED, "interrupted")
@@ -287,25 +290,34 @@ def reexecute(
     *,
     instance: Instance,
     from_failure: bool = True,
+    from_step: str | None = None,
     location: CodeLocation | None = None,
     executor: str | None = None,
     observer: RunObserver | None = None,
+    executor_config: Mapping[str, Any] | None = None,
 ) -> RunResult:
-    """Run a past run again: from its failures (the failed steps and their downstream,
-    reading everything else from what that run stored), or whole.
+    """Run a past run again: from its failures, from one step, or whole.
+
+    Steps that do not rerun are read from what that run stored: their values and their
+    XComs (a task's pushed values), so a DAG passing values by XCom resumes where it failed.
 
     Args:
         run_id: the run to re-execute.
         instance: the stores it was recorded in.
-        from_failure: rerun only the failed and skipped steps (else every step of the run).
+        from_failure: rerun only the steps that did not succeed (failed, skipped, or left
+            unfinished by a run whose process died) and their downstream (else every step).
+        from_step: rerun this step of the run and its downstream; overrides ``from_failure``.
         location: the code to run; by default the file or module the run was started from.
         executor: as for :func:`execute`; the original run's executor by default.
         observer: told of progress.
+        executor_config: as for :func:`execute` (``dask_address=...``).
 
     Raises:
         RunNotFound: no run has that id.
-        PlanError: the run did not fail (with ``from_failure``), or its code cannot be found.
+        PlanError: the run did not fail (with ``from_failure``), ``from_step`` is not one of
+            its steps, or its code cannot be found.
     """
+    from headwater.definitions.graph import close_matches
     from headwater.definitions.loading import load_code_location
     from headwater.errors import PlanError
 
@@ -315,19 +327,22 @@ def reexecute(
         if file is None and module is None:
             raise PlanError(f"run {run_id} does not say which code it ran: pass the code location (-f or -m)")
         location = load_code_location(file=file, module=module)
-    steps = instance.store.get_steps(run_id)
-    if from_failure:
-        failed = [s.step_key for s in steps if s.status is StepStatus.FAILURE]
-        if not failed:
+    recorded = {s.step_key: s.status for s in instance.store.get_steps(run_id)}
+    in_run = _steps_of(original, recorded, location.graph)
+    if from_step is not None:
+        if from_step not in in_run:
+            raise PlanError(f"step {from_step!r} is not a step of run {run_id}.{close_matches(from_step, in_run)}")
+        starts = [from_step]
+    elif from_failure:
+        starts = sorted(key for key in in_run if recorded.get(key) not in _DONE)
+        if not starts:
             raise PlanError(f"run {run_id} has no failed step to re-execute from (its status is {original.status})")
-        in_run = {s.step_key for s in steps}
-        keys = set(failed)
-        for key in failed:
-            if key in location.graph:
-                keys |= location.graph.downstream_of(key) & in_run
-        selection: Selection = sorted(k for k in keys if k in location.graph)
     else:
-        selection = [s.step_key for s in steps if s.step_key in location.graph]
+        starts = sorted(in_run)
+    keys = set(starts)
+    for key in starts:
+        keys |= location.graph.downstream_of(key) & in_run
+    selection: Selection = sorted(keys)
     pinned = {m.asset_key: m for m in reversed(instance.store.get_materializations(run_id=run_id))}
     tags = {**{k: v for k, v in original.tags.items() if not k.startswith("headwater/")}, PARENT_RUN_TAG: run_id}
     tags.pop("executor", None)
@@ -341,7 +356,26 @@ def reexecute(
         tags=tags,
         force=True,
         pinned_inputs=pinned,
+        executor_config=executor_config,
     )
 
 
+#: the statuses of a step that a re-execution from failure does not rerun
+_DONE = (StepStatus.SUCCESS, StepStatus.UP_TO_DATE)
+
+
+def _steps_of(run: Run, recorded: Mapping[str, StepStatus], graph: Graph) -> set[str]:
+    """The steps ``run`` covered that still exist: those recorded, and those its selection names.
+
+    A run whose process was killed has no record of the steps it had not finished; its
+    selection still names them.
+    """
+    from headwater.definitions.selection import resolve_selection
+    from headwater.errors import SelectionError
+
+    try:
+        planned = set(resolve_selection(graph, run.selection))
+    except SelectionError:  # the code changed since: what was recorded is what is known
+        planned = set()
+    return {key for key in (*planned, *recorded) if key in graph}
 _SILENT = NullObserver()

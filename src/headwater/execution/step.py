@@ -28,7 +28,7 @@ from headwater.definitions.signals import FailStep, SkipStep
 from headwater.definitions.typecheck import check_value, describe_type, resolved_hints
 from headwater.errors import FailureKind, StepError, StorageError, TypeMismatchError, UserCodeError
 from headwater.execution.capture import LineSink, step_output
-from headwater.execution.context import StepContext
+from headwater.execution.context import StepContext, XComKey, XComView
 from headwater.execution.results import unwrap
 from headwater.execution.values import StoredValue
 from headwater.storage.base import ArtifactStore
@@ -52,8 +52,9 @@ class StepRequest:
     attempt: int
     inputs: dict[str, Any]
     keep_value: bool = True
-    #: task key -> XCom key -> value (or StoredValue) pushed so far in this run
-    xcoms: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: the XComs this step may pull (see :mod:`headwater.execution.context`); empty for a
+    #: step that takes no context
+    xcoms: XComView = field(default_factory=dict)
     run_tags: Mapping[str, str] = field(default_factory=dict)
     #: every key upstream of this step, however far (XCom pulls from them are expected)
     ancestors: frozenset[str] = frozenset()
@@ -90,10 +91,10 @@ class StepOutcome:
     traceback: str | None = None
     #: why the step failed; None when it did not
     failure_kind: FailureKind | None = None
-    #: XCom key -> where the value the step pushed is stored (besides its return value)
-    xcoms: dict[str, StoredValue] = field(default_factory=dict)
-    #: XCom key -> the pushed value itself, when ``keep_value``
-    xcom_values: dict[str, Any] = field(default_factory=dict)
+    #: (XCom key, map index) -> where a value the step pushed is stored (besides its return value)
+    xcoms: dict[XComKey, StoredValue] = field(default_factory=dict)
+    #: (XCom key, map index) -> the pushed value itself, when ``keep_value``
+    xcom_values: dict[XComKey, Any] = field(default_factory=dict)
     #: the reason, when the step ended skipped (it raised ``SkipStep``)
     skipped: str | None = None
     #: False when the step raised ``FailStep``: no retries

@@ -22,6 +22,7 @@ from headwater.storage.records import (
     ScheduleTick,
     StepAttempt,
     StepRecord,
+    XCom,
 )
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "RunStore",
     "ScheduleStateStore",
     "StoredArtifact",
+    "XComStore",
 ]
 
 
@@ -130,6 +132,17 @@ class CheckEvaluationIndex(Protocol):
 
     def latest_check_evaluations(self, asset_keys: Iterable[str]) -> dict[str, list[CheckEvaluation]]:
         """Asset key -> the newest result of each of its checks."""
+        ...
+
+
+@runtime_checkable
+class XComStore(Protocol):
+    """The values steps pushed under keys (XComs), recorded with their step's materialization."""
+
+    def add_xcoms(self, xcoms: Sequence[XCom]) -> None: ...
+
+    def get_xcoms(self, sources: Iterable[tuple[str, str]]) -> list[XCom]:
+        """The XComs each ``(run id, task key)`` pushed, by task, key and map index."""
         ...
 
 

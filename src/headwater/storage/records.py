@@ -24,6 +24,7 @@ __all__ = [
     "StepAttempt",
     "StepRecord",
     "StepStatus",
+    "XCom",
 ]
 
 
@@ -184,6 +185,27 @@ class Materialization:
     environment: dict[str, str] = field(default_factory=dict)
     #: the version of what a source step read (its ``source_version=``), when it declares one
     source_version: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class XCom:
+    """A value a step pushed under a key (Airflow's XCom), besides the value it returned.
+
+    It is stored in the artifact store like any output and recorded with the step's
+    materialization in the same run, so the XComs of a task are those of the run that
+    produced its materialization. ``map_index`` is the mapped instance that pushed it
+    (``-1`` for a task that is not mapped).
+    """
+
+    run_id: str
+    task_key: str
+    key: str
+    map_index: int
+    artifact_uri: str
+    serializer: str
+    size_bytes: int
+    data_version: str
+    created_at: float
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ import pytest
 
 from headwater.errors import RunNotFound
 from headwater.storage.base import EventLog, MaterializationIndex, MetricStore, RunStore
-from headwater.storage.base import NamedValueStore, ScheduleStateStore
+from headwater.storage.base import NamedValueStore, ScheduleStateStore, XComStore
 from headwater.storage.records import (
     Event,
     EventKind,
@@ -19,6 +19,7 @@ from headwater.storage.records import (
     StepAttempt,
     StepRecord,
     StepStatus,
+    XCom,
 )
 from headwater.storage.sql.store import SqlStore
 
@@ -41,7 +42,9 @@ def make_mat(key: str, run_id: str, version: str, **kw: object) -> Materializati
 
 
 def test_implements_every_protocol(store: SqlStore) -> None:
-    for protocol in (RunStore, EventLog, MaterializationIndex, MetricStore, ScheduleStateStore, NamedValueStore):
+    for protocol in (
+        RunStore, EventLog, MaterializationIndex, MetricStore, ScheduleStateStore, NamedValueStore, XComStore
+    ):
         assert isinstance(store, protocol)
 
 
@@ -194,6 +197,31 @@ def test_latest_materializations(store: SqlStore) -> None:
     latest = store.latest_materializations(["a", "b", "never"])
     assert {k: m.data_version for k, m in latest.items()} == {"a": "a2", "b": "b1"}
     assert set(store.latest_materializations(iter(["b"]))) == {"b"}
+
+
+def make_xcom(run_id: str, task: str, key: str, map_index: int = -1) -> XCom:
+    return XCom(run_id, task, key, map_index, f"/a/{task}/xcom/{key}/{map_index}.pkl", "cloudpickle", 9, f"v{map_index}", 2.0)
+
+
+def test_xcoms_by_run_and_task(store: SqlStore) -> None:
+    store.add_xcoms([make_xcom("r1", "d.train", "model"), make_xcom("r1", "d.train", "split")])
+    store.add_xcoms([make_xcom("r1", "d.fan", "k", 1), make_xcom("r1", "d.fan", "k", 0), make_xcom("r2", "d.train", "model")])
+    found = store.get_xcoms([("r1", "d.train"), ("r1", "d.fan"), ("r1", "d.train")])
+    assert [(x.task_key, x.key, x.map_index) for x in found] == [
+        ("d.fan", "k", 0), ("d.fan", "k", 1), ("d.train", "model", -1), ("d.train", "split", -1)
+    ]
+    assert found[0] == make_xcom("r1", "d.fan", "k", 0)
+    assert [x.run_id for x in store.get_xcoms([("r2", "d.train")])] == ["r2"]
+    assert store.get_xcoms([("r3", "d.train")]) == [] and store.get_xcoms([]) == []
+
+
+def test_an_xcom_is_recorded_once(store: SqlStore) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    store.add_xcoms([make_xcom("r1", "d.train", "model")])
+    with pytest.raises(IntegrityError):
+        store.add_xcoms([make_xcom("r1", "d.train", "model")])
+    assert len(store.get_xcoms([("r1", "d.train")])) == 1
 
 
 def test_metrics(store: SqlStore) -> None:

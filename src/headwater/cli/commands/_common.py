@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -19,6 +20,7 @@ __all__ = [
     "load_location",
     "open_instance",
     "parallel_settings",
+    "parse_logical_date",
     "run_job_and_exit",
 ]
 
@@ -63,6 +65,21 @@ def parallel_settings(
         limits[name.strip()] = int(number)
     config = {"dask_address": dask_address} if dask_address else {}
     return ParallelSettings(max_concurrency, config, limits)
+
+
+def parse_logical_date(text: str | None) -> datetime:
+    """A ``[LOGICAL_DATE]`` argument (ISO date or date-time, UTC unless it says); now when None."""
+    from datetime import UTC
+
+    from headwater.cli.errors import fail
+
+    if text is None:
+        return datetime.now(UTC).replace(microsecond=0)
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise fail(f"LOGICAL_DATE {text!r} is not an ISO date or date-time (2024-01-31 or 2024-01-31T06:00)") from None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def execute_and_exit(

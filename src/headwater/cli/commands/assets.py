@@ -107,14 +107,25 @@ def history(
 
 @app.command("load")
 @exits_on_error
-def load(asset_key: AssetArgument, version: VersionOption = None) -> None:
-    """Load a stored value (the latest, or --version) and print it."""
+def load(
+    asset_key: AssetArgument,
+    version: VersionOption = None,
+    key: Annotated[
+        str | None,
+        typer.Option("--key", "-k", metavar="K", help="An XCom key the task pushed; its return value by default."),
+    ] = None,
+    map_index: Annotated[
+        int | None,
+        typer.Option("--map-index", metavar="N", help="The mapped instance whose XCom to load; all by default."),
+    ] = None,
+) -> None:
+    """Load a stored value (the latest, or --version), or an XCom a task pushed (--key), and print it."""
     from headwater.cli.commands._common import open_instance
     from headwater.cli.console import out_console
     from headwater.history import load as load_value
 
     with open_instance() as instance:
-        value = load_value(asset_key, version, instance=instance)
+        value = load_value(asset_key, version, key=key, map_index=map_index, instance=instance)
     out_console().print(value)
 
 

@@ -8,13 +8,22 @@ the run tagged with its logical date (now when not given) and, with ``-c``, its
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
 
 from headwater.cli.errors import exits_on_error, fail
-from headwater.cli.options import DaskAddressOption, ExecutorOption, FileOption, MaxConcurrencyOption, ModuleOption, PoolLimitOption, QuietOption
+from headwater.cli.options import (
+    DagIdArgument,
+    DaskAddressOption,
+    ExecutorOption,
+    FileOption,
+    LogicalDateArgument,
+    MaxConcurrencyOption,
+    ModuleOption,
+    PoolLimitOption,
+    QuietOption,
+)
 
 __all__ = ["app"]
 
@@ -24,10 +33,8 @@ app = typer.Typer(no_args_is_help=True, help="Test and list Airflow-dialect DAGs
 @app.command("test")
 @exits_on_error
 def test_dag(
-    dag_id: Annotated[str, typer.Argument(metavar="DAG_ID", help="The DAG's id, as `headwater dags list` shows it.")],
-    logical_date: Annotated[
-        str | None, typer.Argument(metavar="[LOGICAL_DATE]", help="The run's logical date (ISO); now by default.")
-    ] = None,
+    dag_id: DagIdArgument,
+    logical_date: LogicalDateArgument = None,
     file: FileOption = None,
     module: ModuleOption = None,
     quiet: QuietOption = False,
@@ -40,9 +47,9 @@ def test_dag(
     ] = None,
 ) -> None:
     """Run every task of a DAG once, in dependency order, with live output."""
-    from headwater.cli.commands._common import load_location, parallel_settings, run_job_and_exit
+    from headwater.cli.commands._common import load_location, parallel_settings, parse_logical_date, run_job_and_exit
 
-    when = _logical_date(logical_date)
+    when = parse_logical_date(logical_date)
     tags = {"logical_date": when.isoformat()}
     if conf is not None:
         try:
@@ -62,16 +69,6 @@ def test_dag(
         parallel=parallel_settings(max_concurrency, dask_address, pool_limit),
         tags=tags,
     )
-
-
-def _logical_date(text: str | None) -> datetime:
-    if text is None:
-        return datetime.now(UTC).replace(microsecond=0)
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise fail(f"LOGICAL_DATE {text!r} is not an ISO date or date-time (2024-01-31 or 2024-01-31T06:00)") from None
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 @app.command("list")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from headwater.cli.errors import exits_on_error, fail
-from headwater.cli.options import ExecutorOption, FileOption, ModuleOption, QuietOption
+from headwater.cli.options import DaskAddressOption, ExecutorOption, FileOption, ModuleOption, QuietOption
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -103,12 +103,24 @@ def reexecute_run(
             "(default); or rerun every step of the run.",
         ),
     ] = True,
+    from_step: Annotated[
+        str | None,
+        typer.Option(
+            "--from", metavar="STEP",
+            help="Rerun this step of the run and its downstream, reading the rest from that run's stored values.",
+        ),
+    ] = None,
     file: FileOption = None,
     module: ModuleOption = None,
     quiet: QuietOption = False,
     executor: ExecutorOption = None,
+    dask_address: DaskAddressOption = None,
 ) -> None:
-    """Re-execute a run, by default from its failures, with the code as it is now."""
+    """Re-execute a run, by default from its failures, with the code as it is now.
+
+    Steps that do not rerun hand over what that run stored: their values and the XComs
+    their tasks pushed.
+    """
     from headwater.cli.commands._common import load_location, open_instance
     from headwater.cli.console import ConsoleObserver
     from headwater.execution.run import reexecute
@@ -119,8 +131,9 @@ def reexecute_run(
         original = _find_run(instance.store, run_id)
         try:
             result = reexecute(
-                original.run_id, instance=instance, from_failure=from_failure, location=location,
+                original.run_id, instance=instance, from_failure=from_failure, from_step=from_step, location=location,
                 executor=executor, observer=observer,
+                executor_config={"dask_address": dask_address} if dask_address else None,
             )
         finally:
             observer.close()

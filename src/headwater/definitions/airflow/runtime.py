@@ -138,7 +138,7 @@ class TaskInstance:
 
     def xcom_push(self, key: str, value: Any, execution_date: datetime | None = None) -> None:
         """Store ``value`` under ``key`` for later tasks of this run (any storable value)."""
-        self._context.xcom_push(key, value)
+        self._context.xcom_push(key, value, map_index=self.map_index)
 
     def xcom_pull(
         self,
@@ -149,18 +149,21 @@ class TaskInstance:
         map_indexes: int | Iterable[int] | None = None,
         default: Any = None,
     ) -> Any:
-        """The value ``task_ids`` pushed under ``key`` in this run (Airflow's signature).
+        """The value ``task_ids`` pushed under ``key`` (Airflow's signature).
 
         A single task id gives its value, or ``default`` (None) when it pushed none; a list
         of task ids gives the list of their values. With ``task_ids=None`` the value comes
-        from this task, else from the nearest upstream task that pushed ``key``.
+        from this task, else from the nearest upstream task that pushed ``key``. A mapped
+        task's pushes are kept per map index: without ``map_indexes`` a pull gives the list
+        of every instance's value, in map-index order. A task that does not run in this run
+        (a re-execution, a one-task run) gives what it stored in the run its value comes from.
         """
         if task_ids is None:
             return self._pull_any(key, default)
         if isinstance(task_ids, str):
-            value = self._pull_one(task_ids, dag_id, key)
-            return default if value is None else _pick(value, map_indexes)
-        return [_pick(self._pull_one(task_id, dag_id, key), map_indexes) for task_id in task_ids]
+            value = self._pull_one(task_ids, dag_id, key, map_indexes)
+            return default if value is None else value
+        return [self._pull_one(task_id, dag_id, key, map_indexes) for task_id in task_ids]
 
     def skip_later(self, keys: list[str], reason: str) -> None:
         """Have the engine skip the steps ``keys`` when this task succeeds (branches use it)."""
@@ -178,11 +181,12 @@ class TaskInstance:
             return dag.task_dict[task_id].key
         return task_id
 
-    def _pull_one(self, task_id: str, dag_id: str | None, key: str) -> Any:
-        return self._context.xcom_pull(self._key(task_id, dag_id), key)
+    def _pull_one(self, task_id: str, dag_id: str | None, key: str, map_indexes: Any = None) -> Any:
+        return self._context.xcom_pull(self._key(task_id, dag_id), key, map_indexes=map_indexes)
 
     def _pull_any(self, key: str, default: Any) -> Any:
-        own = self._context.xcom_pull(self.task.key, key)
+        own_index = self.map_index if self.map_index >= 0 else None
+        own = self._context.xcom_pull(self.task.key, key, map_indexes=own_index)
         if own is not None:
             return own
         dag = self.task.dag
@@ -197,14 +201,6 @@ class TaskInstance:
 
     def __repr__(self) -> str:
         return f"<TaskInstance: {self.dag_id}.{self.task_id} {self.run_id} map_index={self.map_index} [running]>"
-
-
-def _pick(value: Any, map_indexes: int | Iterable[int] | None) -> Any:
-    if map_indexes is None or not isinstance(value, list):
-        return value
-    if isinstance(map_indexes, int):
-        return value[map_indexes]
-    return [value[i] for i in map_indexes]
 
 
 def _ds_add(ds: str, days: int) -> str:

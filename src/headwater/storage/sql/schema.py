@@ -43,10 +43,11 @@ __all__ = [
     "schedule_state",
     "schedule_ticks",
     "steps",
+    "xcoms",
 ]
 
 #: The newest Alembic revision; the schema below is what it creates.
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 
 _KEY = 255  # asset keys, step keys, names: bounded so PostgreSQL and SQLite index them alike
 _ID = 64  # run ids
@@ -154,6 +155,22 @@ materializations = Table(
     Column("source_version", String(_ID)),
     Index("ix_materializations_asset", "asset_key", "id"),
     Index("ix_materializations_run", "run_id"),
+)
+
+xcoms = Table(
+    "xcoms",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("run_id", String(_ID), nullable=False),
+    Column("task_key", String(_KEY), nullable=False),
+    Column("key", String(_KEY), nullable=False),
+    Column("map_index", Integer, nullable=False),
+    Column("artifact_uri", Text, nullable=False),
+    Column("serializer", String(32), nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("data_version", String(_ID), nullable=False),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("run_id", "task_key", "key", "map_index", name="uq_xcoms_run_task_key_index"),
 )
 
 metrics = Table(

@@ -1,7 +1,8 @@
 """``SqlStore``: the run store over SQLAlchemy Core, for any SQLite or PostgreSQL URL.
 
 It implements, structurally, ``RunStore``, ``EventLog``, ``MaterializationIndex``,
-``CheckEvaluationIndex``, ``MetricStore`` and ``ScheduleStateStore`` from :mod:`headwater.storage.base`.
+``CheckEvaluationIndex``, ``MetricStore``, ``XComStore`` and ``ScheduleStateStore`` from
+:mod:`headwater.storage.base`.
 
 Writes take lists and go out as one ``executemany`` in one transaction per call, so the
 engine's batched writes cost one commit each. Upserts (steps, attempts, schedule state) use
@@ -31,7 +32,7 @@ from dataclasses import fields
 from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, tuple_, update
 
 from headwater.errors import RunNotFound, StoreReadOnly
 from headwater.storage.records import (
@@ -48,6 +49,7 @@ from headwater.storage.records import (
     StepAttempt,
     StepRecord,
     StepStatus,
+    XCom,
 )
 from headwater.storage.sql import schema as s
 from headwater.storage.sql.engine import open_engine
@@ -431,6 +433,25 @@ class SqlStore:
         for evaluation in found:
             result.setdefault(evaluation.asset_key, []).append(evaluation)
         return result
+
+    # -- XComs -----------------------------------------------------------------------------
+
+    def add_xcoms(self, xcoms: Sequence[XCom]) -> None:
+        """Record pushed XComs; each (run, task, key, map index) once."""
+        self._insert(s.xcoms, xcoms)
+
+    def get_xcoms(self, sources: Iterable[tuple[str, str]]) -> list[XCom]:
+        """The XComs each ``(run id, task key)`` pushed, by task, key and map index, in one query."""
+        pairs = sorted(set(sources))
+        if not pairs:
+            return []
+        t = s.xcoms
+        query = (
+            select(t)
+            .where(tuple_(t.c.run_id, t.c.task_key).in_(pairs))
+            .order_by(t.c.task_key, t.c.key, t.c.map_index)
+        )
+        return self._select(XCom, query)
 
     # -- metrics ---------------------------------------------------------------------------
 
