@@ -166,6 +166,8 @@ class _RunLoop:
         #: step key -> (XCom key, map index) -> value or StoredValue
         self.xcoms: dict[str, dict[XComKey, Any]] = dict(stored.outside)
         self.previous_xcoms = stored.previous
+        #: the steps outside the run whose XComs the store offers: ancestors of this run's readers
+        self.outside_ancestors = frozenset(stored.outside)
         self.ancestors: dict[str, frozenset[str]] = {}
         self.executor = executor
         self.recorder = recorder
@@ -259,7 +261,7 @@ class _RunLoop:
             keep_value=self.executor.shares_memory,
             xcoms=dict(self.xcoms) if step.node.takes_context else {},
             run_tags=self.run_tags,
-            ancestors=self._ancestors(key) if step.node.takes_context else frozenset(),
+            ancestors=self._ancestors(key) | self.outside_ancestors if step.node.takes_context else frozenset(),
         )
         self.running += 1
         if step.node.options.pool in self.in_pool:

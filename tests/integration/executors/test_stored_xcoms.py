@@ -11,6 +11,7 @@ Every case runs on every executor; the ones that start processes are marked slow
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +96,9 @@ def test_one_task_selection_reads_the_latest_xcoms_of_its_upstream(location, ins
     one = execute(location, REPORT, instance=instance, executor_config=config, **executor)
     assert one.success, one.failures
     assert one.output_for(REPORT) == 12
+    lines = [line.text for line in instance.store.get_logs(one.run_id)]
+    assert "total: 12 from fixture" in lines  # extract, two levels up, is read from the store too
+    assert not any("not upstream" in text for text in lines), lines
 
 
 def test_tasks_test_needs_its_upstream_to_have_run(location, instance, executor):
@@ -153,3 +157,92 @@ def test_assets_push_and_pull_xcoms_too(instance, executor):
     again = execute(location, "pulls", instance=instance, executor_config=config, force=True, **executor)
     assert again.output_for("pulls") == "3 3"
     assert load("pushes", key="note", instance=instance) == {"rows": 3}
+
+
+@pytest.mark.slow
+def test_a_run_killed_inside_a_task_resumes_from_what_it_recorded(location, instance, tmp_path):
+    """SIGKILL the run's process while ``report`` runs: the run is closed as failed, and a
+    re-execution from failure reruns exactly the steps it had not recorded as done, reading
+    the XComs of the others from it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    hold, started = tmp_path / "hold", tmp_path / "started"
+    hold.touch()
+    command = [sys.executable, "-m", "headwater", "dags", "test", "xcom_chain", "-f", str(PIPELINE), "-q",
+               "--conf", json.dumps({"hold_file": str(hold), "started_file": str(started)})]
+    process = subprocess.Popen(command, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not started.exists():
+            assert process.poll() is None, "the run ended before report started"
+            assert time.monotonic() < deadline, "report never started"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    hold.unlink()
+    killed = instance.store.latest_run()
+    assert killed is not None and killed.job_name == "xcom_chain"
+    done = {s.step_key for s in instance.store.get_steps(killed.run_id) if s.status is StepStatus.SUCCESS}
+    assert REPORT not in done
+
+    result = reexecute(killed.run_id, instance=instance, location=location)
+    assert result.success, result.failures
+    assert result.output_for(REPORT) == 12
+    assert set(result.steps) == {EXTRACT, TRANSFORM, REPORT} - done  # nothing lost, nothing done twice
+    assert instance.store.get_run(killed.run_id).status.value == "FAILURE"  # closed, not left STARTED
+    rerun_xcoms = {x.task_key for x in instance.store.get_xcoms([(result.run_id, k) for k in (EXTRACT, TRANSFORM)])}
+    assert rerun_xcoms == {EXTRACT, TRANSFORM} - done
+
+
+@pytest.fixture
+def postgres_instance(tmp_path: Path) -> Iterator[Instance]:
+    """Stores whose run store is a fresh schema of the PostgreSQL server at 127.0.0.1:5432."""
+    import os
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from headwater.settings import Settings
+    from headwater.storage.artifacts import FsspecArtifactStore
+    from headwater.storage.sql.store import SqlStore
+
+    server = os.environ.get("HEADWATER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    schema = f"hw_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:  # noqa: BLE001 -- a missing server fails loudly, never skips
+        admin.dispose()
+        pytest.fail(f"PostgreSQL at {server} is not reachable: {exc}", pytrace=False)
+    url = f"{server}{'&' if '?' in server else '?'}options=-csearch_path%3D{schema}"
+    settings = Settings(home=tmp_path, database_url=url, artifacts_url=str(tmp_path / "artifacts"))
+    opened = Instance(settings, SqlStore(url), FsspecArtifactStore(settings.artifacts_url))
+    try:
+        yield opened
+    finally:
+        opened.close()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.mark.postgres
+def test_xcoms_round_trip_through_postgresql(location, postgres_instance, broken):
+    failed = run_dag(location, postgres_instance, "xcom_chain", tags=conf(break_file=broken))
+    assert not failed.success
+    broken.unlink()
+    result = reexecute(failed.run_id, instance=postgres_instance, location=location)
+    assert result.success, result.failures
+    assert list(result.steps) == [REPORT] and result.output_for(REPORT) == 12
+    assert run_one_task(location, "xcom_chain", "report", instance=postgres_instance).output_for(REPORT) == 12
+    mapped = run_dag(location, postgres_instance, "mapped_pushes")
+    assert mapped.output_for("mapped_pushes.gather")["labels"] == ["square of 1", "square of 2", "square of 3"]
+    assert load("mapped_pushes.square", key="label", map_index=1, instance=postgres_instance) == "square of 2"
