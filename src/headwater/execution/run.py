@@ -304,8 +304,8 @@ def reexecute(
     Args:
         run_id: the run to re-execute.
         instance: the stores it was recorded in.
-        from_failure: rerun only the steps that did not succeed (failed, skipped, or left
-            unfinished by a run whose process died) and their downstream (else every step).
+        from_failure: rerun only the steps that failed (or whose upstream failed, or that a
+            run whose process died left unfinished) and their downstream (else every step).
         from_step: rerun this step of the run and its downstream; overrides ``from_failure``.
         location: the code to run; by default the file or module the run was started from.
         executor: as for :func:`execute`; the original run's executor by default.
@@ -334,7 +334,7 @@ def reexecute(
             raise PlanError(f"step {from_step!r} is not a step of run {run_id}.{close_matches(from_step, in_run)}")
         starts = [from_step]
     elif from_failure:
-        starts = sorted(key for key in in_run if recorded.get(key) not in _DONE)
+        starts = sorted(key for key in in_run if recorded.get(key) not in _SETTLED)
         if not starts:
             raise PlanError(f"run {run_id} has no failed step to re-execute from (its status is {original.status})")
     else:
@@ -360,8 +360,9 @@ def reexecute(
     )
 
 
-#: the statuses of a step that a re-execution from failure does not rerun
-_DONE = (StepStatus.SUCCESS, StepStatus.UP_TO_DATE)
+#: the statuses of a step that a re-execution from failure does not rerun (unless downstream
+#: of one it reruns): it succeeded, was up to date, or was skipped by a decision (a branch)
+_SETTLED = (StepStatus.SUCCESS, StepStatus.UP_TO_DATE, StepStatus.SKIPPED)
 
 
 def _steps_of(run: Run, recorded: Mapping[str, StepStatus], graph: Graph) -> set[str]:
