@@ -56,29 +56,33 @@ def test_tasks_test_fails_clearly_before_any_run(cli):
     assert typo.exit_code == 2 and "Did you mean 'evaluate'?" in typo.stderr
 
 
-def test_after_a_full_run_one_task_reads_its_upstream_xcoms_from_the_store(cli):
-    """tasks test, --select of one task, assets load --key and reexecute --from, after one dags test."""
-    first = cli("dags", "test", "iris_classic", "-f", str(EXAMPLE), "-q")
-    assert first.exit_code == 0, first.output
+@pytest.mark.slow
+def test_after_a_full_run_one_task_reads_its_upstream_xcoms_from_the_store(cli_process):
+    """tasks test, --select of one task, assets load --key and reexecute --from, after one dags test.
 
-    tested = cli("tasks", "test", "iris_classic", "evaluate", "2024-03-01", "-f", str(EXAMPLE))
-    assert tested.exit_code == 0, tested.output
-    assert "[iris_classic.evaluate] accuracy: 1.0000" in tested.output and "1 succeeded" in tested.output
+    In processes of their own, as a user runs them (and so scikit-learn is never imported
+    into the test process)."""
+    first = cli_process("dags", "test", "iris_classic", "-f", str(EXAMPLE), "-q")
+    assert first.returncode == 0, first.stdout + first.stderr
 
-    one = cli("materialize", "-f", str(EXAMPLE), "--select", "iris_classic.evaluate")
-    assert one.exit_code == 0, one.output
-    assert "[iris_classic.evaluate] accuracy: 1.0000" in one.output
+    tested = cli_process("tasks", "test", "iris_classic", "evaluate", "2024-03-01", "-f", str(EXAMPLE))
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+    assert "[iris_classic.evaluate] accuracy: 1.0000" in tested.stdout and "1 succeeded" in tested.stdout
 
-    model = cli("assets", "load", "iris_classic.train", "--key", "model")
-    assert model.exit_code == 0, model.output
-    assert "LogisticRegression" in model.output
-    missing = cli("assets", "load", "iris_classic.train", "--key", "modle")
-    assert missing.exit_code == 3
+    one = cli_process("materialize", "-f", str(EXAMPLE), "--select", "iris_classic.evaluate")
+    assert one.returncode == 0, one.stdout + one.stderr
+    assert "[iris_classic.evaluate] accuracy: 1.0000" in one.stdout
+
+    model = cli_process("assets", "load", "iris_classic.train", "--key", "model")
+    assert model.returncode == 0, model.stdout + model.stderr
+    assert "LogisticRegression" in model.stdout
+    missing = cli_process("assets", "load", "iris_classic.train", "--key", "modle")
+    assert missing.returncode == 3
     assert "Did you mean 'model'?" in missing.stderr
 
-    rerun = cli("runs", "reexecute", _run_id(first.output), "--from", "iris_classic.evaluate")
-    assert rerun.exit_code == 0, rerun.output
-    assert "accuracy: 1.0000" in rerun.output and "1 succeeded" in rerun.output
-    unknown = cli("runs", "reexecute", _run_id(first.output), "--from", "iris_classic.evaluat")
-    assert unknown.exit_code == 2
+    rerun = cli_process("runs", "reexecute", _run_id(first.stdout), "--from", "iris_classic.evaluate")
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert "accuracy: 1.0000" in rerun.stdout and "1 succeeded" in rerun.stdout
+    unknown = cli_process("runs", "reexecute", _run_id(first.stdout), "--from", "iris_classic.evaluat")
+    assert unknown.returncode == 2
     assert "Did you mean 'iris_classic.evaluate'" in unknown.stderr
