@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from headwater.definitions.graph import close_matches
 from headwater.definitions.loading import CodeLocation
+from headwater.definitions.selection import AssetSelection, resolve_selection
 from headwater.errors import DefinitionError, PlanError
 from headwater.execution.observer import RunObserver
 from headwater.execution.run import RunResult, execute
@@ -60,10 +61,10 @@ def test_task(
     job = location.job(dag_id)
     if job.tags.get("dag_id") != dag_id:
         raise DefinitionError(f"{dag_id!r} is a job, not a DAG: run it with `headwater job run {dag_id}`")
+    selection = job.selection if isinstance(job.selection, str | AssetSelection) else list(job.selection)
     tasks = {
-        str(node.options.metadata.get("task_id")): node
-        for key in job.selection
-        if (node := location.graph.nodes.get(str(key))) is not None
+        str(location.graph.nodes[key].options.metadata.get("task_id")): location.graph.nodes[key]
+        for key in resolve_selection(location.graph, selection)
     }
     node = tasks.get(task_id)
     if node is None:

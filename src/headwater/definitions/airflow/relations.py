@@ -46,7 +46,7 @@ def relation_ends(other: Any, *, as_upstream: bool) -> list[Any]:
     found: list[Any] = []
     for item in items:
         item = getattr(item, "operator", item)  # an XComArg: its task
-        if hasattr(item, "get_roots") and hasattr(item, "get_leaves"):  # a task group
+        if item is not None and hasattr(item, "get_roots") and hasattr(item, "get_leaves"):  # a task group
             found.extend(item.get_leaves() if as_upstream else item.get_roots())
         elif isinstance(item, DependencyMixin) and hasattr(item, "task_id"):
             found.append(item)
