@@ -328,16 +328,25 @@ class FsspecArtifactStore:
                 ) from exc
 
     def check(
-        self, uri: str, *, size_bytes: int | None, data_version: str | None, thorough: bool = False
+        self,
+        uri: str,
+        *,
+        size_bytes: int | None,
+        data_version: str | None,
+        thorough: bool = False,
+        recorded_at: float | None = None,
     ) -> str | None:
         """Why the file at ``uri`` is damaged, or None when it is intact.
 
-        The quick check (default) looks at its presence and size, and hashes small files;
-        ``thorough`` hashes every file (see :mod:`headwater.storage.integrity`).
+        The quick check (default) looks at its presence and size, and hashes small files
+        modified after ``recorded_at`` (all small files when it is None); ``thorough``
+        hashes every file (see :mod:`headwater.storage.integrity`).
         """
         path = self._path(uri)
         if self._fs is None:
-            return damage(path, size_bytes=size_bytes, data_version=data_version, thorough=thorough)
+            return damage(
+                path, size_bytes=size_bytes, data_version=data_version, thorough=thorough, recorded_at=recorded_at
+            )
         try:
             info = self._fs.info(path)
         except FileNotFoundError:

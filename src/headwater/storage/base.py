@@ -217,7 +217,13 @@ class ArtifactStore(Protocol):
         ...
 
     def check(
-        self, uri: str, *, size_bytes: int | None, data_version: str | None, thorough: bool = False
+        self,
+        uri: str,
+        *,
+        size_bytes: int | None,
+        data_version: str | None,
+        thorough: bool = False,
+        recorded_at: float | None = None,
     ) -> str | None:
         """Why the stored file is damaged (missing, wrong size, wrong hash), or None when intact."""
         ...

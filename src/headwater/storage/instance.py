@@ -98,12 +98,15 @@ class Instance:
 
         The artifact check of the staleness rule: a run and ``headwater assets list`` both
         pass it, so a lost or damaged value is stale in both. It is the artifact store's
-        quick check (presence, size, and the hash of files up to 1 MiB; see
+        quick check (presence, size, and the hash of files up to 1 MiB changed since they
+        were recorded; see
         :mod:`headwater.storage.integrity`), and it says ``"missing"`` or
         ``"damaged: size mismatch: expected 9 bytes, found 3"``.
         """
         m = materialization
-        damage = self.artifacts.check(m.artifact_uri, size_bytes=m.size_bytes, data_version=m.data_version)
+        damage = self.artifacts.check(
+            m.artifact_uri, size_bytes=m.size_bytes, data_version=m.data_version, recorded_at=m.created_at
+        )
         if damage is None or damage == "missing":
             return damage
         return f"damaged: {damage}"

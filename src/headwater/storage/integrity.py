@@ -9,16 +9,17 @@ compare a file with the version recorded for it:
   frame never loads as a different frame), and so does ``headwater verify``. BLAKE3 runs
   at GB/s, and large files are hashed through a memory map; the pages it touches are the
   ones the deserializer reads next, from the page cache.
-* **quick** (:func:`damage`): is the file there, with its recorded size; and for a file of
-  at most :data:`QUICK_HASH_MAX_BYTES`, the full hash too. The up-to-date check of a run
-  (and ``headwater assets list``) does this for every step it would skip, so a no-op rerun
-  of a thousand small steps costs a thousand ``stat`` calls and small reads, not a re-read
-  of every large frame.
+* **quick** (:func:`damage`): is the file there, with its recorded size; and when it was
+  modified after its materialization was recorded (an edit, a copy over it) and is at most
+  :data:`QUICK_HASH_MAX_BYTES`, the full hash too. The up-to-date check of a run (and
+  ``headwater assets list``) does this for every step it would skip, so a no-op rerun of a
+  thousand steps costs a thousand ``stat`` calls, not a re-read of every value.
 
-Why that split is correct: a missing, truncated or extended file, and any damage to a small
+Why that split is correct: a missing, truncated or extended file, and any edit of a small
 file, is found before the step is skipped, so the step reruns and writes the file again
-(the store replaces a damaged file of the same name). Same-size damage inside a *large*
-file is found when the value is read: the read fails with
+(the store replaces a damaged file of the same name). Damage that keeps the size and the
+modification time (bit rot), or same-size edits of a *large* file, are found when the
+value is read: the read fails with
 :class:`~headwater.errors.ArtifactCorrupt` naming the asset, the file and the run, and the
 damaged file is moved aside (``<file>.corrupt``), so from then on the quick check sees it
 missing and the next run recomputes it. A large value nobody reads is found by
@@ -105,7 +106,12 @@ def expected_version(uri: str, data_version: str | None) -> str | None:
 
 
 def damage(
-    path: str, *, size_bytes: int | None, data_version: str | None, thorough: bool = False
+    path: str,
+    *,
+    size_bytes: int | None,
+    data_version: str | None,
+    thorough: bool = False,
+    recorded_at: float | None = None,
 ) -> str | None:
     """Check a local file (see the module docstring): why it is damaged, or None.
 
@@ -114,13 +120,22 @@ def damage(
         size_bytes: the size recorded when it was written (None: not checked).
         data_version: the version recorded for it (None: the one in its name).
         thorough: hash it whatever its size (the full check); else the quick check.
+        recorded_at: when it was recorded (epoch seconds); the quick check trusts a file of
+            the right size not modified since then, and hashes it only otherwise.
 
     Returns:
         None when intact; else ``"missing"``, ``"size mismatch: expected N bytes, found M"``,
         ``"content hash mismatch"`` or ``"unreadable: ..."``.
     """
-    # Raw descriptors, not file objects: this runs for every step a run skips.
+    # Raw descriptors, not file objects, and one stat when it will do: this runs for every
+    # step a run skips.
     try:
+        if recorded_at is not None and not thorough:
+            stat = os.stat(path)
+            if size_bytes is not None and stat.st_size != size_bytes:
+                return f"size mismatch: expected {size_bytes} bytes, found {stat.st_size}"
+            if stat.st_mtime <= recorded_at:
+                return None
         fd = os.open(path, os.O_RDONLY)
     except FileNotFoundError:
         if os.path.exists(path + CORRUPT_SUFFIX):

@@ -161,3 +161,25 @@ def test_a_class_whose_module_is_gone_says_which_module(tmp_path: Path) -> None:
         FsspecArtifactStore(str(art)).get(uri, "cloudpickle", data_version=version)
     assert not isinstance(info.value, ArtifactCorrupt)
     assert "vanishing_mod" in str(info.value) and "corrupt" not in str(info.value)
+
+
+def test_quick_check_with_a_record_time_hashes_only_files_changed_since(tmp_path: Path) -> None:
+    """A file untouched since its materialization was recorded costs one stat; an edited one is hashed."""
+    import time
+
+    store = FsspecArtifactStore(str(tmp_path))
+    stored = store.put("k", {"v": 14})
+    recorded_at = time.time()
+
+    def check() -> str | None:
+        return store.check(stored.uri, size_bytes=stored.size_bytes, data_version=stored.data_version,
+                           recorded_at=recorded_at)
+
+    assert check() is None
+    Path(stored.uri).write_text(Path(stored.uri).read_text().replace("14", "94"))  # edited: newer
+    assert check() == "content hash mismatch"
+    os.utime(stored.uri, (recorded_at - 10, recorded_at - 10))  # bit rot keeps the old time
+    assert check() is None  # trusted by its size; the read finds it
+    with pytest.raises(ArtifactCorrupt, match="content hash mismatch"):
+        store.get(stored.uri, "json", data_version=stored.data_version)
+    assert check() == "content hash mismatch (found when it was last read; moved aside)"
