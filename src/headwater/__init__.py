@@ -15,6 +15,8 @@ from headwater.definitions.asset import MaterializeResult as MaterializeResult
 from headwater.definitions.asset import Output as Output
 from headwater.definitions.asset import asset as asset
 from headwater.definitions.context import RunContext as RunContext
+from headwater.definitions.failures import Failure as Failure
+from headwater.definitions.failures import RetryRequested as RetryRequested
 from headwater.definitions.selection import AssetSelection as AssetSelection
 from headwater.definitions.context import RunContext as AssetExecutionContext
 from headwater.definitions.jobs import AssetJob as AssetJob
@@ -23,10 +25,29 @@ from headwater.definitions.jobs import Definitions as Definitions
 from headwater.definitions.jobs import ScheduleDefinition as ScheduleDefinition
 from headwater.definitions.jobs import define_asset_job as define_asset_job
 from headwater.definitions.loading import load_assets_from_modules as load_assets_from_modules
+from headwater.definitions.metadata import MetadataValue as MetadataValue
+from headwater.definitions.metadata import TableColumn as TableColumn
+from headwater.definitions.metadata import TableRecord as TableRecord
+from headwater.definitions.metadata import TableSchema as TableSchema
+from headwater.definitions.multi import AssetOut as AssetOut
+from headwater.definitions.multi import AssetSpec as AssetSpec
+from headwater.definitions.multi import multi_asset as multi_asset
 from headwater.definitions.node import AssetKey as AssetKey
 from headwater.definitions.node import Backoff as Backoff
 from headwater.definitions.node import Jitter as Jitter
 from headwater.definitions.node import RetryPolicy as RetryPolicy
+from headwater.definitions.sensors import AssetEvent as AssetEvent
+from headwater.definitions.sensors import DefaultSensorStatus as DefaultSensorStatus
+from headwater.definitions.sensors import RunRequest as RunRequest
+from headwater.definitions.sensors import ScheduleEvaluationContext as ScheduleEvaluationContext
+from headwater.definitions.sensors import SensorDefinition as SensorDefinition
+from headwater.definitions.sensors import SensorEvaluationContext as SensorEvaluationContext
+from headwater.definitions.sensors import SkipReason as SkipReason
+from headwater.definitions.sensors import asset_sensor as asset_sensor
+from headwater.definitions.sensors import build_schedule_context as build_schedule_context
+from headwater.definitions.sensors import build_sensor_context as build_sensor_context
+from headwater.definitions.sensors import schedule as schedule
+from headwater.definitions.sensors import sensor as sensor
 from headwater.definitions.sources import files as files
 from headwater.definitions.unsupported import unsupported_name_error as _unsupported_name_error
 from headwater.errors import HeadwaterError as HeadwaterError
@@ -43,35 +64,76 @@ __all__ = [
     "AssetCheckResult",
     "AssetCheckSeverity",
     "AssetCheckSpec",
+    "AssetEvent",
     "AssetExecutionContext",
     "AssetIn",
     "AssetJob",
     "AssetKey",
+    "AssetOut",
     "AssetSelection",
+    "AssetSpec",
     "Backoff",
+    "Config",
+    "ConfigurableResource",
     "DefaultScheduleStatus",
+    "DefaultSensorStatus",
     "Definitions",
+    "EnvVar",
+    "Failure",
     "HeadwaterError",
     "Jitter",
     "MaterializeResult",
+    "MetadataValue",
     "Output",
     "RetryPolicy",
+    "RetryRequested",
+    "RunConfig",
     "RunContext",
     "RunFailedError",
+    "RunRequest",
     "RunResult",
     "ScheduleDefinition",
+    "ScheduleEvaluationContext",
+    "SensorDefinition",
+    "SensorEvaluationContext",
+    "SkipReason",
+    "TableColumn",
+    "TableRecord",
+    "TableSchema",
     "__version__",
     "asset",
     "asset_check",
+    "asset_sensor",
     "build_asset_context",
+    "build_schedule_context",
+    "build_sensor_context",
     "define_asset_job",
     "files",
     "load",
     "load_assets_from_modules",
     "materialize",
+    "multi_asset",
+    "schedule",
+    "sensor",
 ]
 
 
+#: public names whose modules import a heavy library (pydantic): loaded on first use
+_LAZY = {
+    "Config": "headwater.definitions.config",
+    "ConfigurableResource": "headwater.definitions.resources",
+    "EnvVar": "headwater.definitions.resources",
+    "RunConfig": "headwater.definitions.config",
+}
+
+
 def __getattr__(name: str) -> object:
-    """A Dagster name that Headwater lacks fails saying so, not with a bare ImportError."""
-    raise _unsupported_name_error(__name__, name)
+    """Load a lazy public name; a Dagster name that Headwater lacks fails saying so."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise _unsupported_name_error(__name__, name)
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

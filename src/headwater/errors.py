@@ -13,6 +13,7 @@
     │   └── NotSupportedError      a dialect argument Headwater does not implement (also a TypeError)
     │       └── UnsupportedNameError   a dialect name Headwater does not provide (also an ImportError)
     ├── ConfigError                pyproject.toml or a HEADWATER_* setting is invalid (CLI exit 2)
+    ├── RunConfigError             a run's config does not fit its assets' Config classes (CLI exit 2)
     ├── SelectionError             a selection string names nothing known (CLI exit 2)
     ├── PlanError                  a run cannot be planned (CLI exit 2)
     ├── StepError                  one step failed; recorded on the run (CLI exit 1)
@@ -57,6 +58,7 @@ __all__ = [
     "MissingUpstreamError",
     "NotSupportedError",
     "PlanError",
+    "RunConfigError",
     "RunFailedError",
     "RunNotFound",
     "SelectionError",
@@ -145,6 +147,10 @@ class UnsupportedNameError(NotSupportedError, ImportError):
     Raised by ``from headwater import NAME``; it is an ``ImportError`` so code that guards
     optional imports keeps working.
     """
+
+
+class RunConfigError(HeadwaterError):
+    """A run's config is unreadable, names no asset that takes config, or does not validate."""
 
 
 class SelectionError(HeadwaterError):

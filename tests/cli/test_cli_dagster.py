@@ -50,3 +50,60 @@ def test_an_unsupported_name_is_bad_input(cli, tmp_path):
     result = cli("materialize", "-f", str(file))
     assert result.exit_code == 2
     assert "'op' (a Dagster name) is not supported by Headwater yet" in result.output
+
+
+def test_materialize_with_a_config_file_and_lineage_shows_it(cli, tmp_path):
+    file = str(CORPUS / "config_basic.py")
+    config = tmp_path / "run.yaml"
+    config.write_text("ops:\n  forecast:\n    config:\n      horizon_days: 3\n")
+    result = cli("materialize", "-f", file, "--config", str(config), "-q")
+    assert result.exit_code == 0, result.output
+    lineage = cli("lineage", "forecast")
+    assert 'config {"horizon_days": 3, "model": "naive"}' in lineage.stdout
+    again = cli("materialize", "-f", file, "--config", str(config))
+    assert "forecast" in again.stdout and "up to date" in again.stdout.lower()
+    config.write_text('{"ops": {"forecast": {"config": {"horizon_days": 4}}}}')
+    json_config = tmp_path / "run.json"
+    json_config.write_text(config.read_text())
+    changed = cli("materialize", "-f", file, "--config", str(json_config), "-q")
+    assert changed.exit_code == 0
+    shown = cli("lineage", "forecast")
+    assert '"horizon_days": 4' in shown.stdout
+
+
+def test_invalid_config_is_exit_2_and_records_no_run(cli, tmp_path):
+    file = str(CORPUS / "config_basic.py")
+    config = tmp_path / "run.yaml"
+    config.write_text("ops:\n  forecast:\n    config:\n      horizon_days: many\n")
+    result = cli("materialize", "-f", file, "--config", str(config))
+    assert result.exit_code == 2
+    assert "run config for 'forecast' (ForecastConfig) is invalid: horizon_days" in result.output
+    missing = cli("materialize", "-f", file)
+    assert missing.exit_code == 2 and "horizon_days: Field required" in missing.output
+    unreadable = tmp_path / "bad.yaml"
+    unreadable.write_text("ops: [unclosed")
+    assert cli("materialize", "-f", file, "--config", str(unreadable)).exit_code == 2
+    assert cli("materialize", "-f", file, "--config", str(tmp_path / "absent.yaml")).exit_code == 2
+    assert "No runs yet" in cli("runs", "list").output
+
+
+def test_job_run_puts_the_config_file_over_the_jobs_config(cli, tmp_path):
+    file = str(CORPUS / "config_job.py")
+    assert cli("job", "run", "nightly", "-f", file, "-q").exit_code == 0
+    assert "high" in cli("assets", "load", "positives").stdout
+    config = tmp_path / "over.yaml"
+    config.write_text("ops:\n  positives:\n    config:\n      threshold: 0.1\n      label: all\n")
+    assert cli("job", "run", "nightly", "-f", file, "--config", str(config), "-q").exit_code == 0
+    assert "'all': 3" in cli("assets", "load", "positives").stdout
+
+
+def test_sensors_list_and_schedules_list(cli):
+    file = str(CORPUS / "schedules_and_sensors.py")
+    sensors = cli("sensors", "list", "-f", file)
+    assert sensors.exit_code == 0, sensors.output
+    table = rows(sensors.stdout)
+    assert "asset sensor" in table["counts_changed"] and "event_counts" in table["counts_changed"]
+    assert "events_job" in table["events_inbox"] and "120s" in table["events_inbox"]
+    schedules = cli("schedules", "list", "-f", file)
+    assert "hourly_events" in schedules.stdout and "0 * * * *" in schedules.stdout
+    assert "No sensors in" in cli("sensors", "list", "-f", str(CORPUS / "hello_assets.py")).stdout

@@ -5,7 +5,7 @@
     headwater --version | info
     headwater materialize [-f FILE | -m MODULE] [--select SEL] [--quiet] [--executor NAME] [--force]
     headwater job run JOB [-f FILE | -m MODULE] [--quiet] [--executor NAME] [--force]
-    headwater jobs list | assets list | schedules list   [-f FILE | -m MODULE]
+    headwater jobs list | assets list | schedules list | sensors list   [-f FILE | -m MODULE]
     headwater runs list [--limit N] | runs show RUN_ID|latest | runs reexecute RUN_ID [--from-failure | --from STEP | --all]
     headwater dags test DAG_ID [LOGICAL_DATE] [-f FILE | -m MODULE] [--quiet] | dags list
     headwater tasks test DAG_ID TASK_ID [LOGICAL_DATE] [-f FILE | -m MODULE]
@@ -25,7 +25,7 @@ from typing import Annotated
 
 import typer
 
-from headwater.cli.commands import assets, dags, jobs, runs, schedules, tasks
+from headwater.cli.commands import assets, dags, jobs, runs, schedules, sensors, tasks
 from headwater.cli.commands.info import info, version
 from headwater.cli.commands.lineage import lineage
 from headwater.cli.commands.maintenance import gc, verify
@@ -69,6 +69,7 @@ app.add_typer(jobs.app, name="job", help="Run a job: `headwater job run JOB` (sa
 app.add_typer(jobs.app, name="jobs", help="List jobs (named selections of assets), or run one.")
 app.add_typer(assets.app, name="assets")
 app.add_typer(schedules.app, name="schedules")
+app.add_typer(sensors.app, name="sensors")
 app.add_typer(runs.app, name="runs")
 app.add_typer(variables, name="variables")
 app.add_typer(connections, name="connections")

@@ -70,3 +70,10 @@ DagIdArgument = Annotated[
 LogicalDateArgument = Annotated[
     str | None, typer.Argument(metavar="[LOGICAL_DATE]", help="The run's logical date (ISO); now by default.")
 ]
+RunConfigOption = Annotated[
+    str | None,
+    typer.Option(
+        "--config", metavar="FILE",
+        help="Run config for assets that take a Config: a YAML or JSON file of the form ops: {ASSET: {config: {...}}}.",
+    ),
+]

@@ -35,10 +35,11 @@ from headwater.definitions.node import (
     defined_at,
     node_of,
 )
+from headwater.definitions.parameters import special_parameters
 from headwater.definitions.unsupported import refuse_unsupported
 from headwater.errors import DefinitionError
 
-__all__ = ["AssetIn", "MaterializeResult", "Output", "asset", "key_of"]
+__all__ = ["AssetIn", "MaterializeResult", "Output", "asset", "key_of", "prefix_path"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -129,7 +130,7 @@ class AssetIn:
         if isinstance(chosen, list | tuple):
             chosen = AssetKey(chosen)
         object.__setattr__(self, "key", chosen)
-        object.__setattr__(self, "key_prefix", _prefix_path(key_prefix))
+        object.__setattr__(self, "key_prefix", prefix_path(key_prefix))
 
     def key_for(self, parameter: str) -> str:
         """The key of the upstream asset this input reads, for parameter ``parameter``."""
@@ -138,7 +139,7 @@ class AssetIn:
         return "/".join([*self.key_prefix, parameter])
 
 
-def _prefix_path(prefix: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+def prefix_path(prefix: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
     if not prefix:
         return ()
     return (prefix,) if isinstance(prefix, str) else tuple(prefix)
@@ -195,7 +196,7 @@ def _build_node(fn: Callable[..., Any], **options: Any) -> Node:
         asset_key = key_of(AssetKey(key) if isinstance(key, list | tuple) else key)
         check_asset_key(asset_key, "asset key", where=site)
     else:
-        asset_key = "/".join([*_prefix_path(key_prefix), name if name is not None else fn.__name__])
+        asset_key = "/".join([*prefix_path(key_prefix), name if name is not None else fn.__name__])
         check_asset_key(asset_key, "asset key" if key_prefix else "asset name", where=site)
 
     signature = inspect.signature(fn)
@@ -204,6 +205,8 @@ def _build_node(fn: Callable[..., Any], **options: Any) -> Node:
     takes_context = bool(parameters) and parameters[0] == CONTEXT_PARAMETER
     if takes_context:
         parameters = parameters[1:]
+    config_parameter, resource_parameters = special_parameters(fn, parameters, f"asset {asset_key!r}")
+    parameters = [p for p in parameters if p != config_parameter and p not in resource_parameters]
     takes_var_keywords = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values())
     unknown_ins = set(ins) - set(parameters)
     if unknown_ins and not takes_var_keywords:
@@ -239,6 +242,8 @@ def _build_node(fn: Callable[..., Any], **options: Any) -> Node:
         kinds=tuple(options.pop("kinds") or ()),
         description=options.pop("description") or inspect.getdoc(fn),
         check_specs=check_specs,
+        config_parameter=config_parameter,
+        resource_parameters=resource_parameters,
         **options,
     )
     return Node(

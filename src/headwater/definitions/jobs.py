@@ -23,6 +23,7 @@ from headwater.definitions.cron import next_fire_time, normalize_cron, timezone
 from headwater.definitions.names import check_name
 from headwater.definitions.selection import AssetSelection
 from headwater.definitions.unsupported import refuse_unsupported
+from headwater.errors import DefinitionError
 
 __all__ = [
     "AssetJob",
@@ -57,6 +58,8 @@ class AssetJob:
     tags: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     executor: str | None = None
     metadata: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    #: the run config of each run of the job (a ``RunConfig`` or Dagster's dict form)
+    config: Any = None
 
 
 def _check_executor(executor: str | None, where: str) -> str | None:
@@ -88,7 +91,8 @@ def define_asset_job(
         name: the job's name, as ``headwater job run NAME`` takes it.
         selection: a selection string, a list of assets and keys, or an ``AssetSelection``;
             every asset when None.
-        config: Dagster's run config for the job; refused until run config is supported.
+        config: the run config of each run of the job: a ``RunConfig`` or Dagster's dict form
+            (``headwater job run --config FILE`` puts the file's entries over it).
         description: shown by ``headwater jobs list``.
         tags: attached to each run of the job (unless ``run_tags`` is given).
         run_tags: attached to each run of the job instead of ``tags``.
@@ -102,7 +106,7 @@ def define_asset_job(
         The job, to pass to ``Definitions(jobs=...)`` or ``ScheduleDefinition(job=...)``.
     """
     refuse_unsupported(
-        "define_asset_job", config=config, partitions_def=partitions_def, executor_def=executor_def,
+        "define_asset_job", partitions_def=partitions_def, executor_def=executor_def,
         hooks=hooks, op_retry_policy=op_retry_policy,
     )
     check_name(name, "job name")
@@ -120,6 +124,7 @@ def define_asset_job(
         tags=MappingProxyType({str(k): str(v) for k, v in ((tags if run_tags is None else run_tags) or {}).items()}),
         executor=_check_executor(executor, f"job {name!r}"),
         metadata=MappingProxyType(dict(metadata or {})),
+        config=config,
     )
 
 
@@ -139,9 +144,12 @@ class ScheduleDefinition:
         metadata: shown beside the schedule.
         owners: shown beside the schedule.
 
-    Dagster's ``run_config``, ``run_config_fn``, ``tags_fn``, ``should_execute``,
-    ``environment_vars``, ``execution_fn``, ``required_resource_keys`` and ``target`` are
-    refused with a ``NotSupportedError``.
+        run_config: the config of each run it starts (a ``RunConfig`` or Dagster's dict form).
+        execution_fn: decides each tick's runs (what ``@schedule`` sets): it returns
+            ``RunRequest``s, a ``SkipReason`` or a run config dict.
+
+    Dagster's ``run_config_fn``, ``tags_fn``, ``should_execute``, ``environment_vars``,
+    ``required_resource_keys`` and ``target`` are refused with a ``NotSupportedError``.
 
     Raises:
         InvalidCronError: the cron string or the time zone is not valid.
@@ -158,6 +166,8 @@ class ScheduleDefinition:
     job: AssetJob | None
     metadata: Mapping[str, Any]
     owners: tuple[str, ...]
+    run_config: Any
+    execution_fn: Any
 
     def __init__(
         self,
@@ -182,10 +192,12 @@ class ScheduleDefinition:
         owners: Sequence[str] | None = None,
     ) -> None:
         refuse_unsupported(
-            "ScheduleDefinition", run_config=run_config, run_config_fn=run_config_fn, tags_fn=tags_fn,
-            should_execute=should_execute, environment_vars=environment_vars, execution_fn=execution_fn,
+            "ScheduleDefinition", run_config_fn=run_config_fn, tags_fn=tags_fn,
+            should_execute=should_execute, environment_vars=environment_vars,
             required_resource_keys=required_resource_keys, target=target,
         )
+        if execution_fn is not None and run_config is not None:
+            raise DefinitionError("ScheduleDefinition: give execution_fn or run_config, not both")
         if job is None and job_name is None:
             raise TypeError("ScheduleDefinition needs job= or job_name=")
         resolved_job_name = job_name if job_name is not None else getattr(job, "name", None)
@@ -207,6 +219,18 @@ class ScheduleDefinition:
         set_field(self, "job", job if isinstance(job, AssetJob) else None)
         set_field(self, "metadata", MappingProxyType(dict(metadata or {})))
         set_field(self, "owners", tuple(owners or ()))
+        set_field(self, "run_config", run_config)
+        set_field(self, "execution_fn", execution_fn)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Call a ``@schedule``'s function directly, as a test does (Dagster's behaviour).
+
+        Raises:
+            TypeError: the schedule has no function (it was made with ``ScheduleDefinition``).
+        """
+        if self.execution_fn is None:
+            raise TypeError(f"schedule {self.name!r} has no function to call; it was made with ScheduleDefinition")
+        return self.execution_fn(*args, **kwargs)
 
     def next_tick(self, after: datetime | None = None) -> datetime:
         """The first fire time strictly after ``after`` (now by default), in the schedule's zone."""
@@ -224,6 +248,8 @@ class Definitions:
 
     assets: tuple[object, ...]
     asset_checks: tuple[object, ...]
+    sensors: tuple[object, ...]
+    resources: Mapping[str, object]
     jobs: tuple[AssetJob, ...]
     schedules: tuple[ScheduleDefinition, ...]
     executor: str | None
@@ -244,7 +270,7 @@ class Definitions:
     ) -> None:
         # Dagster's order of arguments; what Headwater does not have yet is refused, not ignored.
         refuse_unsupported(
-            "Definitions", sensors=sensors, resources=resources, loggers=loggers, component_tree=component_tree
+            "Definitions", loggers=loggers, component_tree=component_tree
         )
         schedule_list = tuple(schedules or ())
         job_list = list(jobs or ())
@@ -253,6 +279,8 @@ class Definitions:
                 job_list.append(schedule.job)
         object.__setattr__(self, "assets", tuple(assets or ()))
         object.__setattr__(self, "asset_checks", tuple(asset_checks or ()))
+        object.__setattr__(self, "sensors", tuple(sensors or ()))
+        object.__setattr__(self, "resources", MappingProxyType({str(k): v for k, v in (resources or {}).items()}))
         object.__setattr__(self, "jobs", tuple(job_list))
         object.__setattr__(self, "schedules", schedule_list)
         object.__setattr__(self, "executor", _check_executor(executor, "Definitions"))

@@ -19,7 +19,7 @@ import sys
 import traceback
 import types
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import TypeVar
@@ -27,8 +27,11 @@ from typing import TypeVar
 from headwater.definitions.checks import with_blocking_edges
 from headwater.definitions.graph import Graph, close_matches
 from headwater.definitions.jobs import AssetJob, Definitions, ScheduleDefinition
+from headwater.definitions.multi import multi_asset_nodes
 from headwater.definitions.names import check_asset_key, check_name
 from headwater.definitions.node import Node, node_of
+from headwater.definitions.parameters import check_resources
+from headwater.definitions.sensors import SensorDefinition
 from headwater.definitions.selection import AssetSelection, resolve_selection
 from headwater.errors import CodeLocationError, ConfigError, DefinitionError, DuplicateKeyError, SelectionError
 from headwater.settings import find_pyproject, read_tool_config
@@ -44,7 +47,7 @@ __all__ = [
 
 DEFINITIONS_HOOK = "__headwater_definitions__"
 
-_Named = TypeVar("_Named", AssetJob, ScheduleDefinition)
+_Named = TypeVar("_Named", AssetJob, ScheduleDefinition, SensorDefinition)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -57,6 +60,7 @@ class CodeLocation:
         jobs: job name -> job.
         schedules: schedule name -> schedule.
         executor: the default executor named by a ``Definitions``, if any.
+        resources: the resources of its ``Definitions``, by key.
         file: the file it was loaded from, when it was loaded from a file.
         module: the module name it was imported as (workers re-import it by this name).
     """
@@ -68,6 +72,10 @@ class CodeLocation:
     executor: str | None = None
     file: str | None = None
     module: str | None = None
+    #: sensor name -> sensor (``@sensor``, ``@asset_sensor``)
+    sensors: Mapping[str, SensorDefinition] = field(default_factory=lambda: MappingProxyType({}))
+    #: resource key -> resource, from ``Definitions(resources=...)``
+    resources: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
 
     def job(self, name: str) -> AssetJob:
         """The job called ``name``.
@@ -212,8 +220,9 @@ def load_assets_from_modules(
     for module in modules:
         for member in vars(module).values():
             node = member if isinstance(member, Node) else node_of(member)
-            if node is not None and node.kind == "asset":
-                found.setdefault(id(node), node)
+            for found_node in (node,) if node is not None else multi_asset_nodes(member):
+                if found_node.kind in ("asset", "multi"):
+                    found.setdefault(id(found_node), found_node)
     if not prefix and group_name is None:
         return list(found.values())
     if group_name is not None:
@@ -235,16 +244,24 @@ def load_assets_from_modules(
 
 
 def collect(
-    members: Iterable[object], *, name: str = "<objects>", file: str | None = None, module: str | None = None
+    members: Iterable[object],
+    *,
+    name: str = "<objects>",
+    file: str | None = None,
+    module: str | None = None,
+    resources: Mapping[str, object] | None = None,
 ) -> CodeLocation:
     """Collect nodes, jobs and schedules from ``members`` and validate them into a location.
 
     ``members`` may hold decorated functions, nodes, jobs, schedules, ``Definitions`` and
-    objects with ``__headwater_definitions__``; anything else is ignored.
+    objects with ``__headwater_definitions__``; anything else is ignored. ``resources`` adds
+    to those of the ``Definitions``.
     """
+    provided: dict[str, object] = dict(resources or {})
     nodes: dict[int, Node] = {}
     jobs: dict[int, AssetJob] = {}
     schedules: dict[int, ScheduleDefinition] = {}
+    sensors: dict[int, SensorDefinition] = {}
     executor: str | None = None
 
     def add(member: object) -> None:
@@ -254,15 +271,25 @@ def collect(
         node = member if isinstance(member, Node) else node_of(member)
         if node is not None:
             nodes.setdefault(id(node), node)
+        elif multi_asset_nodes(member):
+            for inner in multi_asset_nodes(member):
+                nodes.setdefault(id(inner), inner)
         elif isinstance(member, AssetJob):
             jobs.setdefault(id(member), member)
         elif isinstance(member, ScheduleDefinition):
             schedules.setdefault(id(member), member)
             if member.job is not None:
                 jobs.setdefault(id(member.job), member.job)
+        elif isinstance(member, SensorDefinition):
+            sensors.setdefault(id(member), member)
+            if member.job is not None:
+                jobs.setdefault(id(member.job), member.job)
         elif isinstance(member, Definitions):
             executor = member.executor or executor
-            for inner in (*member.assets, *member.asset_checks, *member.jobs, *member.schedules):
+            for key, resource in member.resources.items():
+                if provided.setdefault(key, resource) is not resource:
+                    raise DuplicateKeyError(f"two different resources are named {key!r}")
+            for inner in (*member.assets, *member.asset_checks, *member.jobs, *member.schedules, *member.sensors):
                 add(inner)
         elif callable(getattr(member, DEFINITIONS_HOOK, None)) and not isinstance(member, types.ModuleType):
             add(getattr(member, DEFINITIONS_HOOK)())
@@ -271,8 +298,16 @@ def collect(
         add(member)
 
     graph = Graph.build(with_blocking_edges(nodes.values()))
+    check_resources(graph.nodes.values(), provided, name)
     job_map = _unique(jobs.values(), "job")
     schedule_map = _unique(schedules.values(), "schedule")
+    sensor_map = _unique(sensors.values(), "sensor")
+    for sensor in sensor_map.values():
+        if sensor.job_name is not None and sensor.job_name not in job_map:
+            raise DefinitionError(
+                f"sensor {sensor.name!r} runs job {sensor.job_name!r}, which is not defined in {name}."
+                f"{close_matches(sensor.job_name, job_map)}"
+            )
     for job in job_map.values():
         _check_job_selection(job, graph)
     for schedule in schedule_map.values():
@@ -282,7 +317,8 @@ def collect(
                 f"{close_matches(schedule.job_name, job_map)}"
             )
     return CodeLocation(
-        name=name, graph=graph, jobs=job_map, schedules=schedule_map, executor=executor, file=file, module=module
+        name=name, graph=graph, jobs=job_map, schedules=schedule_map, executor=executor, file=file, module=module,
+        resources=MappingProxyType(provided), sensors=MappingProxyType(sensor_map),
     )
 
 

@@ -152,6 +152,14 @@ class NodeOptions:
     check_specs: tuple[Any, ...] = ()
     #: the node's condition on the final states of its direct upstream nodes
     trigger_rule: TriggerRule = TriggerRule.ALL_SUCCESS
+    #: the parameter typed with a ``Config`` class: it receives the run's config for the step
+    config_parameter: str | None = None
+    #: parameters typed with a ``ConfigurableResource`` class: each receives the resource of its name
+    resource_parameters: tuple[str, ...] = ()
+    #: a multi-asset's op: its outputs (``MultiOutput``: name, asset key, required)
+    multi_outputs: tuple[Any, ...] = ()
+    #: a multi-asset's op can compute any subset of its outputs
+    can_subset: bool = False
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -167,7 +175,8 @@ class Node:
         takes_context: whether ``fn`` takes the run context as its first argument.
         source_fn: the user's own function; its code gives the code version and its hints
             the types to check. Usually ``fn`` itself.
-        kind: ``"asset"``, ``"task"`` or ``"check"`` (an asset check, keyed ``asset:name``).
+        kind: ``"asset"``, ``"task"``, ``"check"`` (an asset check, keyed ``asset:name``) or
+            ``"multi"`` (the op of a ``@multi_asset``, whose outputs are asset nodes).
         defined_at: ``file:line`` of the definition, for error messages.
     """
 

@@ -192,7 +192,8 @@ def resolve_selection(graph: Graph, selection: Selection | None) -> tuple[str, .
         selection: an ``AssetSelection``, a selection string, or a sequence of assets, keys
             and terms; every node when None.
 
-    Selecting an asset selects its asset checks too, as in Dagster.
+    Selecting an asset selects its asset checks too, as in Dagster, and the op of a
+    multi-asset it belongs to; selecting that op selects all its assets.
 
     Raises:
         SelectionError: a term is malformed or names nothing (with close matches).
@@ -200,11 +201,28 @@ def resolve_selection(graph: Graph, selection: Selection | None) -> tuple[str, .
     if selection is None:
         return graph.order
     chosen = selection if isinstance(selection, AssetSelection) else AssetSelection.from_string(selection)
-    return graph.subgraph_order(_with_checks(graph, set(chosen.resolve(graph))))
+    return graph.subgraph_order(_with_companions(graph, set(chosen.resolve(graph))))
 
 
-def _with_checks(graph: Graph, chosen: set[str]) -> set[str]:
-    """``chosen`` and the asset checks of every chosen asset (a run of an asset runs its checks)."""
+def _with_companions(graph: Graph, chosen: set[str]) -> set[str]:
+    """``chosen`` with what must run with it: the asset checks of each chosen asset, and the op
+    of each chosen asset of a ``@multi_asset`` (whose assets are all chosen unless it can subset).
+
+    Raises:
+        SelectionError: some but not all assets of a multi-asset that cannot subset are chosen.
+    """
+    for key, node in graph.nodes.items():
+        if node.kind != "multi":
+            continue
+        outputs = {output.asset_key for output in node.options.multi_outputs}
+        picked = outputs & chosen
+        if picked or key in chosen:
+            if not node.options.can_subset and picked and picked != outputs:
+                raise SelectionError(
+                    f"multi-asset {key!r} cannot compute a subset of its assets: select all of "
+                    f"{sorted(outputs)} or none (or give it can_subset=True)"
+                )
+            chosen = chosen | {key} | (outputs if key in chosen and not picked else set())
     return chosen | {
         key for key, node in graph.nodes.items()
         if node.kind == "check" and node.options.check_specs[0].asset_key in chosen

@@ -61,11 +61,9 @@ _REASONS: Mapping[str, str] = {
     "execution_fn": "execution_fn is not supported; use the @schedule decorator",
     "target": "target= is not supported yet; give job= (a define_asset_job)",
     "component_tree": "components are not supported",
-    "run_config": "run config is not supported yet; use module constants or environment variables",
-    "config": "run config is not supported yet; use module constants or environment variables",
-    "resources": "resources are not supported yet; build clients inside the assets",
+    "internal_asset_deps": "internal_asset_deps is not supported yet: each asset of a multi-asset depends on all its inputs",
+    "run_config": "a schedule's run config is not supported yet; give the job config= (define_asset_job)",
     "partition_key": _PARTITIONS,
-    "sensors": "sensors are not supported yet; use schedules",
 }
 
 #: the values an argument may have and still mean Dagster's default (so it is not refused)
@@ -135,26 +133,17 @@ UNSUPPORTED_NAMES: Mapping[str, str] = {
         "observations and out-of-run materializations are not supported yet",
     ),
     **dict.fromkeys(
-        ["multi_asset", "AssetOut", "AssetSpec", "AssetDep", "multi_asset_check", "AssetsDefinition"],
-        "multi-assets and asset specs are not supported yet; define one @asset per value",
+        ["AssetDep", "multi_asset_check", "AssetsDefinition"],
+        "not supported yet; pass assets or keys to deps=, one @asset_check per check",
     ),
     **dict.fromkeys(
-        ["ConfigurableResource", "EnvVar", "ResourceDefinition", "resource", "InitResourceContext",
-         "ResourceParam", "with_resources", "build_resources"],
-        "resources are not supported yet; build clients inside the asset",
+        ["ResourceDefinition", "resource", "InitResourceContext", "ResourceParam", "with_resources",
+         "build_resources", "ConfigurableResourceFactory"],
+        "only ConfigurableResource resources are supported; subclass it and type the asset's parameter with it",
     ),
-    **dict.fromkeys(["Config", "RunConfig"], "run config is not supported yet; use module constants"),
-    **dict.fromkeys(
-        ["schedule", "sensor", "asset_sensor", "RunRequest", "SkipReason", "SensorEvaluationContext",
-         "ScheduleEvaluationContext", "SensorDefinition", "DefaultSensorStatus", "build_sensor_context",
-         "build_schedule_context"],
-        "schedule and sensor decorators are not supported yet; use ScheduleDefinition",
-    ),
-    **dict.fromkeys(
-        ["MetadataValue", "TableSchema", "TableColumn", "TableRecord", "TableMetadataValue"],
-        "metadata value classes are not supported yet; pass plain values in metadata=",
-    ),
-    **dict.fromkeys(["RetryRequested", "Failure"], "raise an exception and set retry_policy= instead"),
+    "EventLogEntry": "annotate an @asset_sensor's event with headwater.AssetEvent",
+    "SensorResult": "return RunRequests (or a SkipReason) and call context.update_cursor instead",
+    "TableMetadataValue": "use MetadataValue.table(records, schema)",
     "load_asset_checks_from_modules": "collect checks with load_assets_from_modules or list them in Definitions",
     **dict.fromkeys(
         ["in_process_executor", "multiprocess_executor", "ExecutorDefinition"],

@@ -53,7 +53,9 @@ class StepContext:
         upstream: Iterable[str] = (),
         run_tags: Mapping[str, str] | None = None,
         keep_values: bool = True,
+        selected_output_names: frozenset[str] | None = None,
     ) -> None:
+        self._selected_output_names = selected_output_names
         self._run_id = run_id
         self._step_key = step_key
         self._attempt = attempt
@@ -80,6 +82,13 @@ class StepContext:
     def asset_key(self) -> AssetKey:
         """The key of the asset being computed."""
         return AssetKey.from_user_string(self._step_key)
+
+    @property
+    def selected_output_names(self) -> frozenset[str]:
+        """A multi-asset's outputs selected in this run (all of them unless it can subset)."""
+        if self._selected_output_names is None:
+            raise AttributeError("selected_output_names is only known to a @multi_asset(can_subset=True) step")
+        return self._selected_output_names
 
     @property
     def step_key(self) -> str:

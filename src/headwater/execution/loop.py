@@ -47,7 +47,8 @@ something finishes or a retry is due, whichever comes first.
 Failure policy
 --------------
 A failed attempt is retried while the node's retry policy allows, after its delay (with
-backoff and jitter), unless the step raised ``FailStep``. A step that fails for good fails
+backoff and jitter), unless the step raised ``FailStep`` or ``Failure(allow_retries=False)``;
+a step that raised ``RetryRequested`` is retried as it asked. A step that fails for good fails
 the run; its downstream steps decide by their rules (by default UPSTREAM_FAILED, with the
 reason), and the rest of the graph still runs. Skipped steps do not fail the run.
 
@@ -71,6 +72,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
+from headwater.definitions.metadata import normalize_metadata
 from headwater.errors import PlanError, WorkerLost
 from headwater.execution.context import RETURN_VALUE, UNMAPPED, XComKey
 from headwater.execution.executors import Executor
@@ -83,7 +85,10 @@ from headwater.planning.plan import Plan, PlannedStep
 from headwater.planning.staleness import STORED_VALUE_LOST, ArtifactCheck, Decision, decide
 from headwater.storage.records import CheckEvaluation, Materialization, Metric, StepAttempt, StepRecord, StepStatus
 
-__all__ = ["StepOutput", "run_plan"]
+__all__ = ["CONFIG_METADATA", "StepOutput", "run_plan"]
+
+#: the materialization metadata entry holding the run config the value was computed with
+CONFIG_METADATA = "headwater/config"
 
 _IN_MEMORY_MISSING = object()
 
@@ -262,6 +267,9 @@ class _RunLoop:
             xcoms=dict(self.xcoms) if step.node.takes_context else {},
             run_tags=self.run_tags,
             ancestors=self._ancestors(key) | self.outside_ancestors if step.node.takes_context else frozenset(),
+            config=step.config,
+            resources={p: self.plan.resources[p] for p in step.node.options.resource_parameters},
+            selected_outputs=selected_outputs(step),
         )
         self.running += 1
         if step.node.options.pool in self.in_pool:
@@ -342,8 +350,12 @@ class _RunLoop:
             self._succeeded(step, outcome, attempt)
             return
         retry = step.node.options.retry
-        if outcome.retryable and outcome.attempt <= retry.max_retries:
-            delay = retry.delay_before(outcome.attempt, random.random)
+        allowed = retry.max_retries if outcome.retry_request is None else outcome.retry_request[0]
+        if outcome.retryable and outcome.attempt <= allowed:
+            delay = (
+                retry.delay_before(outcome.attempt, random.random) if outcome.retry_request is None
+                else outcome.retry_request[1]
+            )
             self.recorder.step_retrying(attempt, delay)
             heapq.heappush(self.retries, (time.monotonic() + delay, self.index[step.key], step.key, outcome.attempt + 1))
             return
@@ -378,7 +390,7 @@ class _RunLoop:
             created_at=outcome.ended_at,
             code_version=step.code_version,
             input_versions=input_versions,
-            metadata=outcome.metadata,
+            metadata=outcome.metadata if step.config is None else {**outcome.metadata, CONFIG_METADATA: step.config},
             code_components=dict(step.versions.code.components),
             environment=dict(step.versions.environment),
             source_version=decision.source_version if decision is not None else None,
@@ -487,6 +499,14 @@ def _why(step: PlannedStep, finished: list[StepRecord], counts: UpstreamCounts) 
     return f"trigger rule {rule.value}: upstream {counts}"
 
 
+def selected_outputs(step: PlannedStep) -> frozenset[str] | None:
+    """For a multi-asset op that can subset: its outputs whose assets are in the run."""
+    if not step.node.options.can_subset:
+        return None
+    chosen = set(step.downstream_in_run)
+    return frozenset(output.name for output in step.node.options.multi_outputs if output.asset_key in chosen)
+
+
 def check_evaluations(run_id: str, step: PlannedStep, outcome: StepOutcome) -> list[CheckEvaluation]:
     """The records of the asset check results a step reported (a result without a description
     takes its check's)."""
@@ -497,7 +517,7 @@ def check_evaluations(run_id: str, step: PlannedStep, outcome: StepOutcome) -> l
             passed=result.passed, severity=str(result.severity), created_at=outcome.ended_at,
             blocking=specs[str(result.check_name)].blocking,
             description=result.description or specs[str(result.check_name)].description,
-            metadata=dict(result.metadata),
+            metadata=normalize_metadata(result.metadata),
         )
         for result in outcome.checks
     ]

@@ -27,6 +27,7 @@ from typing import Any
 
 from headwater.definitions.asset import MaterializeResult, Output, key_of
 from headwater.definitions.checks import AssetCheckResult, AssetCheckSeverity
+from headwater.definitions.metadata import normalize_metadata
 from headwater.definitions.node import Node
 from headwater.errors import UserCodeError
 
@@ -59,7 +60,7 @@ class Produced:
     blocked: str | None = None
 
 
-def unwrap(node: Node, result: Any, *, generator: bool) -> Produced:
+def unwrap(node: Node, result: Any, *, generator: bool, selected: frozenset[str] | None = None) -> Produced:
     """Turn what ``node``'s function returned (or the items it yielded) into a :class:`Produced`.
 
     Raises:
@@ -67,6 +68,8 @@ def unwrap(node: Node, result: Any, *, generator: bool) -> Produced:
             result, more than one output, or none while its output is required; a check
             result names no declared check, or a declared check got no result.
     """
+    if node.kind == "multi":
+        return Produced(True, _multi_outputs(node, result, generator, selected))
     items = list(result) if generator else [result]
     checks = [item for item in items if isinstance(item, AssetCheckResult)]
     outputs = [item for item in items if isinstance(item, Output | MaterializeResult)]
@@ -94,6 +97,86 @@ def unwrap(node: Node, result: Any, *, generator: bool) -> Produced:
     produced.checks = _resolve_checks(node, checks, expect_all=produced.produced or node.kind == "check")
     produced.blocked = _blocking_failure(node, produced.checks)
     return produced
+
+
+def _multi_outputs(
+    node: Node, result: Any, generator: bool, selected: frozenset[str] | None
+) -> dict[str, tuple[Any, dict[str, Any]]]:
+    """A multi-asset's outputs: output name -> (value, metadata), checked against its outs.
+
+    A function returns a tuple of values in the order of its outs (or one value for one out),
+    or returns or yields ``Output(value, output_name=...)`` / ``MaterializeResult(asset_key=...)``.
+    """
+    outputs = node.options.multi_outputs
+    wrapped = (Output, MaterializeResult)
+    if generator:
+        items = list(result)
+    elif isinstance(result, tuple) and result and all(isinstance(item, wrapped) for item in result):
+        items = list(result)
+    elif isinstance(result, wrapped):
+        items = [result]
+    elif len(outputs) == 1:
+        items = [Output(result, output_name=outputs[0].name)]
+    elif isinstance(result, tuple) and len(result) == len(outputs):
+        items = [Output(value, output_name=output.name) for output, value in zip(outputs, result, strict=True)]
+    else:
+        raise UserCodeError(
+            f"multi-asset {node.key!r} returned {type(result).__name__}; return a tuple of {len(outputs)} values "
+            f"in the order of its outs ({', '.join(o.name for o in outputs)}), or yield Output(value, output_name=...)",
+            step_key=node.key,
+        )
+    by_name = {output.name: output for output in outputs}
+    by_key = {output.asset_key: output for output in outputs}
+    produced: dict[str, tuple[Any, dict[str, Any]]] = {}
+    for item in items:
+        output = _multi_output_of(node, item, by_name, by_key)
+        if output.name in produced:
+            raise UserCodeError(f"multi-asset {node.key!r} produced {output.asset_key!r} twice", step_key=node.key)
+        if selected is not None and output.name not in selected:
+            raise UserCodeError(
+                f"multi-asset {node.key!r} produced {output.asset_key!r}, which is not selected in this run "
+                "(read context.selected_output_names)",
+                step_key=node.key,
+            )
+        produced[output.name] = (item.value, normalize_metadata(item.metadata))
+    missing = [
+        o.asset_key for o in outputs
+        if o.required and o.name not in produced and (selected is None or o.name in selected)
+    ]
+    if missing:
+        raise UserCodeError(
+            f"multi-asset {node.key!r} did not produce {missing}; produce every required output "
+            "(or mark it AssetOut(is_required=False) / AssetSpec(skippable=True))",
+            step_key=node.key,
+        )
+    return produced
+
+
+def _multi_output_of(node: Node, item: Any, by_name: dict[str, Any], by_key: dict[str, Any]) -> Any:
+    if isinstance(item, Output):
+        if item.output_name in by_name:
+            return by_name[item.output_name]
+        if item.output_name == DEFAULT_OUTPUT and len(by_name) == 1:
+            return next(iter(by_name.values()))
+        raise UserCodeError(
+            f"multi-asset {node.key!r} yielded Output(output_name={item.output_name!r}); its outputs are "
+            f"{sorted(by_name)}",
+            step_key=node.key,
+        )
+    if isinstance(item, MaterializeResult):
+        if item.asset_key is None and len(by_key) == 1:
+            return next(iter(by_key.values()))
+        key = key_of(item.asset_key) if item.asset_key is not None else None
+        if key in by_key:
+            return by_key[key]
+        raise UserCodeError(
+            f"multi-asset {node.key!r} gave MaterializeResult(asset_key={key!r}); its assets are {sorted(by_key)}",
+            step_key=node.key,
+        )
+    raise UserCodeError(
+        f"multi-asset {node.key!r} yielded {type(item).__name__}; it yields Output or MaterializeResult",
+        step_key=node.key,
+    )
 
 
 def _one_output(node: Node, outputs: list[Any]) -> Produced:

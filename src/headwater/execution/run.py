@@ -127,6 +127,7 @@ def execute(
     executor_config: Mapping[str, Any] | None = None,
     pinned_inputs: Mapping[str, Materialization] | None = None,
     pool_limits: Mapping[str, int] | None = None,
+    run_config: object = None,
 ) -> RunResult:
     """Plan, record and run ``selection`` of a graph or code location.
 
@@ -146,19 +147,21 @@ def execute(
             instead of its latest (what re-execution uses to read the original run's values).
         pool_limits: pool name -> how many steps of that pool (``@asset(pool=...)``) may
             run at once, on any executor; pools not named are unlimited.
+        run_config: a ``RunConfig`` or Dagster's dict form, for the steps that take config.
 
     Returns:
         The result; a failed run is a result with ``success`` False, not an exception.
 
     Raises:
-        SelectionError, PlanError: before any run is recorded.
+        SelectionError, PlanError, RunConfigError: before any run is recorded.
         StoreReadOnly: the run store cannot be written here; nothing ran.
     """
     instance.store.ensure_writable()
     location = target if isinstance(target, CodeLocation) else None
     graph = target.graph if isinstance(target, CodeLocation) else target
     plan = build_plan(
-        graph, selection, latest=instance.store.latest_materializations, force=force, pinned=pinned_inputs
+        graph, selection, latest=instance.store.latest_materializations, force=force, pinned=pinned_inputs,
+        run_config=run_config, resources=location.resources if location is not None else None,
     )
     stored_xcoms = load_stored_xcoms(graph, plan, instance.store, pinned_inputs)
     executor_name = executor or (location.executor if location is not None else None) or "in_process"
@@ -248,7 +251,9 @@ def materialize(
         tags: stored with the run.
         observer: told of progress; by default each printed line is echoed with its step.
         max_concurrency, executor_config, pool_limits: as for :func:`execute`.
-        run_config, resources, partition_key: Dagster's; refused until Headwater has them.
+        run_config: a ``RunConfig`` (or Dagster's dict form) for the assets that take config.
+        resources: resource key -> resource, for assets that take resources.
+        partition_key: Dagster's; refused until Headwater has partitions.
 
     Returns:
         The run's result: ``success``, ``run_id``, ``output_for(key)``.
@@ -257,8 +262,8 @@ def materialize(
         DefinitionError: the assets do not form a valid graph.
         RunFailedError: a step failed and ``raise_on_error`` is true.
     """
-    refuse_unsupported("materialize", run_config=run_config, resources=resources, partition_key=partition_key)
-    location = collect(assets, name="materialize()")
+    refuse_unsupported("materialize", partition_key=partition_key)
+    location = collect(assets, name="materialize()", resources=resources)
     owned = instance is None
     if instance is None:
         from headwater.storage.instance import Instance
@@ -268,7 +273,7 @@ def materialize(
         result = execute(
             location, selection, instance=instance, executor=executor, observer=observer or EchoObserver(),
             tags=tags, force=force, max_concurrency=max_concurrency, executor_config=executor_config,
-            pool_limits=pool_limits,
+            pool_limits=pool_limits, run_config=run_config,
         )
     except BaseException:
         if owned:

@@ -14,16 +14,20 @@ in the run's thread, in a pool thread, in a worker process or on a Dask worker.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import time
 import traceback
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from headwater.definitions.asset import MaterializeResult, Output
+from headwater.definitions.failures import Failure, RetryRequested
+from headwater.definitions.metadata import normalize_metadata
 from headwater.definitions.node import Node
+from headwater.definitions.parameters import config_class_of
 from headwater.definitions.signals import FailStep, SkipStep
 from headwater.definitions.typecheck import check_value, describe_type, resolved_hints
 from headwater.errors import FailureKind, StepError, StorageError, TypeMismatchError, UserCodeError
@@ -58,6 +62,12 @@ class StepRequest:
     run_tags: Mapping[str, str] = field(default_factory=dict)
     #: every key upstream of this step, however far (XCom pulls from them are expected)
     ancestors: frozenset[str] = frozenset()
+    #: the step's validated run config (plain JSON), when its function takes config
+    config: Mapping[str, Any] | None = None
+    #: parameter -> the resource it receives
+    resources: Mapping[str, Any] = field(default_factory=dict)
+    #: a multi-asset op that can subset: the names of its outputs selected in this run
+    selected_outputs: frozenset[str] | None = None
 
 
 @dataclass(slots=True)
@@ -86,6 +96,8 @@ class StepOutcome:
     checks: list[Any] = field(default_factory=list)
     #: set when a blocking check failed: downstream must not run
     blocked: str | None = None
+    #: (max retries, seconds to wait) when the step raised ``RetryRequested``
+    retry_request: tuple[int, float] | None = None
     error: str | None = None
     #: the full traceback (Headwater's frames too); ``headwater.tracebacks`` trims it for display
     traceback: str | None = None
@@ -146,18 +158,20 @@ def run_step(request: StepRequest, artifacts: ArtifactStore, sink: LineSink | No
         upstream=request.ancestors or frozenset(node.upstream),
         run_tags=request.run_tags,
         keep_values=request.keep_value,
+        selected_output_names=request.selected_outputs,
     )
     try:
         inputs = _resolve_inputs(request.inputs, artifacts)
         if node.options.check_types:
             _check_inputs(node, inputs)
+        inputs = {**inputs, **_run_provided(node, request)}
         with step_output(sink):
             try:
-                result, generator = _call_user_code(node, context, inputs)
+                result, generator = _call_user_code(node, context, inputs, request.resources)
             except SkipStep as exc:
                 outcome.skipped = str(exc) or f"{type(exc).__name__} raised"
                 return outcome
-        produced = unwrap(node, result, generator=generator)
+        produced = unwrap(node, result, generator=generator, selected=request.selected_outputs)
         if node.options.check_types and not generator and node.kind != "check":
             _check_output(node, result, produced.value)
         outcome.checks, outcome.blocked = produced.checks, produced.blocked
@@ -169,7 +183,9 @@ def run_step(request: StepRequest, artifacts: ArtifactStore, sink: LineSink | No
         stored = artifacts.put(node.key, value, serializer=node.options.io)
     except UserCodeError as exc:
         outcome.retryable = not isinstance(exc.__cause__, FailStep)
-        return outcome.fail(exc, exc.user_traceback or traceback.format_exc())
+        outcome.fail(exc, exc.user_traceback or traceback.format_exc())
+        _steer_retries(outcome, exc.__cause__)
+        return outcome
     except (StepError, StorageError) as exc:
         return outcome.fail(exc, traceback.format_exc())
     except Exception as exc:  # a serializer or store failing on this value
@@ -177,7 +193,7 @@ def run_step(request: StepRequest, artifacts: ArtifactStore, sink: LineSink | No
         return outcome.fail(error, traceback.format_exc())
     finally:
         outcome.ended_at = time.time()
-    metadata.update(context.output_metadata)
+    metadata = normalize_metadata({**metadata, **context.output_metadata})
     outcome.ok = True
     outcome.value = value if request.keep_value else None
     outcome.value_kept = request.keep_value
@@ -191,6 +207,39 @@ def run_step(request: StepRequest, artifacts: ArtifactStore, sink: LineSink | No
     outcome.xcom_values = context.pushed_values
     outcome.skip = dict(context.skipped_downstream)
     return outcome
+
+
+def _steer_retries(outcome: StepOutcome, exc: BaseException | None) -> None:
+    """What a ``Failure`` or ``RetryRequested`` the step raised says about retrying it."""
+    if isinstance(exc, Failure):
+        details = ", ".join(f"{k}={v}" for k, v in normalize_metadata(exc.metadata).items())
+        outcome.error = f"Failure: {exc.description or 'the step failed'}" + (f" ({details})" if details else "")
+        outcome.retryable = exc.allow_retries is not False
+    elif isinstance(exc, RetryRequested):
+        outcome.retry_request = (exc.max_retries, float(exc.seconds_to_wait or 0.0))
+
+
+def _run_provided(node: Node, request: StepRequest) -> dict[str, Any]:
+    """The arguments the run gives besides upstream values: the config object and resources."""
+    provided: dict[str, Any] = dict(request.resources)
+    parameter = node.options.config_parameter
+    if parameter is not None:
+        provided[parameter] = config_class_of(node.user_fn, parameter)(**dict(request.config or {}))
+    return provided
+
+
+@contextlib.contextmanager
+def _resources_set_up(resources: Mapping[str, Any], context: StepContext) -> Iterator[None]:
+    """Each resource's ``setup_for_execution`` before the step, ``teardown_after_execution`` after."""
+    ready = []
+    try:
+        for resource in resources.values():
+            getattr(resource, "setup_for_execution", lambda context: None)(context)
+            ready.append(resource)
+        yield
+    finally:
+        for resource in reversed(ready):
+            getattr(resource, "teardown_after_execution", lambda context: None)(context)
 
 
 def _resolve_inputs(inputs: dict[str, Any], artifacts: ArtifactStore) -> dict[str, Any]:
@@ -247,8 +296,11 @@ def _numeric_metadata(metadata: dict[str, Any], timestamp: float) -> list[tuple[
     ]
 
 
-def _call_user_code(node: Node, context: StepContext, inputs: dict[str, Any]) -> tuple[Any, bool]:
-    """Call the step's function (draining a generator): what it raises becomes a :class:`UserCodeError`.
+def _call_user_code(
+    node: Node, context: StepContext, inputs: dict[str, Any], resources: Mapping[str, Any]
+) -> tuple[Any, bool]:
+    """Call the step's function (draining a generator), its resources set up around it: what it
+    (or a resource's setup or teardown) raises becomes a :class:`UserCodeError`.
 
     The error keeps the user's exception as ``__cause__`` and the whole traceback as
     ``user_traceback`` (Headwater's frames are trimmed when it is shown, not here).
@@ -258,10 +310,11 @@ def _call_user_code(node: Node, context: StepContext, inputs: dict[str, Any]) ->
         The result, and whether the function was a generator (its items, listed).
     """
     try:
-        result = node.fn(context, **inputs) if node.takes_context else node.fn(**inputs)
-        generator = inspect.isgenerator(result)
-        if generator:  # a generator asset: its body runs as it is drained
-            result = list(result)
+        with _resources_set_up(resources, context):
+            result = node.fn(context, **inputs) if node.takes_context else node.fn(**inputs)
+            generator = inspect.isgenerator(result)
+            if generator:  # a generator asset: its body runs as it is drained
+                result = list(result)
         return result, generator
     except SkipStep:
         raise

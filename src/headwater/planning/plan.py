@@ -14,14 +14,16 @@ its data.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from headwater.definitions.graph import Graph
 from headwater.definitions.node import Node
 from headwater.errors import PlanError
 from headwater.definitions.selection import Selection, resolve_selection, selection_text
+from headwater.planning.run_config import step_configs, step_resources
 from headwater.planning.staleness import StepVersions, step_versions
-from headwater.planning.versions import Versioner
+from headwater.planning.versions import Versioner, with_run_inputs
 from headwater.storage.records import Materialization
 
 __all__ = ["Plan", "PlannedStep", "build_plan"]
@@ -36,7 +38,7 @@ class PlannedStep:
     Attributes:
         node: what to run.
         versions: its code version (what its code reaches, or its ``code_version=``
-            override) and its environment.
+            override, and its run config when it takes one) and its environment.
         upstream_in_run: upstream keys that run (or are skipped) in this same run.
         downstream_in_run: downstream keys in this run.
     """
@@ -45,6 +47,8 @@ class PlannedStep:
     versions: StepVersions
     upstream_in_run: tuple[str, ...]
     downstream_in_run: tuple[str, ...]
+    #: the step's validated run config (plain JSON), when its function takes config
+    config: Mapping[str, Any] | None = None
 
     @property
     def key(self) -> str:
@@ -72,6 +76,8 @@ class Plan:
     previous: Mapping[str, Materialization] = field(default_factory=dict)
     external: Mapping[str, Materialization] = field(default_factory=dict)
     force: bool = False
+    #: resource key -> the resource, resolved, for the resources the steps take
+    resources: Mapping[str, object] = field(default_factory=dict)
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -85,6 +91,8 @@ def build_plan(
     latest: LatestMaterializations | None = None,
     force: bool = False,
     pinned: Mapping[str, Materialization] | None = None,
+    run_config: object = None,
+    resources: Mapping[str, object] | None = None,
 ) -> Plan:
     """Plan a run of ``selection`` over ``graph``.
 
@@ -96,12 +104,18 @@ def build_plan(
         force: rerun every selected step even when it is up to date.
         pinned: upstream key -> the materialization to read it from, instead of its latest
             (re-execution reads what the original run produced).
+        run_config: a ``RunConfig`` or Dagster's dict form; validated against each selected
+            step's ``Config`` class.
+        resources: the code location's resources, resolved here for the steps that take them.
 
     Raises:
         SelectionError: the selection names nothing.
         PlanError: a selected step needs the value of an unselected, never materialized asset.
+        RunConfigError: the run config does not fit the selected steps.
     """
     keys = resolve_selection(graph, selection)
+    configs = step_configs(graph, keys, run_config)
+    ready_resources = step_resources(graph, keys, resources or {}, run_config)
     chosen = set(keys)
     outside = sorted({up for key in keys for up in graph.nodes[key].upstream if up not in chosen})
     history = dict(latest([*keys, *outside])) if latest is not None else {}
@@ -112,9 +126,12 @@ def build_plan(
     steps = {
         key: PlannedStep(
             node=graph.nodes[key],
-            versions=step_versions(graph.nodes[key], versioner),
+            versions=_run_inputs(
+                step_versions(graph.nodes[key], versioner), configs.get(key), _subset_of(graph, key, chosen)
+            ),
             upstream_in_run=tuple(up for up in graph.nodes[key].upstream if up in chosen),
             downstream_in_run=tuple(down for down in graph.downstream[key] if down in chosen),
+            config=configs.get(key),
         )
         for key in keys
     }
@@ -124,7 +141,28 @@ def build_plan(
         previous={key: history[key] for key in keys if key in history},
         external=external,
         force=force,
+        resources=ready_resources,
     )
+
+
+def _run_inputs(
+    versions: StepVersions, config: Mapping[str, Any] | None, subset: Mapping[str, Any] | None
+) -> StepVersions:
+    """A step's versions, its code version covering what the run gives it: its run config, and
+    for a multi-asset that can subset, which of its assets it computes (so that other values
+    run it again)."""
+    code = with_run_inputs(versions.code, "run config", config)
+    code = with_run_inputs(code, "selected assets", subset)
+    return versions if code is versions.code else replace(versions, code=code)
+
+
+def _subset_of(graph: Graph, key: str, chosen: set[str]) -> dict[str, object] | None:
+    """For a multi-asset op that can subset: which of its assets this run computes (part of its
+    version, so that another subset runs it again)."""
+    node = graph.nodes[key]
+    if not node.options.can_subset:
+        return None
+    return {"selected": sorted(o.asset_key for o in node.options.multi_outputs if o.asset_key in chosen)}
 
 
 def _check_external_inputs(

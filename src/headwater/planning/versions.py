@@ -51,6 +51,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.util
+import json
 import os
 import sys
 import sysconfig
@@ -62,7 +63,9 @@ from typing import Any
 
 from headwater.planning.bytecode import SCALARS, code_info
 
-__all__ = ["CodeVersion", "Versioner", "code_version_of", "describe_code_change", "is_project_file"]
+__all__ = [
+    "CodeVersion", "Versioner", "code_version_of", "describe_code_change", "is_project_file", "with_run_inputs",
+]
 
 #: the component naming the step's own function
 BODY = "body"
@@ -88,6 +91,17 @@ class CodeVersion:
 def code_version_of(fn: Callable[..., Any], override: str | None = None) -> str:
     """The code version of ``fn``: 16 hex digits, or derived from ``override`` when given."""
     return Versioner().version_of(fn, override).version
+
+
+def with_run_inputs(code: CodeVersion, label: str, values: Mapping[str, Any] | None) -> CodeVersion:
+    """``code`` covering also what the run gives the step (its run config): other values give
+    another version, and ``describe_code_change`` names ``label`` as what changed."""
+    if values is None:
+        return code
+    text = json.dumps(values, sort_keys=True, default=str).encode()
+    part = hashlib.blake2b(text, digest_size=8).hexdigest()
+    version = hashlib.blake2b(f"{code.version}\0{label}\0{part}".encode(), digest_size=8).hexdigest()
+    return CodeVersion(version, {**code.components, label: part}, code.modules)
 
 
 def describe_code_change(previous: Mapping[str, str], current: Mapping[str, str]) -> str:

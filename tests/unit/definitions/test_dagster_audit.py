@@ -24,6 +24,8 @@ from headwater import (
     AssetCheckSpec,
     AssetIn,
     AssetKey,
+    AssetOut,
+    AssetSpec,
     Definitions,
     MaterializeResult,
     Output,
@@ -33,7 +35,9 @@ from headwater import (
     asset_check,
     define_asset_job,
     materialize,
+    multi_asset,
 )
+from headwater.definitions.multi import multi_asset_nodes
 from headwater.definitions.node import node_of
 from headwater.errors import NotSupportedError, UnsupportedNameError
 
@@ -67,6 +71,15 @@ def _check_view(**options: Any) -> str:
     node = node_of(asset_check(**{"asset": "up", "name": "check", **options})(fn))
     assert node is not None
     return repr((node.key, dict(node.inputs), node.deps, node.options))
+
+
+def _multi_view(**options: Any) -> str:
+    def pair(context, x: int):  # noqa: ANN001, ANN202
+        return 1, 2
+
+    # outs= and specs= (its two required forms) are exercised by tests/unit/execution/test_multi_asset.py
+    nodes = multi_asset_nodes(multi_asset(outs={"a": AssetOut(), "b": AssetOut()}, **options)(pair))
+    return repr([(n.key, dict(n.inputs), n.deps, n.options) for n in nodes])
 
 
 def _object_view(obj: object) -> str:
@@ -104,6 +117,7 @@ SAMPLES: dict[str, Any] = {
     "input_manager_key": "loader", "partition_mapping": object(), "asset_key": "a/b",
     "output_name": "other", "data_version": object(), "value": 5, "check_results": [AssetCheckResult(passed=True)],
     # asset checks
+    "can_subset": True, "internal_asset_deps": {"a": {"x"}}, "is_required": False, "skippable": True,
     "asset": "up", "blocking": True, "additional_ins": {"y": AssetIn("up")}, "additional_deps": ["up"],
     "passed": False, "check_name": "other_check", "severity": AssetCheckSeverity.WARN,
 }
@@ -140,6 +154,19 @@ DAGSTER_ARGUMENTS: dict[str, list[str]] = {
     ],
     "AssetCheckSpec": ["description", "additional_deps", "blocking", "metadata", "automation_condition"],
     "AssetCheckResult": ["asset_key", "check_name", "metadata", "severity", "description"],
+    "multi_asset": [
+        "name", "ins", "deps", "description", "config_schema", "required_resource_keys", "internal_asset_deps",
+        "partitions_def", "backfill_policy", "op_tags", "can_subset", "resource_defs", "group_name",
+        "retry_policy", "code_version", "check_specs", "pool", "compute_kind",
+    ],
+    "AssetOut": [
+        "key_prefix", "key", "dagster_type", "description", "is_required", "io_manager_key", "metadata",
+        "group_name", "code_version", "automation_condition", "backfill_policy", "owners", "tags", "kinds",
+    ],
+    "AssetSpec": [
+        "deps", "description", "metadata", "skippable", "group_name", "code_version", "automation_condition",
+        "owners", "tags", "kinds", "partitions_def",
+    ],
 }
 
 #: how to make each API's definition with extra arguments, and how to compare definitions
@@ -156,6 +183,9 @@ MAKERS: dict[str, Callable[..., str]] = {
     "asset_check": lambda **kw: _check_view(**kw),
     "AssetCheckSpec": lambda **kw: _object_view(AssetCheckSpec("c", asset="up", **kw)),
     "AssetCheckResult": lambda **kw: _object_view(AssetCheckResult(passed=True, **kw)),
+    "multi_asset": lambda **kw: _multi_view(**kw),
+    "AssetOut": lambda **kw: _object_view(AssetOut(**kw)),
+    "AssetSpec": lambda **kw: _object_view(AssetSpec("s", **kw)),
 }
 
 #: each API's own signature, to find arguments that exist here but not in the list above
@@ -170,6 +200,9 @@ OWN_SIGNATURES: dict[str, Callable[..., Any]] = {
     "asset_check": typing.get_overloads(asset_check)[1],
     "AssetCheckSpec": AssetCheckSpec.__init__,
     "AssetCheckResult": AssetCheckResult,
+    "multi_asset": multi_asset,
+    "AssetOut": AssetOut.__init__,
+    "AssetSpec": AssetSpec.__init__,
 }
 
 #: Headwater's additions to Dagster's arguments (documented in each docstring)
@@ -201,16 +234,16 @@ def test_every_argument_is_implemented_or_refused(api: str, argument: str) -> No
 def test_no_argument_escapes_the_audit(api: str) -> None:
     """Every argument of Headwater's signature is one of Dagster's or a documented addition."""
     skip = {"self", "fn", "value", "name" if api in ("define_asset_job", "AssetCheckSpec") else "", "cron_schedule",
-            "asset" if api in ("asset_check", "AssetCheckSpec") else "", "passed"}
+            "key" if api == "AssetSpec" else "",
+            "asset" if api in ("asset_check", "AssetCheckSpec") else "", "passed", "outs", "specs"}
     parameters = set(inspect.signature(OWN_SIGNATURES[api]).parameters) - skip
     known = set(DAGSTER_ARGUMENTS[api]) | HEADWATER_ARGUMENTS.get(api, set())
     assert parameters - known == set()
 
 
 def test_materialize_refuses_what_it_lacks() -> None:
-    for argument in ("run_config", "resources", "partition_key"):
-        with pytest.raises(NotSupportedError, match=repr(argument)):
-            materialize([up], **{argument: {"x": 1} if argument != "partition_key" else "2024-01-01"})
+    with pytest.raises(NotSupportedError, match="'partition_key'"):
+        materialize([up], partition_key="2024-01-01")
 
 
 def test_multi_part_asset_key_from_a_list() -> None:

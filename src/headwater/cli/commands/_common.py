@@ -92,6 +92,7 @@ def execute_and_exit(
     job_name: str | None = None,
     tags: dict[str, str] | None = None,
     parallel: ParallelSettings | None = None,
+    run_config: object = None,
 ) -> None:
     """Run ``selection`` of ``location`` with live output; exit 0 on success, 1 on failure."""
     from headwater.cli.console import ConsoleObserver
@@ -113,6 +114,7 @@ def execute_and_exit(
                 max_concurrency=settings.max_concurrency,
                 executor_config=settings.executor_config,
                 pool_limits=settings.pool_limits,
+                run_config=run_config,
             )
         finally:
             observer.close()
@@ -128,8 +130,10 @@ def run_job_and_exit(
     force: bool,
     parallel: ParallelSettings,
     tags: dict[str, str] | None = None,
+    config_file: str | None = None,
 ) -> None:
-    """Run the job (or DAG) ``job_name`` of ``location``: its selection, tags and executor."""
+    """Run the job (or DAG) ``job_name`` of ``location``: its selection, tags, executor and
+    config (the job's ``config=``, with ``config_file``'s entries over it)."""
     from headwater.definitions.selection import AssetSelection
 
     definition = location.job(job_name)  # unknown: DefinitionError with the closest names
@@ -143,4 +147,22 @@ def run_job_and_exit(
         force=force,
         job_name=definition.name,
         tags={**dict(definition.tags), **(tags or {})},
+        run_config=merged_run_config(definition.config, config_file),
     )
+
+
+def merged_run_config(base: object, config_file: str | None) -> object:
+    """``base`` (a job's config) with the entries of ``config_file`` over it, op by op."""
+    if config_file is None:
+        return base
+    from headwater.planning.run_config import load_run_config_file
+
+    loaded = load_run_config_file(config_file)
+    if base is None:
+        return loaded
+    base_dict = base.to_config_dict() if hasattr(base, "to_config_dict") else dict(base)  # type: ignore[call-overload]
+    return {
+        section: {**dict(base_dict.get(section) or {}), **dict(loaded.get(section) or {})}
+        for section in ("ops", "resources")
+        if base_dict.get(section) or loaded.get(section)
+    }

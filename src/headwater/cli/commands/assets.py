@@ -56,7 +56,7 @@ def list_assets(file: FileOption = None, module: ModuleOption = None) -> None:
         table.add_column(column, no_wrap=column in ("key", "last materialized"), style="bold" if column == "key" else None)
     for key in graph.order:
         node = graph.nodes[key]
-        if node.kind == "check":  # shown in its asset's checks column
+        if node.kind in ("check", "multi"):  # a check shows in its asset's row; a multi-asset's op in its assets
             continue
         status = statuses[key]
         description = (node.options.description or "").strip().splitlines()

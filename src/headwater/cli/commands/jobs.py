@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from headwater.cli.errors import exits_on_error
-from headwater.cli.options import DaskAddressOption, ExecutorOption, FileOption, ForceOption, MaxConcurrencyOption, ModuleOption, PoolLimitOption, QuietOption
+from headwater.cli.options import DaskAddressOption, ExecutorOption, FileOption, ForceOption, MaxConcurrencyOption, ModuleOption, PoolLimitOption, QuietOption, RunConfigOption
 
 if TYPE_CHECKING:
     from headwater.definitions.selection import Selection
@@ -35,8 +35,9 @@ def run_job(
     dask_address: DaskAddressOption = None,
     pool_limit: PoolLimitOption = None,
     force: ForceOption = False,
+    config: RunConfigOption = None,
 ) -> None:
-    """Run a job: materialize its selection, with its tags and executor."""
+    """Run a job: materialize its selection, with its tags, executor and config (--config over it)."""
     from headwater.cli.commands._common import load_location, parallel_settings, run_job_and_exit
 
     run_job_and_exit(
@@ -46,6 +47,7 @@ def run_job(
         executor=executor,
         force=force,
         parallel=parallel_settings(max_concurrency, dask_address, pool_limit),
+        config_file=config,
     )
 
 

@@ -20,13 +20,17 @@ def lineage(
     ] = None,
 ) -> None:
     """Print the tree of materializations that produced an asset, each with its run id,
-    time, code version, data version and environment (Python and library versions)."""
+    time, code version, data version, run config (when it took one) and environment (Python
+    and library versions)."""
+    import json
+
     from rich.markup import escape
     from rich.tree import Tree
 
     from headwater.cli.commands._common import open_instance
     from headwater.cli.console import out_console
     from headwater.cli.render import format_time
+    from headwater.execution.loop import CONFIG_METADATA
     from headwater.planning.lineage import LineageNode, lineage_of
 
     with open_instance() as instance:
@@ -37,9 +41,11 @@ def lineage(
         if m is None:
             return f"[bold]{node.asset_key}[/]  data {node.data_version[:12]}  [red](no record of it)[/]"
         environment = ", ".join(f"{name} {v}" for name, v in sorted(m.environment.items(), key=lambda kv: (kv[0] != "python", kv[0])))
+        config = m.metadata.get(CONFIG_METADATA)
         return (
             f"[bold]{node.asset_key}[/]  run {m.run_id[:12]}  {format_time(m.created_at)}  "
             f"code {(m.code_version or '-')[:12]}  data {m.data_version[:12]}"
+            + (f"  config {escape(json.dumps(config, sort_keys=True))}" if config is not None else "")
             + (f"  [dim]env {escape(environment)}[/]" if environment else "")
         )
 

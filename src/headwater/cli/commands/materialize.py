@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from headwater.cli.errors import exits_on_error
-from headwater.cli.options import DaskAddressOption, ExecutorOption, FileOption, ForceOption, MaxConcurrencyOption, ModuleOption, PoolLimitOption, QuietOption
+from headwater.cli.options import DaskAddressOption, ExecutorOption, FileOption, ForceOption, MaxConcurrencyOption, ModuleOption, PoolLimitOption, QuietOption, RunConfigOption
 
 __all__ = ["materialize"]
 
@@ -31,13 +31,15 @@ def materialize(
     dask_address: DaskAddressOption = None,
     pool_limit: PoolLimitOption = None,
     force: ForceOption = False,
+    config: RunConfigOption = None,
 ) -> None:
     """Materialize assets: run the selected steps and store what they return.
 
     Steps whose code and inputs are unchanged since their last materialization are
-    skipped as up to date (use --force to run them anyway). Exits 1 when a step fails.
+    skipped as up to date (use --force to run them anyway). --config gives the run config
+    of assets that take a Config (exit 2 when it does not fit). Exits 1 when a step fails.
     """
-    from headwater.cli.commands._common import execute_and_exit, load_location, parallel_settings
+    from headwater.cli.commands._common import execute_and_exit, load_location, merged_run_config, parallel_settings
 
     location = load_location(file, module)
     execute_and_exit(
@@ -47,4 +49,5 @@ def materialize(
         executor=executor or location.executor,
         force=force,
         parallel=parallel_settings(max_concurrency, dask_address, pool_limit),
+        run_config=merged_run_config(None, config),
     )

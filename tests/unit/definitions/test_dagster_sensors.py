@@ -1,0 +1,133 @@
+"""@schedule, @sensor and @asset_sensor: defined, collected, callable, and what a tick amounts to."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from headwater import (
+    AssetEvent,
+    Definitions,
+    RunConfig,
+    RunRequest,
+    ScheduleDefinition,
+    SkipReason,
+    asset,
+    asset_sensor,
+    build_schedule_context,
+    build_sensor_context,
+    define_asset_job,
+    materialize,
+    schedule,
+    sensor,
+)
+from headwater.definitions.loading import collect
+from headwater.errors import DefinitionError, NotSupportedError, UserCodeError
+from headwater.execution.observer import NullObserver
+from headwater.execution.ticks import evaluate_schedule, evaluate_sensor
+
+
+@asset
+def orders() -> list[int]:
+    return [1, 2]
+
+
+orders_job = define_asset_job("orders_job", selection=[orders])
+
+
+@schedule(cron_schedule="0 6 * * 1-5", job=orders_job, execution_timezone="Europe/Paris")
+def weekday_orders(context):  # noqa: ANN001, ANN201
+    """Orders on weekdays, with the date as a tag."""
+    day = context.scheduled_execution_time.strftime("%Y-%m-%d")
+    return RunRequest(run_key=day, tags={"date": day})
+
+
+@schedule(cron_schedule="@daily", job=orders_job)
+def config_only(context):  # noqa: ANN001, ANN201
+    return {"ops": {}}
+
+
+@sensor(job=orders_job, minimum_interval_seconds=60)
+def new_files(context):  # noqa: ANN001, ANN201
+    """Watch the inbox."""
+    files = ["a.csv", "b.csv", "c.csv"]
+    fresh = [name for name in files if name > (context.cursor or "")]
+    if not fresh:
+        return SkipReason("no new files")
+    context.update_cursor(fresh[-1])
+    return [RunRequest(run_key=name) for name in fresh]
+
+
+@asset_sensor(asset_key="orders", job=orders_job)
+def orders_updated(context, asset_event: AssetEvent):  # noqa: ANN001, ANN201
+    return RunRequest(run_key=f"{asset_event.dagster_event.asset_key.to_user_string()}-{asset_event.run_id}")
+
+
+def test_decorated_schedules_are_schedule_definitions_and_callable() -> None:
+    assert isinstance(weekday_orders, ScheduleDefinition)
+    assert weekday_orders.cron_schedule == "0 6 * * 1-5" and weekday_orders.job_name == "orders_job"
+    assert weekday_orders.description == "Orders on weekdays, with the date as a tag."
+    when = datetime(2024, 3, 4, 6, tzinfo=UTC)
+    request = weekday_orders(build_schedule_context(scheduled_execution_time=when))
+    assert request == RunRequest(run_key="2024-03-04", tags={"date": "2024-03-04"})
+
+
+def test_a_schedule_tick() -> None:
+    tick = evaluate_schedule(weekday_orders, build_schedule_context(datetime(2024, 3, 4, tzinfo=UTC)))
+    assert [(r.run_key, r.job_name, dict(r.tags)) for r in tick.run_requests] == [
+        ("2024-03-04", "orders_job", {"date": "2024-03-04"})
+    ]
+    assert evaluate_schedule(config_only, build_schedule_context()).run_requests[0].run_config == {"ops": {}}
+    plain = ScheduleDefinition(job=orders_job, cron_schedule="@hourly", run_config=RunConfig(ops={}))
+    assert evaluate_schedule(plain, build_schedule_context()).run_requests[0].run_config == RunConfig(ops={})
+
+
+def test_sensor_ticks_move_the_cursor() -> None:
+    context = build_sensor_context()
+    first = evaluate_sensor(new_files, context)
+    assert [r.run_key for r in first.run_requests] == ["a.csv", "b.csv", "c.csv"] and first.cursor == "c.csv"
+    second = evaluate_sensor(new_files, build_sensor_context(cursor=first.cursor))
+    assert second.run_requests == [] and second.skip_message == "no new files" and second.cursor == "c.csv"
+    assert new_files(build_sensor_context(cursor="b.csv")) == [RunRequest(run_key="c.csv")]
+
+
+def test_an_asset_sensor_fires_once_per_new_materialization(instance) -> None:
+    empty = evaluate_sensor(orders_updated, build_sensor_context(), instance.store)
+    assert empty.skip_message == "no new materialization of 'orders'"
+    run = materialize([orders], instance=instance, observer=NullObserver())
+    tick = evaluate_sensor(orders_updated, build_sensor_context(), instance.store)
+    assert [r.run_key for r in tick.run_requests] == [f"orders-{run.run_id}"]
+    again = evaluate_sensor(orders_updated, build_sensor_context(cursor=tick.cursor), instance.store)
+    assert again.run_requests == [] and again.cursor == tick.cursor
+
+
+def test_a_raising_sensor_fails_its_tick_clearly() -> None:
+    @sensor(job=orders_job)
+    def broken(context):  # noqa: ANN001, ANN201
+        raise OSError("inbox unreachable")
+
+    with pytest.raises(UserCodeError, match="'broken' raised OSError: inbox unreachable"):
+        evaluate_sensor(broken, build_sensor_context())
+
+
+def test_sensors_are_collected_with_their_jobs() -> None:
+    location = collect([Definitions(assets=[orders], schedules=[weekday_orders], sensors=[new_files, orders_updated])])
+    assert set(location.sensors) == {"new_files", "orders_updated"}
+    assert location.sensors["orders_updated"].kind == "asset sensor"
+    assert "orders_job" in location.jobs and "weekday_orders" in location.schedules
+
+
+def test_definition_errors() -> None:
+    @sensor(job_name="nope")
+    def lost(context):  # noqa: ANN001, ANN201
+        return None
+
+    with pytest.raises(DefinitionError, match="sensor 'lost' runs job 'nope', which is not defined"):
+        collect([orders, lost])
+    with pytest.raises(DefinitionError, match="minimum_interval_seconds"):
+        sensor(job=orders_job, minimum_interval_seconds=0)(lambda context: None)
+    with pytest.raises(NotSupportedError, match="'partition_key'"):
+        RunRequest(partition_key="2024-01-01")
+    with pytest.raises(TypeError, match="has no function to call"):
+        ScheduleDefinition(job=orders_job, cron_schedule="@daily")(build_schedule_context())
