@@ -272,8 +272,8 @@ def collect(
         if node is not None:
             nodes.setdefault(id(node), node)
         elif multi_asset_nodes(member):
-            for inner in multi_asset_nodes(member):
-                nodes.setdefault(id(inner), inner)
+            for multi_node in multi_asset_nodes(member):
+                nodes.setdefault(id(multi_node), multi_node)
         elif isinstance(member, AssetJob):
             jobs.setdefault(id(member), member)
         elif isinstance(member, ScheduleDefinition):

@@ -45,7 +45,7 @@ def special_parameters(fn: Callable[..., Any], parameters: Sequence[str], where:
 
 def config_class_of(fn: Callable[..., Any], parameter: str) -> type[Any]:
     """The ``Config`` class that types ``parameter`` of ``fn``."""
-    return resolved_hints(fn)[parameter]  # type: ignore[no-any-return]
+    return resolved_hints(fn)[parameter]
 
 
 def check_resources(nodes: Iterable[Any], resources: Mapping[str, object], where: str) -> None:

@@ -147,11 +147,11 @@ def _validated(key: str, config_class: type[Any], given: object) -> dict[str, An
             raise RunConfigError(
                 f"run config for {key!r} is a {type(given).__name__}; the asset takes {config_class.__name__}"
             )
-        return given.model_dump(mode="json")  # type: ignore[no-any-return]
+        return given.model_dump(mode="json")
     if given is not None and not isinstance(given, Mapping):
         raise RunConfigError(f"run config for {key!r} must be a mapping of fields, not {given!r}")
     try:
-        return config_class(**dict(given or {})).model_dump(mode="json")  # type: ignore[no-any-return]
+        return config_class(**dict(given or {})).model_dump(mode="json")
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(part) for part in error['loc']) or '(config)'}: {error['msg']}" for error in exc.errors()
