@@ -5,6 +5,8 @@ door for the Airflow dialect). Importing it is cheap: no pandas, scikit-learn, S
 Typer or Dask is imported until a run needs it.
 """
 
+import typing
+
 from headwater.definitions.asset import AssetIn as AssetIn
 from headwater.definitions.checks import AssetCheckKey as AssetCheckKey
 from headwater.definitions.checks import AssetCheckResult as AssetCheckResult
@@ -52,10 +54,12 @@ from headwater.definitions.sources import files as files
 from headwater.definitions.unsupported import unsupported_name_error as _unsupported_name_error
 from headwater.errors import HeadwaterError as HeadwaterError
 from headwater.errors import RunFailedError as RunFailedError
-from headwater.execution.run import RunResult as RunResult
-from headwater.execution.run import materialize as materialize
-from headwater.history import load as load
-from headwater.testing import build_asset_context as build_asset_context
+
+if typing.TYPE_CHECKING:  # for type checkers and readers: these load lazily through __getattr__
+    from headwater.execution.run import RunResult as RunResult
+    from headwater.execution.run import materialize as materialize
+    from headwater.history import load as load
+    from headwater.testing import build_asset_context as build_asset_context
 
 __version__ = "0.1.0"
 
@@ -118,8 +122,13 @@ __all__ = [
 ]
 
 
-#: public names whose modules import a heavy library (pydantic): loaded on first use
+#: public names whose modules import a heavy library (pydantic) or the whole engine (a run,
+#: the stores): loaded on first use, so defining assets does not pay for running them
 _LAZY = {
+    "RunResult": "headwater.execution.run",
+    "build_asset_context": "headwater.testing",
+    "load": "headwater.history",
+    "materialize": "headwater.execution.run",
     "Config": "headwater.definitions.config",
     "ConfigurableResource": "headwater.definitions.resources",
     "EnvVar": "headwater.definitions.resources",

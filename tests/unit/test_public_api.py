@@ -16,7 +16,7 @@ def test_all_is_sorted_and_complete() -> None:
     public = {
         name for name, value in vars(headwater).items() if not name.startswith("_") and not isinstance(value, ModuleType)
     }
-    lazy = set(headwater._LAZY)  # loaded on first use: their modules import pydantic
+    lazy = set(headwater._LAZY)  # loaded on first use: their modules import pydantic or the engine
     assert headwater.__all__ == sorted(headwater.__all__)
     assert set(headwater.__all__) - {"__version__"} == public | lazy
     for name in headwater.__all__:
