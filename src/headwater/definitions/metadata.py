@@ -17,7 +17,8 @@ a metric like a plain ``int``), every other kind as ``{"type": kind, "value": ..
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping, Sequence
+import inspect
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -60,6 +61,19 @@ class TableRecord:
         object.__setattr__(self, "data", {**dict(data or {}), **columns})
 
 
+def _converting(kind: str, convert: Callable[[Any], Any], parameter: str, doc: str) -> staticmethod[..., MetadataValue]:
+    """A ``MetadataValue`` constructor of ``kind`` taking one argument (named as Dagster names it)."""
+    signature = inspect.Signature([inspect.Parameter(parameter, inspect.Parameter.POSITIONAL_OR_KEYWORD)])
+
+    def make(*args: Any, **kwargs: Any) -> MetadataValue:
+        return MetadataValue(kind, convert(signature.bind(*args, **kwargs).arguments[parameter]))
+
+    make.__name__ = make.__qualname__ = kind
+    make.__doc__ = doc
+    make.__signature__ = signature  # type: ignore[attr-defined]
+    return staticmethod(make)
+
+
 @dataclass(frozen=True, slots=True)
 class MetadataValue:
     """A metadata value of a given kind; make one with the static methods (``MetadataValue.url(...)``)."""
@@ -67,42 +81,16 @@ class MetadataValue:
     kind: str
     value: Any
 
-    @staticmethod
-    def text(text: str) -> MetadataValue:
-        return MetadataValue("text", builtins.str(text))
-
-    @staticmethod
-    def md(md_str: str) -> MetadataValue:
-        """Markdown text."""
-        return MetadataValue("md", builtins.str(md_str))
-
-    @staticmethod
-    def json(data: Mapping[str, Any] | Sequence[Any]) -> MetadataValue:
-        return MetadataValue("json", data)
-
-    @staticmethod
-    def url(url: str) -> MetadataValue:
-        return MetadataValue("url", builtins.str(url))
-
-    @staticmethod
-    def path(path: Any) -> MetadataValue:
-        return MetadataValue("path", builtins.str(path))
-
-    @staticmethod
-    def notebook(path: Any) -> MetadataValue:
-        return MetadataValue("notebook", builtins.str(path))
-
-    @staticmethod
-    def int(value: builtins.int) -> MetadataValue:
-        return MetadataValue("int", builtins.int(value))
-
-    @staticmethod
-    def float(value: builtins.float) -> MetadataValue:
-        return MetadataValue("float", builtins.float(value))
-
-    @staticmethod
-    def bool(value: builtins.bool) -> MetadataValue:
-        return MetadataValue("bool", builtins.bool(value))
+    # Kinds that are one value converted (text, a number, ...): made by :func:`_converting`.
+    text = _converting("text", builtins.str, "text", "Plain text.")
+    md = _converting("md", builtins.str, "data", "Markdown text.")
+    json = _converting("json", lambda data: data, "data", "A JSON-able mapping or list.")
+    url = _converting("url", builtins.str, "url", "A link.")
+    path = _converting("path", builtins.str, "path", "A file path.")
+    notebook = _converting("notebook", builtins.str, "path", "The path of a notebook.")
+    int = _converting("int", builtins.int, "value", "A whole number (also a metric of the run).")
+    float = _converting("float", builtins.float, "value", "A number (also a metric of the run).")
+    bool = _converting("bool", builtins.bool, "value", "True or false.")
 
     @staticmethod
     def timestamp(value: builtins.float | datetime) -> MetadataValue:

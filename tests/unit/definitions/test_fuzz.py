@@ -27,38 +27,13 @@ from headwater.definitions.cron import previous_fire_time
 from headwater.definitions.loading import collect
 from headwater.definitions.selection import resolve_selection
 from headwater.errors import HeadwaterError, InvalidNameError
+from selection_graph import ASSETS, GRAPH, model  # the shared five-asset graph
 
 #: bounded, so that the whole file runs in a few seconds; hypothesis keeps any failing
 #: example in its local database and replays it first next time
 FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-@asset
-def raw() -> int:
-    return 1
-
-
-@asset
-def clean(raw: int) -> int:
-    return raw
-
-
-@asset(group="ml")
-def features(clean: int) -> int:
-    return clean
-
-
-@asset(group="ml", tags={"tier": "gold"})
-def model(features: int) -> int:
-    return features
-
-
-@asset
-def report(features: int) -> int:
-    return features
-
-
-GRAPH = collect([raw, clean, features, model, report]).graph
 
 
 def one() -> int:

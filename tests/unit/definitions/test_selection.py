@@ -12,34 +12,9 @@ from headwater import AssetSelection, asset, define_asset_job
 from headwater.definitions.loading import collect
 from headwater.errors import SelectionError
 from headwater.definitions.selection import resolve_selection
+from selection_graph import ASSETS, GRAPH, model  # the shared five-asset graph
 
 
-@asset
-def raw() -> int:
-    return 1
-
-
-@asset
-def clean(raw: int) -> int:
-    return raw
-
-
-@asset(group="ml")
-def features(clean: int) -> int:
-    return clean
-
-
-@asset(group="ml", tags={"tier": "gold"})
-def model(features: int) -> int:
-    return features
-
-
-@asset
-def report(features: int) -> int:
-    return features
-
-
-GRAPH = collect([raw, clean, features, model, report]).graph
 
 
 @pytest.mark.parametrize(
@@ -107,10 +82,10 @@ def test_an_unmatched_term_is_the_same_error_in_every_form(as_string, as_object,
 def test_a_job_whose_selection_names_nothing_is_refused_when_its_location_loads() -> None:
     job = define_asset_job("gold_job", selection=AssetSelection.tag("tier", "bronze"))
     with pytest.raises(SelectionError, match="job 'gold_job': no asset has tag 'tier=bronze'"):
-        collect([raw, clean, features, model, report, job])
+        collect([*ASSETS, job])
     typo = define_asset_job("typo_job", selection="group:mll")
     with pytest.raises(SelectionError, match="job 'typo_job': selection 'group:mll'.*Did you mean 'ml'"):
-        collect([raw, clean, features, model, report, typo])
+        collect([*ASSETS, typo])
 
 
 def test_string_terms_read_into_asset_selections() -> None:
