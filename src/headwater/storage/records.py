@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from headwater.errors import FailureKind
+
 __all__ = [
     "CheckEvaluation",
     "Event",
@@ -35,6 +37,8 @@ class RunStatus(StrEnum):
     STARTED = "STARTED"
     SUCCESS = "SUCCESS"
     FAILURE = "FAILURE"
+    #: asked to stop; its process is stopping its steps
+    CANCELING = "CANCELING"
     CANCELED = "CANCELED"
 
     @property
@@ -50,6 +54,7 @@ class StepStatus(StrEnum):
     upstream); the record's reason says which. ``UPSTREAM_FAILED``: it did not run because
     an upstream failed (or was itself upstream_failed) and its trigger rule needs success.
     ``UP_TO_DATE``: it did not need to run because its last materialization is current.
+    ``CANCELED``: it was interrupted when its run was canceled; its output so far is kept.
     """
 
     PENDING = "PENDING"
@@ -59,12 +64,16 @@ class StepStatus(StrEnum):
     SKIPPED = "SKIPPED"
     UPSTREAM_FAILED = "UPSTREAM_FAILED"
     UP_TO_DATE = "UP_TO_DATE"
+    #: it was running when its run was canceled, and was stopped
+    CANCELED = "CANCELED"
 
 
 class EventKind(StrEnum):
+    RUN_ENQUEUED = "RUN_ENQUEUED"
     RUN_START = "RUN_START"
     RUN_SUCCESS = "RUN_SUCCESS"
     RUN_FAILURE = "RUN_FAILURE"
+    RUN_CANCELING = "RUN_CANCELING"
     RUN_CANCELED = "RUN_CANCELED"
     STEP_START = "STEP_START"
     STEP_SUCCESS = "STEP_SUCCESS"
@@ -73,6 +82,7 @@ class EventKind(StrEnum):
     STEP_SKIPPED = "STEP_SKIPPED"
     STEP_UPSTREAM_FAILED = "STEP_UPSTREAM_FAILED"
     STEP_UP_TO_DATE = "STEP_UP_TO_DATE"
+    STEP_CANCELED = "STEP_CANCELED"
     MATERIALIZATION = "MATERIALIZATION"
 
 
@@ -92,6 +102,16 @@ class Run:
     #: process id and host of the process driving the run, to tell a dead run from a live one
     pid: int | None = None
     hostname: str | None = None
+    #: what a queued run runs: code location, selection or job, run config (JSON-able)
+    launch: dict[str, Any] = field(default_factory=dict)
+    #: queued runs with a higher priority are claimed first
+    priority: int = 0
+    #: a key unique across all runs ever (a schedule tick's, a backfill partition's)
+    run_key: str | None = None
+    #: the coordinator that claimed the queued run
+    claimed_by: str | None = None
+    #: when the run's process last said it was alive
+    heartbeat_at: float | None = None
 
     @property
     def duration(self) -> float | None:
@@ -114,6 +134,7 @@ class StepRecord:
     traceback: str | None = None
     #: why a step was skipped or found up to date, in words
     reason: str | None = None
+    failure_kind: FailureKind | None = None
 
     @property
     def duration(self) -> float | None:
@@ -134,6 +155,7 @@ class StepAttempt:
     ended_at: float | None = None
     error: str | None = None
     traceback: str | None = None
+    failure_kind: FailureKind | None = None
 
 
 @dataclass(frozen=True, slots=True)

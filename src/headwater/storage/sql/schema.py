@@ -33,8 +33,10 @@ __all__ = [
     "HEAD_REVISION",
     "attempts",
     "check_evaluations",
+    "daemons",
     "dumps_json",
     "events",
+    "leases",
     "logs",
     "materializations",
     "metadata",
@@ -47,7 +49,7 @@ __all__ = [
 ]
 
 #: The newest Alembic revision; the schema below is what it creates.
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 
 _KEY = 255  # asset keys, step keys, names: bounded so PostgreSQL and SQLite index them alike
 _ID = 64  # run ids
@@ -79,8 +81,17 @@ runs = Table(
     Column("error", Text),
     Column("pid", Integer),
     Column("hostname", String(_KEY)),
+    # what a queued run runs (code location, selection or job, run config), as JSON
+    Column("launch", Text, nullable=False, default="{}", server_default="{}"),
+    Column("priority", Integer, nullable=False, default=0, server_default="0"),
+    # (schedule, scheduled time) and the like: one run per key, ever
+    Column("run_key", String(_KEY)),
+    Column("claimed_by", String(_KEY)),
+    Column("heartbeat_at", Float),
+    UniqueConstraint("run_key", name="uq_runs_run_key"),
     Index("ix_runs_created", "created_at", "id"),
     Index("ix_runs_status", "status", "created_at"),
+    Index("ix_runs_queue", "status", "priority", "id"),
 )
 
 steps = Table(
@@ -95,6 +106,7 @@ steps = Table(
     Column("error", Text),
     Column("traceback", Text),
     Column("reason", Text),
+    Column("failure_kind", String(32)),
 )
 
 attempts = Table(
@@ -108,6 +120,7 @@ attempts = Table(
     Column("ended_at", Float),
     Column("error", Text),
     Column("traceback", Text),
+    Column("failure_kind", String(32)),
 )
 
 events = Table(
@@ -234,4 +247,25 @@ named_values = Table(
     Column("value", Text, nullable=False),
     Column("description", Text),
     Column("updated_at", Float, nullable=False),
+)
+
+
+daemons = Table(
+    "daemons",
+    metadata,
+    Column("daemon_id", String(_ID), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("hostname", String(_KEY), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", Float, nullable=False),
+    Column("heartbeat_at", Float, nullable=False),
+    Column("info", Text, nullable=False, default="{}", server_default="{}"),
+)
+
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(_KEY), primary_key=True),
+    Column("holder", String(_ID), nullable=False),
+    Column("expires_at", Float, nullable=False),
 )

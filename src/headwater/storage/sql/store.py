@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import and_, delete, func, insert, or_, select, tuple_, update
 
-from headwater.errors import RunNotFound, StoreReadOnly
+from headwater.errors import FailureKind, RunNotFound, StoreReadOnly
 from headwater.storage.records import (
     CheckEvaluation,
     Event,
@@ -63,11 +63,13 @@ if TYPE_CHECKING:
 __all__ = ["SqlStore"]
 
 _R = TypeVar("_R")
-_JSON_FIELDS = frozenset({"tags", "input_versions", "metadata", "code_components", "environment"})
+_JSON_FIELDS = frozenset(
+    {"tags", "input_versions", "metadata", "code_components", "environment", "launch", "info"}
+)
 _ENUM_FIELDS: dict[type, dict[str, type[Enum]]] = {
     Run: {"status": RunStatus},
-    StepRecord: {"status": StepStatus},
-    StepAttempt: {"status": StepStatus},
+    StepRecord: {"status": StepStatus, "failure_kind": FailureKind},
+    StepAttempt: {"status": StepStatus, "failure_kind": FailureKind},
     Event: {"kind": EventKind},
 }
 
