@@ -24,6 +24,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TypeVar
 
+from headwater.definitions.dags import DAGS_HOOK, DagSummary
 from headwater.definitions.checks import with_blocking_edges
 from headwater.definitions.graph import Graph, close_matches
 from headwater.definitions.jobs import AssetJob, Definitions, ScheduleDefinition
@@ -76,6 +77,8 @@ class CodeLocation:
     sensors: Mapping[str, SensorDefinition] = field(default_factory=lambda: MappingProxyType({}))
     #: resource key -> resource, from ``Definitions(resources=...)``
     resources: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
+    #: dag_id -> the Airflow-dialect DAG it defines (each also a job of that name)
+    dags: Mapping[str, DagSummary] = field(default_factory=lambda: MappingProxyType({}))
 
     def job(self, name: str) -> AssetJob:
         """The job called ``name``.
@@ -262,6 +265,7 @@ def collect(
     jobs: dict[int, AssetJob] = {}
     schedules: dict[int, ScheduleDefinition] = {}
     sensors: dict[int, SensorDefinition] = {}
+    dags: dict[str, DagSummary] = {}
     executor: str | None = None
 
     def add(member: object) -> None:
@@ -293,6 +297,8 @@ def collect(
                 add(inner)
         elif callable(getattr(member, DEFINITIONS_HOOK, None)) and not isinstance(member, types.ModuleType):
             add(getattr(member, DEFINITIONS_HOOK)())
+            for summary in getattr(member, DAGS_HOOK, tuple)():
+                dags.setdefault(summary.dag_id, summary)
 
     for member in members:
         add(member)
@@ -319,6 +325,7 @@ def collect(
     return CodeLocation(
         name=name, graph=graph, jobs=job_map, schedules=schedule_map, executor=executor, file=file, module=module,
         resources=MappingProxyType(provided), sensors=MappingProxyType(sensor_map),
+        dags=MappingProxyType(dict(sorted(dags.items()))),
     )
 
 

@@ -18,6 +18,7 @@ from headwater.storage.records import (
     Metric,
     NamedValue,
     Run,
+    RunsFilter,
     RunStatus,
     ScheduleTick,
     StepAttempt,
@@ -60,9 +61,18 @@ class RunStore(Protocol):
         ...
 
     def list_runs(
-        self, *, limit: int = 50, before: str | None = None, status: RunStatus | None = None
+        self,
+        *,
+        limit: int = 50,
+        before: str | None = None,
+        status: RunStatus | None = None,
+        filters: RunsFilter | None = None,
     ) -> list[Run]:
         """Newest first; ``before`` is a run id to page after (cursor pagination)."""
+        ...
+
+    def runs_with_prefix(self, prefix: str, *, limit: int = 2) -> list[Run]:
+        """Runs whose id starts with ``prefix``, newest first."""
         ...
 
     def latest_run(self) -> Run | None: ...
@@ -91,6 +101,16 @@ class EventLog(Protocol):
     def add_logs(self, lines: Sequence[LogLine]) -> None: ...
 
     def get_logs(self, run_id: str, step_key: str | None = None) -> list[LogLine]: ...
+
+    def read_events(self, run_id: str, *, after_id: int = 0, limit: int | None = None) -> list[tuple[int, Event]]:
+        """Events after the cursor ``after_id``, oldest first, each with its id (the next cursor)."""
+        ...
+
+    def read_logs(
+        self, run_id: str, *, step_key: str | None = None, after_id: int = 0, limit: int | None = None
+    ) -> list[tuple[int, LogLine]]:
+        """Log lines after the cursor ``after_id``, oldest first, each with its id."""
+        ...
 
 
 @runtime_checkable
@@ -156,6 +176,10 @@ class MetricStore(Protocol):
         self, *, run_id: str | None = None, name: str | None = None, step_key: str | None = None
     ) -> list[Metric]:
         """Oldest first."""
+        ...
+
+    def metric_names(self) -> list[tuple[str, str]]:
+        """Every ``(metric name, step key)`` ever logged, sorted."""
         ...
 
 

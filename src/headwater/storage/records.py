@@ -22,6 +22,7 @@ __all__ = [
     "NamedValue",
     "Run",
     "RunStatus",
+    "RunsFilter",
     "ScheduleTick",
     "StepAttempt",
     "StepRecord",
@@ -118,6 +119,25 @@ class Run:
         if self.started_at is None or self.ended_at is None:
             return None
         return self.ended_at - self.started_at
+
+
+@dataclass(frozen=True, slots=True)
+class RunsFilter:
+    """Which runs a listing wants (Dagster's ``RunsFilter``); every field given must hold.
+
+    Attributes:
+        statuses: any of these statuses (all when empty).
+        job_name: runs of this job (a DAG's runs have its dag_id as job name).
+        tags: every one of these tags, with exactly this value.
+        created_after: created at or after this time (UTC epoch seconds).
+        created_before: created before this time.
+    """
+
+    statuses: tuple[RunStatus, ...] = ()
+    job_name: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    created_after: float | None = None
+    created_before: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,42 +36,33 @@ def list_assets(file: FileOption = None, module: ModuleOption = None) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from headwater.cli.commands._common import load_location, open_instance
     from headwater.cli.console import out_console
     from headwater.cli.render import check_summary, format_time
-    from headwater.planning.staleness import asset_statuses
+    from headwater.services.assets import asset_states
+    from headwater.services.location import load_location, open_instance
 
     location = load_location(file, module)
-    graph = location.graph
     with open_instance() as instance:
-        latest = instance.store.latest_materializations(list(graph.order))
-        failures = instance.store.last_failures(list(graph.order))
-        checks = instance.store.latest_check_evaluations(list(graph.order))
-        statuses = asset_statuses(graph, latest, failures, artifact_check=instance.check_artifact)
-    has_checks = any(node.kind == "check" or node.options.check_specs for node in graph.nodes.values())
-    table = Table(title=f"Assets in {location.name}", title_justify="left")
-    columns = ("key", "kind", "group", "upstream", "state", "last materialized", *(("checks",) if has_checks else ()),
-               "description")
+        listing = asset_states(instance, location)
+    table = Table(title=f"Assets in {listing.location}", title_justify="left")
+    columns = ("key", "kind", "group", "upstream", "state", "last materialized",
+               *(("checks",) if listing.has_checks else ()), "description")
     for column in columns:
         table.add_column(column, no_wrap=column in ("key", "last materialized"), style="bold" if column == "key" else None)
-    for key in graph.order:
-        node = graph.nodes[key]
-        if node.kind in ("check", "multi"):  # a check shows in its asset's row; a multi-asset's op in its assets
-            continue
-        status = statuses[key]
-        description = (node.options.description or "").strip().splitlines()
+    for row in listing.rows:
+        status = row.status
         state = Text(status.state.value, style=_STATE_STYLES[status.state.value])
         if status.reason:
             state.append(f" ({status.reason})", style="dim")
         table.add_row(
-            key,
-            node.kind,
-            node.options.group,
-            ", ".join(node.upstream) or "-",
+            row.key,
+            row.kind,
+            row.group,
+            ", ".join(row.upstream) or "-",
             state,
             format_time(status.latest.created_at) if status.latest is not None else "never",
-            *((check_summary(checks.get(key, [])),) if has_checks else ()),
-            description[0] if description else "",
+            *((check_summary(row.checks),) if listing.has_checks else ()),
+            row.description,
         )
     out_console().print(table)
 
@@ -85,15 +76,13 @@ def history(
     """List an asset's materializations, newest first: run, time, versions, size."""
     from rich.table import Table
 
-    from headwater.cli.commands._common import open_instance
     from headwater.cli.console import out_console
     from headwater.cli.render import format_time
-    from headwater.errors import ArtifactNotFound
+    from headwater.services.assets import asset_history
+    from headwater.services.location import open_instance
 
     with open_instance() as instance:
-        found = instance.store.get_materializations(asset_key, limit=limit)
-    if not found:
-        raise ArtifactNotFound(f"asset {asset_key!r} has never been materialized")
+        found = asset_history(instance, asset_key, limit=limit)
     table = Table(title=f"Materializations of {asset_key}", title_justify="left")
     for column in ("data version", "run", "created", "code version", "serializer", "size"):
         table.add_column(column, no_wrap=True)
@@ -120,12 +109,12 @@ def load(
     ] = None,
 ) -> None:
     """Load a stored value (the latest, or --version), or an XCom a task pushed (--key), and print it."""
-    from headwater.cli.commands._common import open_instance
     from headwater.cli.console import out_console
-    from headwater.history import load as load_value
+    from headwater.services.assets import load_asset_value
+    from headwater.services.location import open_instance
 
     with open_instance() as instance:
-        value = load_value(asset_key, version, key=key, map_index=map_index, instance=instance)
+        value = load_asset_value(instance, asset_key, version, key=key, map_index=map_index)
     out_console().print(value)
 
 

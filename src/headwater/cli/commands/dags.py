@@ -47,7 +47,9 @@ def test_dag(
     ] = None,
 ) -> None:
     """Run every task of a DAG once, in dependency order, with live output."""
-    from headwater.cli.commands._common import load_location, parallel_settings, parse_logical_date, run_job_and_exit
+    from headwater.cli.commands._common import parse_logical_date, run_options, run_with_console
+    from headwater.services.launch import run_job
+    from headwater.services.location import load_location, open_instance
 
     when = parse_logical_date(logical_date)
     tags = {"logical_date": when.isoformat()}
@@ -59,16 +61,16 @@ def test_dag(
         if not isinstance(parsed, dict):
             raise fail("--conf must be a JSON object")
         tags["dag_run_conf"] = json.dumps(parsed)
+    location = load_location(file, module)
     # As `airflow dags test` does, every task runs: no task is skipped as up to date.
-    run_job_and_exit(
-        load_location(file, module),
-        dag_id,
-        quiet=quiet,
-        executor=executor,
-        force=True,
-        parallel=parallel_settings(max_concurrency, dask_address, pool_limit),
-        tags=tags,
+    options = run_options(
+        executor=executor, force=True, max_concurrency=max_concurrency, dask_address=dask_address,
+        pool_limit=pool_limit, tags=tags,
     )
+    with open_instance() as instance:
+        run_with_console(
+            lambda observer: run_job(instance, location, dag_id, options=options, observer=observer), quiet=quiet
+        )
 
 
 @app.command("list")
@@ -77,31 +79,22 @@ def list_dags(file: FileOption = None, module: ModuleOption = None) -> None:
     """List the DAGs of a code location with their tasks and schedules."""
     from rich.table import Table
 
-    from headwater.cli.commands._common import load_location
     from headwater.cli.console import out_console
+    from headwater.services.definitions import list_dags as dags_of
+    from headwater.services.location import load_location
 
     location = load_location(file, module)
+    dags = dags_of(location)
     console = out_console()
-    dags = {name: job for name, job in location.jobs.items() if job.tags.get("dag_id") == name}
     if not dags:
         console.print(f"No DAGs in {location.name}.")
         return
-    schedules = {s.job_name: s for s in location.schedules.values()}
     table = Table(title=f"DAGs in {location.name}", title_justify="left")
     table.add_column("dag_id", style="bold", no_wrap=True)
     table.add_column("tasks", justify="right")
     table.add_column("schedule", no_wrap=True)
     table.add_column("tags")
     table.add_column("description")
-    for name, job in sorted(dags.items()):
-        keys = list(job.selection) if isinstance(job.selection, tuple) else []
-        tags = sorted({tag for key in keys for tag in location.graph.nodes[str(key)].options.tags})
-        schedule = schedules.get(name)
-        table.add_row(
-            name,
-            str(len(keys)),
-            schedule.tags.get("schedule", schedule.cron_schedule) if schedule is not None else "None",
-            ", ".join(tags),
-            job.description or "",
-        )
+    for dag in dags:
+        table.add_row(dag.dag_id, str(len(dag.task_ids)), dag.schedule or "None", ", ".join(dag.tags), dag.description)
     console.print(table)

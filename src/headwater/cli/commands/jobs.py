@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from headwater.cli.errors import exits_on_error
 from headwater.cli.options import DaskAddressOption, ExecutorOption, FileOption, ForceOption, MaxConcurrencyOption, ModuleOption, PoolLimitOption, QuietOption, RunConfigOption
 
-if TYPE_CHECKING:
-    from headwater.definitions.selection import Selection
-
 __all__ = ["app"]
 
 app = typer.Typer(no_args_is_help=True, help="Run and list jobs (named selections of assets).")
-
-
-def _selection_text(selection: Selection) -> str:
-    from headwater.definitions.selection import selection_text
-
-    return selection_text(selection)
 
 
 @app.command("run")
@@ -38,17 +29,22 @@ def run_job(
     config: RunConfigOption = None,
 ) -> None:
     """Run a job: materialize its selection, with its tags, executor and config (--config over it)."""
-    from headwater.cli.commands._common import load_location, parallel_settings, run_job_and_exit
+    from headwater.cli.commands._common import run_options, run_with_console
+    from headwater.services.launch import run_job as run_job_now
+    from headwater.services.location import load_location, open_instance
 
-    run_job_and_exit(
-        load_location(file, module),
-        job,
-        quiet=quiet,
-        executor=executor,
-        force=force,
-        parallel=parallel_settings(max_concurrency, dask_address, pool_limit),
-        config_file=config,
+    location = load_location(file, module)
+    options = run_options(
+        executor=executor, force=force, max_concurrency=max_concurrency, dask_address=dask_address,
+        pool_limit=pool_limit,
     )
+    with open_instance() as instance:
+        run_with_console(
+            lambda observer: run_job_now(
+                instance, location, job, options=options, observer=observer, config_file=config
+            ),
+            quiet=quiet,
+        )
 
 
 @app.command("list")
@@ -57,29 +53,22 @@ def list_jobs(file: FileOption = None, module: ModuleOption = None) -> None:
     """List the jobs of a code location."""
     from rich.table import Table
 
-    from headwater.cli.commands._common import load_location
     from headwater.cli.console import out_console
+    from headwater.services.definitions import list_jobs as jobs_of
+    from headwater.services.location import load_location
 
     location = load_location(file, module)
+    jobs = jobs_of(location)
     console = out_console()
-    if not location.jobs:
+    if not jobs:
         console.print(f"No jobs in {location.name}.")
         return
-    schedules_by_job: dict[str, list[str]] = {}
-    for schedule in location.schedules.values():
-        schedules_by_job.setdefault(schedule.job_name, []).append(schedule.name)
     table = Table(title=f"Jobs in {location.name}", title_justify="left")
     table.add_column("name", style="bold", no_wrap=True)
     table.add_column("selection")
     table.add_column("executor")
     table.add_column("schedules")
     table.add_column("description")
-    for name, job in sorted(location.jobs.items()):
-        table.add_row(
-            name,
-            _selection_text(job.selection),
-            job.executor or "in_process",
-            ", ".join(schedules_by_job.get(name, [])) or "-",
-            job.description or "",
-        )
+    for job in jobs:
+        table.add_row(job.name, job.selection, job.executor, ", ".join(job.schedules) or "-", job.description)
     console.print(table)

@@ -27,14 +27,14 @@ def lineage(
     from rich.markup import escape
     from rich.tree import Tree
 
-    from headwater.cli.commands._common import open_instance
     from headwater.cli.console import out_console
     from headwater.cli.render import format_time
     from headwater.execution.loop import CONFIG_METADATA
-    from headwater.planning.lineage import LineageNode, lineage_of
+    from headwater.services.assets import LineageNode, asset_lineage
+    from headwater.services.location import open_instance
 
     with open_instance() as instance:
-        root = lineage_of(instance.store, asset_key, version)
+        root = asset_lineage(instance, asset_key, version)
 
     def label(node: LineageNode) -> str:
         m = node.materialization

@@ -24,12 +24,12 @@ def verify(
     """
     from rich.table import Table
 
-    from headwater.cli.commands._common import open_instance
     from headwater.cli.console import out_console
-    from headwater.storage.maintenance import verify as verify_artifacts
+    from headwater.services.location import open_instance
+    from headwater.services.maintenance import verify_values
 
     with open_instance() as instance:
-        checks = verify_artifacts(instance.store, instance.artifacts, assets or None)
+        checks = verify_values(instance, assets or None)
     damaged = [check for check in checks if check.damage]
     console = out_console()
     if damaged:
@@ -58,15 +58,12 @@ def gc(
     Files younger than --older-than are spared (a run in progress may be about to record
     them), except temporary files whose writer on this machine is gone.
     """
-    from headwater.cli.commands._common import open_instance
     from headwater.cli.console import out_console
-    from headwater.errors import StorageError
-    from headwater.storage.maintenance import collect_garbage
+    from headwater.services.location import open_instance
+    from headwater.services.maintenance import collect_garbage
 
     with open_instance() as instance:
-        if not instance.artifacts.is_local:
-            raise StorageError(f"gc works on a local artifact store; {instance.artifacts.root} is remote")
-        report = collect_garbage(instance.store, instance.artifacts, min_age=older_than, dry_run=dry_run)
+        report = collect_garbage(instance, min_age=older_than, dry_run=dry_run)
     console = out_console()
     verb = "would remove" if dry_run else "removed"
     for path in report.temporary:

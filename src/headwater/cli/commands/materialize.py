@@ -39,15 +39,20 @@ def materialize(
     skipped as up to date (use --force to run them anyway). --config gives the run config
     of assets that take a Config (exit 2 when it does not fit). Exits 1 when a step fails.
     """
-    from headwater.cli.commands._common import execute_and_exit, load_location, merged_run_config, parallel_settings
+    from headwater.cli.commands._common import run_options, run_with_console
+    from headwater.services.launch import merged_run_config, run_selection
+    from headwater.services.location import load_location, open_instance
 
     location = load_location(file, module)
-    execute_and_exit(
-        location,
-        select,
-        quiet=quiet,
-        executor=executor or location.executor,
-        force=force,
-        parallel=parallel_settings(max_concurrency, dask_address, pool_limit),
-        run_config=merged_run_config(None, config),
+    options = run_options(
+        executor=executor, force=force, max_concurrency=max_concurrency, dask_address=dask_address,
+        pool_limit=pool_limit,
     )
+    run_config = merged_run_config(None, config)
+    with open_instance() as instance:
+        run_with_console(
+            lambda observer: run_selection(
+                instance, location, select, options=options, observer=observer, run_config=run_config
+            ),
+            quiet=quiet,
+        )

@@ -18,7 +18,7 @@ __all__ = ["connections", "variables"]
 variables = typer.Typer(no_args_is_help=True, help="Airflow Variables kept in the run store: list, get, set, delete.")
 connections = typer.Typer(no_args_is_help=True, help="Airflow Connections kept in the run store: list, get, add, delete.")
 
-VARIABLE, CONNECTION = "variable", "connection"
+VARIABLE, CONNECTION = "variable", "connection"  # the kinds of headwater.services.named_values
 NOT_FOUND = 3  # like an unknown run id: the store has no such thing
 
 
@@ -33,19 +33,16 @@ def list_variables() -> None:
 @exits_on_error
 def get_variable(key: str, as_json: Annotated[bool, typer.Option("--json", help="Print it as parsed JSON.")] = False) -> None:
     """Print a variable's value (``AIRFLOW_VAR_<KEY>`` wins over the store, as in tasks)."""
-    from headwater.cli.commands._common import open_instance
-    from headwater.definitions.airflow.variables import Variable, use_named_values
+    from headwater.services.location import open_instance
+    from headwater.services.named_values import get_variable as read_variable
 
     with open_instance() as instance:
-        previous = use_named_values(lambda: instance.store)
         try:
-            value = Variable.get(key, deserialize_json=as_json)
+            value = read_variable(instance, key, deserialize_json=as_json)
         except KeyError:
             raise fail(f"Variable {key!r} does not exist (headwater variables list shows what is set)", NOT_FOUND)
         except json.JSONDecodeError as exc:
             raise fail(f"Variable {key!r} is not JSON: {exc}")
-        finally:
-            use_named_values(previous)
     typer.echo(json.dumps(value, indent=2) if as_json else value)
 
 
@@ -58,7 +55,8 @@ def set_variable(
     as_json: Annotated[bool, typer.Option("--json", help="Check that VALUE is JSON before storing it.")] = False,
 ) -> None:
     """Store a variable (replacing its value, if it had one)."""
-    from headwater.cli.commands._common import open_instance
+    from headwater.services.location import open_instance
+    from headwater.services.named_values import set_named_value
 
     if as_json:
         try:
@@ -66,7 +64,7 @@ def set_variable(
         except json.JSONDecodeError as exc:
             raise fail(f"the value of {key!r} is not valid JSON ({exc}); nothing was stored")
     with open_instance() as instance:
-        instance.store.set_named_value(VARIABLE, key, value, description)
+        set_named_value(instance, VARIABLE, key, value, description)
     typer.echo(f"Variable {key} set")
 
 
@@ -88,17 +86,15 @@ def list_connections() -> None:
 @exits_on_error
 def get_connection(conn_id: str) -> None:
     """Print a connection's fields as JSON (``AIRFLOW_CONN_<CONN_ID>`` wins over the store)."""
-    from headwater.cli.commands._common import open_instance
-    from headwater.definitions.airflow.variables import AirflowNotFoundException, BaseHook, use_named_values
+    from headwater.definitions.airflow.variables import AirflowNotFoundException
+    from headwater.services.location import open_instance
+    from headwater.services.named_values import get_connection as read_connection
 
     with open_instance() as instance:
-        previous = use_named_values(lambda: instance.store)
         try:
-            found = BaseHook.get_connection(conn_id)
+            found = read_connection(instance, conn_id)
         except AirflowNotFoundException as exc:
             raise fail(f"{exc} (headwater connections list shows what is set)", NOT_FOUND)
-        finally:
-            use_named_values(previous)
     fields = {name: getattr(found, name) for name in ("conn_id", "conn_type", "host", "login", "schema", "port")}
     fields["extra"] = found.extra_dejson
     typer.echo(json.dumps(fields, indent=2))
@@ -113,20 +109,19 @@ def add_connection(
     description: Annotated[str | None, typer.Option(help="What the connection is for.")] = None,
 ) -> None:
     """Store a connection, given as a URI or as Airflow's JSON form."""
-    from headwater.cli.commands._common import open_instance
-    from headwater.definitions.airflow.exceptions import AirflowException
-    from headwater.definitions.airflow.variables import Connection
+    from headwater.services.location import open_instance
+    from headwater.services.named_values import check_connection, set_named_value
 
     if (conn_uri is None) == (conn_json is None):
         raise fail("give the connection as exactly one of --conn-uri or --conn-json")
     text = conn_uri if conn_uri is not None else conn_json
     assert text is not None
     try:
-        Connection.parse(text, conn_id)
-    except (AirflowException, ValueError, TypeError) as exc:
+        check_connection(conn_id, text)
+    except ValueError as exc:
         raise fail(f"connection {conn_id!r} is not valid: {exc}; nothing was stored")
     with open_instance() as instance:
-        instance.store.set_named_value(CONNECTION, conn_id, text.strip(), description)
+        set_named_value(instance, CONNECTION, conn_id, text.strip(), description)
     typer.echo(f"Connection {conn_id} added")
 
 
@@ -140,12 +135,12 @@ def delete_connection(conn_id: str) -> None:
 def _list(kind: str, *, mask: bool) -> None:
     from rich.table import Table
 
-    from headwater.cli.commands._common import open_instance
     from headwater.cli.console import out_console
-    from headwater.definitions.airflow.variables import Connection
+    from headwater.services.location import open_instance
+    from headwater.services.named_values import list_named_values, shown_value
 
     with open_instance() as instance:
-        rows = instance.store.list_named_values(kind)
+        rows = list_named_values(instance, kind)
     console = out_console()
     if not rows:
         console.print(f"No {kind}s in the run store.")
@@ -155,20 +150,17 @@ def _list(kind: str, *, mask: bool) -> None:
     table.add_column("value")
     table.add_column("description")
     for row in rows:
-        value = row.value
-        if mask:
-            parsed = Connection.parse(value, row.name)
-            secret, parsed.password = parsed.password, "MASKED" if parsed.password else None
-            value = parsed.get_uri().replace(":MASKED@", ":***@") if secret else parsed.get_uri()
+        value = shown_value(row) if mask else row.value
         table.add_row(row.name, value if len(value) <= 80 else value[:77] + "...", row.description or "")
     console.print(table)
 
 
 def _delete(kind: str, name: str, label: str) -> None:
-    from headwater.cli.commands._common import open_instance
+    from headwater.services.location import open_instance
+    from headwater.services.named_values import delete_named_value
 
     with open_instance() as instance:
-        removed = instance.store.delete_named_value(kind, name)
+        removed = delete_named_value(instance, kind, name)
     if not removed:
         raise fail(f"{label} {name!r} does not exist", NOT_FOUND)
     typer.echo(f"{label} {name} deleted")

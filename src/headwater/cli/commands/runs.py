@@ -12,8 +12,8 @@ from headwater.cli.options import DaskAddressOption, ExecutorOption, FileOption,
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from headwater.storage.base import RunStore
-    from headwater.storage.records import CheckEvaluation, LogLine, Run, StepRecord
+    from headwater.services.runs import RunDetail
+    from headwater.storage.records import LogLine
 
 __all__ = ["app"]
 
@@ -31,23 +31,17 @@ def list_runs(
     """List the latest runs, newest first."""
     from rich.table import Table
 
-    from headwater.cli.commands._common import open_instance
     from headwater.cli.console import format_duration, out_console, styled_status
     from headwater.cli.render import format_time
-    from headwater.storage.records import RunStatus
+    from headwater.services.location import open_instance
+    from headwater.services.runs import RunQuery, list_runs as runs_page, parse_status
 
-    wanted: RunStatus | None = None
-    if status is not None:
-        try:
-            wanted = RunStatus(status.upper())
-        except ValueError:
-            raise fail(f"unknown status {status!r}; choose one of {', '.join(s.value for s in RunStatus)}") from None
-    from headwater.execution.reaper import reap_dead_runs
-
+    try:
+        query = RunQuery(statuses=(parse_status(status),) if status is not None else ())
+    except ValueError as exc:
+        raise fail(str(exc)) from None
     with open_instance() as instance:
-        if not instance.read_only:
-            reap_dead_runs(instance.store)
-        runs = instance.store.list_runs(limit=limit, status=wanted)
+        runs = runs_page(instance, query, limit=limit).runs
     console = out_console()
     if not runs:
         console.print("No runs yet. Start one with: headwater materialize")
@@ -79,16 +73,15 @@ def show_run(
     ] = False,
 ) -> None:
     """Show one run: its status, its steps, what each printed and logged, and errors."""
-    from headwater.cli.commands._common import open_instance
     from headwater.cli.console import out_console
+    from headwater.services.location import open_instance
+    from headwater.services.logs import run_logs
+    from headwater.services.runs import run_detail
 
     with open_instance() as instance:
-        store = instance.store
-        run = _find_run(store, run_id)
-        steps = store.get_steps(run.run_id)
-        lines = store.get_logs(run.run_id) if logs else []
-        checks = store.get_check_evaluations(run_id=run.run_id)
-    _render_run(out_console(), run, steps, lines, checks, full_traceback=full_traceback)
+        detail = run_detail(instance, run_id)
+        lines = [entry.line for entry in run_logs(instance, detail.run.run_id).entries] if logs else []
+    _render_run(out_console(), detail, lines, full_traceback=full_traceback)
 
 
 @app.command("reexecute")
@@ -121,56 +114,23 @@ def reexecute_run(
     Steps that do not rerun hand over what that run stored: their values and the XComs
     their tasks pushed.
     """
-    from headwater.cli.commands._common import load_location, open_instance
-    from headwater.cli.console import ConsoleObserver
-    from headwater.execution.run import reexecute
+    from headwater.cli.commands._common import run_options, run_with_console
+    from headwater.services.launch import reexecute_run
+    from headwater.services.location import load_location, open_instance
 
     location = load_location(file, module) if file is not None or module is not None else None
-    observer = ConsoleObserver(quiet=quiet)
+    options = run_options(executor=executor, dask_address=dask_address)
     with open_instance() as instance:
-        original = _find_run(instance.store, run_id)
-        try:
-            result = reexecute(
-                original.run_id, instance=instance, from_failure=from_failure, from_step=from_step, location=location,
-                executor=executor, observer=observer,
-                executor_config={"dask_address": dask_address} if dask_address else None,
-            )
-        finally:
-            observer.close()
-    raise typer.Exit(0 if result.success else 1)
+        run_with_console(
+            lambda observer: reexecute_run(
+                instance, run_id, from_failure=from_failure, from_step=from_step, location=location,
+                options=options, observer=observer,
+            ),
+            quiet=quiet,
+        )
 
 
-def _find_run(store: RunStore, run_id: str) -> Run:
-    """The run ``run_id`` names: ``latest``, a full id, or a unique prefix of one."""
-    from headwater.errors import RunNotFound
-
-    if run_id == "latest":
-        run = store.latest_run()
-        if run is None:
-            raise RunNotFound("no runs yet: start one with `headwater materialize`")
-        return run
-    try:
-        return store.get_run(run_id)
-    except RunNotFound:
-        pass
-    # A prefix, as `runs list` users copy a short one. Recent runs are the likely ones.
-    matches = [r for r in store.list_runs(limit=1000) if r.run_id.startswith(run_id)]
-    if len(matches) == 1:
-        return matches[0]
-    if len(matches) > 1:
-        raise RunNotFound(f"run id prefix {run_id!r} is ambiguous: it matches {len(matches)} runs")
-    raise RunNotFound(f"no run with id {run_id!r}; `headwater runs list` shows the recent ones")
-
-
-def _render_run(
-    console: Console,
-    run: Run,
-    steps: list[StepRecord],
-    lines: list[LogLine],
-    checks: list[CheckEvaluation],
-    *,
-    full_traceback: bool = False,
-) -> None:
+def _render_run(console: Console, detail: RunDetail, lines: list[LogLine], *, full_traceback: bool = False) -> None:
     from rich.table import Table
     from rich.text import Text
 
@@ -179,6 +139,7 @@ def _render_run(
     from headwater.cli.console import format_duration, status_style, styled_status
     from headwater.cli.render import check_table, format_time
 
+    run, steps, checks = detail.run, detail.steps, detail.checks
     header = Table.grid(padding=(0, 2))
     header.add_column(style="bold")
     header.add_column()

@@ -18,15 +18,15 @@ def list_schedules(file: FileOption = None, module: ModuleOption = None) -> None
     """List the schedules of a code location with their next tick."""
     from rich.table import Table
 
-    from headwater.cli.commands._common import load_location, open_instance
     from headwater.cli.console import out_console, styled_status
+    from headwater.services.definitions import list_schedules as schedules_of
+    from headwater.services.location import load_location, open_instance
 
     location = load_location(file, module)
     with open_instance() as instance:
-        # on/off as last set (by the UI or the scheduler); the definition's default otherwise
-        states = instance.store.get_schedule_states()
+        schedules = schedules_of(instance, location)
     console = out_console()
-    if not location.schedules:
+    if not schedules:
         console.print(f"No schedules in {location.name}.")
         return
     table = Table(title=f"Schedules in {location.name}", title_justify="left")
@@ -36,13 +36,13 @@ def list_schedules(file: FileOption = None, module: ModuleOption = None) -> None
     table.add_column("time zone", no_wrap=True)
     table.add_column("status")
     table.add_column("next tick", no_wrap=True)
-    for name, schedule in sorted(location.schedules.items()):
+    for schedule in schedules:
         table.add_row(
-            name,
+            schedule.name,
             schedule.job_name,
             schedule.cron_schedule,
             schedule.execution_timezone,
-            styled_status(states.get(name, schedule.default_status)),
-            schedule.next_tick().isoformat(sep=" ", timespec="minutes"),
+            styled_status(schedule.status),
+            schedule.next_tick.isoformat(sep=" ", timespec="minutes"),
         )
     console.print(table)

@@ -40,19 +40,17 @@ def test_task(
     dask_address: DaskAddressOption = None,
 ) -> None:
     """Run one task of a DAG, reading its upstream XComs from their latest successful runs."""
-    from headwater.cli.commands._common import load_location, open_instance, parse_logical_date
-    from headwater.cli.console import ConsoleObserver
-    from headwater.execution.one_task import test_task as run_one_task
+    from headwater.cli.commands._common import parse_logical_date, run_options, run_with_console
+    from headwater.services.launch import run_task
+    from headwater.services.location import load_location, open_instance
 
     when = parse_logical_date(logical_date)
     location = load_location(file, module)
-    observer = ConsoleObserver(quiet=quiet)
+    options = run_options(executor=executor, dask_address=dask_address)
     with open_instance() as instance:
-        try:
-            result = run_one_task(
-                location, dag_id, task_id, instance=instance, logical_date=when, executor=executor,
-                observer=observer, executor_config={"dask_address": dask_address} if dask_address else None,
-            )
-        finally:
-            observer.close()
-    raise typer.Exit(0 if result.success else 1)
+        run_with_console(
+            lambda observer: run_task(
+                instance, location, dag_id, task_id, logical_date=when, options=options, observer=observer
+            ),
+            quiet=quiet,
+        )

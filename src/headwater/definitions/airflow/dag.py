@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from headwater.definitions.airflow.arguments import DAG_RECORDED, DAG_UNSUPPORTED, refuse_unsupported
 from headwater.definitions.airflow.schedule import cron_for, timezone_name
 from headwater.definitions.jobs import AssetJob, DefaultScheduleStatus, Definitions, ScheduleDefinition
+from headwater.definitions.dags import DagSummary
 from headwater.definitions.names import check_name
 from headwater.errors import CycleError, DefinitionError, DuplicateKeyError
 
@@ -311,6 +312,20 @@ class DAG:
         self._compiled = (self._version, definitions)
         return definitions
 
+    def __headwater_dag_summaries__(self) -> tuple[DagSummary]:
+        """This DAG as a code location lists it (see :mod:`headwater.definitions.dags`)."""
+        job = self.__headwater_definitions__().jobs[0]
+        return (
+            DagSummary(
+                dag_id=self.dag_id,
+                task_keys=tuple(str(key) for key in job.selection) if isinstance(job.selection, tuple) else (),
+                schedule=None if self.schedule is None else str(self.schedule),
+                tags=tuple(self.tags),
+                description=job.description,
+                fileloc=self.fileloc,
+            ),
+        )
+
     def __repr__(self) -> str:
         return f"<DAG: {self.dag_id}>"
 
@@ -338,6 +353,9 @@ class _DagRegistry:
             jobs=[job for d in collected for job in d.jobs],
             schedules=[schedule for d in collected for schedule in d.schedules],
         )
+
+    def __headwater_dag_summaries__(self) -> list[DagSummary]:
+        return [summary for dag in self.dags for summary in dag.__headwater_dag_summaries__()]
 
     def __repr__(self) -> str:
         return f"<DAGs {[dag.dag_id for dag in self.dags]}>"

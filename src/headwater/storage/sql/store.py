@@ -44,6 +44,7 @@ from headwater.storage.records import (
     Metric,
     NamedValue,
     Run,
+    RunsFilter,
     RunStatus,
     ScheduleTick,
     StepAttempt,
@@ -254,9 +255,20 @@ class SqlStore:
         return found[0]
 
     def list_runs(
-        self, *, limit: int = 50, before: str | None = None, status: RunStatus | None = None
+        self,
+        *,
+        limit: int = 50,
+        before: str | None = None,
+        status: RunStatus | None = None,
+        filters: RunsFilter | None = None,
     ) -> list[Run]:
         """Runs newest first; ``before`` is the last run id of the previous page.
+
+        Args:
+            limit: at most this many.
+            before: a run id: only runs older than it (the page cursor).
+            status: only runs with this status.
+            filters: only runs matching every field it gives (statuses, job, tags, times).
 
         Raises:
             RunNotFound: ``before`` names no run.
@@ -278,8 +290,47 @@ class SqlStore:
                 )
             if status is not None:
                 query = query.where(r.c.status == RunStatus(status).value)
+            if filters is not None:
+                query = self._filtered(query, filters)
             query = query.order_by(r.c.created_at.desc(), r.c.id.desc()).limit(limit)
             return [_from_row(Run, row) for row in conn.execute(query)]
+
+    def _filtered(self, query: Select[Any], filters: RunsFilter) -> Select[Any]:
+        """``query`` on the runs table narrowed to the runs ``filters`` wants."""
+        r = s.runs
+        if filters.statuses:
+            query = query.where(r.c.status.in_([RunStatus(x).value for x in filters.statuses]))
+        if filters.job_name is not None:
+            query = query.where(r.c.job_name == filters.job_name)
+        if filters.created_after is not None:
+            query = query.where(r.c.created_at >= filters.created_after)
+        if filters.created_before is not None:
+            query = query.where(r.c.created_at < filters.created_before)
+        for key, value in sorted(filters.tags.items()):
+            query = query.where(self._tag_value(key) == value)
+        return query
+
+    def _tag_value(self, key: str) -> Any:
+        """The text value of tag ``key`` of a run (NULL when absent), read from its JSON column."""
+        from sqlalchemy import JSON, cast, type_coerce
+
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            return cast(s.runs.c.tags, JSONB)[key].astext
+        return type_coerce(s.runs.c.tags, JSON)[key].as_string()
+
+    def runs_with_prefix(self, prefix: str, *, limit: int = 2) -> list[Run]:
+        """Runs whose id starts with ``prefix``, newest first (to resolve a short id)."""
+        r = s.runs
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = (
+            select(r)
+            .where(r.c.run_id.like(pattern, escape="\\"))
+            .order_by(r.c.created_at.desc(), r.c.id.desc())
+            .limit(limit)
+        )
+        return self._select(Run, query)
 
     def latest_run(self) -> Run | None:
         """The newest run, or ``None`` in an empty store."""
@@ -350,6 +401,38 @@ class SqlStore:
         if step_key is not None:
             query = query.where(t.c.step_key == step_key)
         return self._select(LogLine, query.order_by(t.c.id))
+
+    def read_events(
+        self, run_id: str, *, after_id: int = 0, limit: int | None = None
+    ) -> list[tuple[int, Event]]:
+        """A run's events after the cursor ``after_id``, oldest first, each with its id.
+
+        The id of the last one is the cursor of the next read, so a reader can follow a run
+        live: ``read_events(run_id, after_id=last_id)`` returns only what is new.
+        """
+        t = s.events
+        query = select(t).where(t.c.run_id == run_id, t.c.id > after_id).order_by(t.c.id)
+        return self._select_with_ids(Event, query.limit(limit) if limit is not None else query)
+
+    def read_logs(
+        self,
+        run_id: str,
+        *,
+        step_key: str | None = None,
+        after_id: int = 0,
+        limit: int | None = None,
+    ) -> list[tuple[int, LogLine]]:
+        """A run's (or one step's) log lines after the cursor ``after_id``, each with its id."""
+        t = s.logs
+        query = select(t).where(t.c.run_id == run_id, t.c.id > after_id)
+        if step_key is not None:
+            query = query.where(t.c.step_key == step_key)
+        query = query.order_by(t.c.id)
+        return self._select_with_ids(LogLine, query.limit(limit) if limit is not None else query)
+
+    def _select_with_ids(self, cls: type[_R], query: Select[Any]) -> list[tuple[int, _R]]:
+        with self._connect() as conn:
+            return [(int(row._mapping["id"]), _from_row(cls, row)) for row in conn.execute(query)]
 
     # -- materializations ------------------------------------------------------------------
 
@@ -471,6 +554,13 @@ class SqlStore:
             if value is not None:
                 query = query.where(t.c[column] == value)
         return self._select(Metric, query.order_by(t.c.id))
+
+    def metric_names(self) -> list[tuple[str, str]]:
+        """Every ``(metric name, step key)`` ever logged, sorted."""
+        t = s.metrics
+        query = select(t.c.name, t.c.step_key).distinct().order_by(t.c.name, t.c.step_key)
+        with self._connect() as conn:
+            return [(str(name), str(step_key)) for name, step_key in conn.execute(query)]
 
     # -- schedules -------------------------------------------------------------------------
 
