@@ -32,8 +32,6 @@ from headwater.definitions.airflow.params import Param as Param
 from headwater.definitions.airflow.python import DummyOperator as DummyOperator
 from headwater.definitions.airflow.python import EmptyOperator as EmptyOperator
 from headwater.definitions.airflow.python import PythonOperator as PythonOperator
-from headwater.definitions.airflow.runtime import TaskInstance as TaskInstance
-from headwater.definitions.airflow.runtime import get_current_context as get_current_context
 from headwater.definitions.airflow.taskflow import dag as dag
 from headwater.definitions.airflow.sensors import BaseSensorOperator as BaseSensorOperator
 from headwater.definitions.airflow.sensors import FileSensor as FileSensor
@@ -52,6 +50,8 @@ from headwater.definitions.airflow.virtualenv import ExternalPythonOperator as E
 from headwater.definitions.airflow.virtualenv import PythonVirtualenvOperator as PythonVirtualenvOperator
 from headwater.definitions.airflow.xcomarg import XComArg as XComArg
 from headwater.definitions.trigger_rules import TriggerRule as TriggerRule
+from headwater.execution.airflow.context import TaskInstance as TaskInstance
+from headwater.execution.airflow.context import get_current_context as get_current_context
 
 __all__ = [
     "AirflowException",

@@ -311,7 +311,7 @@ def _call_user_code(
     """
     try:
         with _resources_set_up(resources, context):
-            result = node.fn(context, **inputs) if node.takes_context else node.fn(**inputs)
+            result = _call(node, context, inputs)
             generator = inspect.isgenerator(result)
             if generator:  # a generator asset: its body runs as it is drained
                 result = list(result)
@@ -322,3 +322,12 @@ def _call_user_code(
         raise UserCodeError(
             f"{type(exc).__name__}: {exc}", step_key=node.key, user_traceback="".join(traceback.format_exception(exc))
         ) from exc
+
+
+def _call(node: Node, context: StepContext, inputs: dict[str, Any]) -> Any:
+    """Call the node's function; an Airflow task's node is run by the Airflow dialect's runner."""
+    if node.kind == "task":
+        from headwater.execution.airflow.task import run_task  # the dialect loads only when a DAG runs
+
+        return run_task(node.fn.operator, context, inputs)  # type: ignore[attr-defined]
+    return node.fn(context, **inputs) if node.takes_context else node.fn(**inputs)

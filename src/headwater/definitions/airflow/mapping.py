@@ -1,10 +1,10 @@
 """Dynamic task mapping: ``.partial(...).expand(x=[...])``, one task instance per element.
 
-A mapped task is one engine node. At run time the node resolves the lists it maps over
-(a literal list, or the value of an upstream task, handed over as a node input), calls the
-task once per element (the cross product when several arguments are expanded, as Airflow
-does; one call per dict with ``expand_kwargs``), logs ``map_index=N`` before each call, and
-returns the list of results in order. A downstream task given the mapped task's output
+A mapped task is one engine node. At run time (:mod:`headwater.execution.airflow.task`) the
+node resolves the lists it maps over (a literal list, or the value of an upstream task,
+handed over as a node input), calls the task once per element (the cross product when
+several arguments are expanded, as Airflow does; one call per dict with ``expand_kwargs``),
+logs ``map_index=N`` before each call, and returns the list of results in order. A downstream task given the mapped task's output
 receives that list, as Airflow hands it the sequence of the mapped results::
 
     @task
@@ -16,11 +16,9 @@ receives that list, as Airflow hands it the sequence of the mapped results::
 from __future__ import annotations
 
 import inspect
-import itertools
 from typing import TYPE_CHECKING, Any
 
-from headwater.definitions.airflow.runtime import airflow_context
-from headwater.definitions.airflow.xcomarg import XComArg, find_refs, input_key, resolve
+from headwater.definitions.airflow.xcomarg import XComArg, find_refs, input_key
 
 if TYPE_CHECKING:
     from headwater.definitions.airflow.operators import BaseOperator
@@ -56,42 +54,6 @@ class MappedArgs:
         if key is not None:
             found[EXPAND_KWARGS] = key
         return found
-
-    def calls(self, task: BaseOperator, step_context: Any, inputs: dict[str, Any]) -> list[dict[str, Any]]:
-        """The argument overrides of each mapped instance, in map-index order."""
-        context = airflow_context(task, step_context)
-        pull, render = task._puller(context), task._renderer(context)
-
-        def value_of(name: str, value: Any) -> Any:
-            if name in inputs and input_key(value, task) is not None:
-                return inputs[name]
-            return resolve(value, pull, context["params"], render)
-
-        if self.kwargs_list is not None:
-            rows = _sequence(value_of(EXPAND_KWARGS, self.kwargs_list), "expand_kwargs", task)
-            combos = []
-            for row in rows:
-                if not isinstance(row, dict):
-                    raise TypeError(f"task {task.task_id!r}: expand_kwargs needs a list of dicts, got an item {row!r}")
-                combos.append(row)
-        else:
-            names = list(self.mapped)
-            lists = [_sequence(value_of(name, self.mapped[name]), name, task) for name in names]
-            combos = [dict(zip(names, combo, strict=True)) for combo in itertools.product(*lists)]
-        if self.target == "op_kwargs":
-            base = dict(getattr(task, "op_kwargs", {}))
-            return [{"op_kwargs": {**base, **combo}} for combo in combos]
-        return combos
-
-
-def _sequence(value: Any, name: str, task: BaseOperator) -> list[Any]:
-    if isinstance(value, dict):
-        return list(value.items())
-    if isinstance(value, list | tuple | range):
-        return list(value)
-    raise TypeError(
-        f"task {task.task_id!r}: .expand() over {name!r} needs a list, tuple or dict, got {type(value).__name__}"
-    )
 
 
 class OperatorPartial:

@@ -1,10 +1,11 @@
 """``BaseOperator``, the task every operator is; ``>>``, ``chain``.
 
 An operator is a task of a DAG. It compiles to one engine node (:meth:`BaseOperator.to_node`)
-whose function is :meth:`BaseOperator.run_node`: it builds the Airflow context, renders the
-templated fields on a copy of the operator (resolving ``XComArg``\\ s, ``{{ ds }}``), calls
-``execute(context)`` with the callbacks around it, and returns what ``execute`` returned,
-which the engine stores and offers as the ``return_value`` XCom.
+whose function is a :class:`TaskEntry`: the engine hands it to
+:func:`headwater.execution.airflow.task.run_task`, which builds the Airflow context, renders
+the templated fields on a copy of the operator, calls ``execute(context)`` with the callbacks
+around it, and returns what ``execute`` returned (stored as the ``return_value`` XCom). This
+module only declares; nothing here runs a task.
 
 Arguments resolve as in Airflow: an explicit argument, else the DAG's ``default_args``,
 else Airflow's default (``owner="airflow"``, ``retries=0``, ``retry_delay=5 minutes``).
@@ -13,9 +14,8 @@ Tasks never reuse a stored result (``cache=False``): like Airflow tasks, they ru
 
 from __future__ import annotations
 
-import copy
 import inspect
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from types import MappingProxyType
 from typing import Any
@@ -24,19 +24,16 @@ from headwater.definitions.airflow.arguments import OPERATOR_UNSUPPORTED, refuse
 from headwater.definitions.airflow.dag import DAG, current_dag, user_site
 from headwater.definitions.airflow.mapping import MappedArgs, OperatorPartial
 from headwater.definitions.airflow.relations import DependencyMixin, relation_ends
-from headwater.definitions.airflow.runtime import airflow_context, use_context
 from headwater.definitions.airflow.schedule import seconds
 from headwater.definitions.airflow.task_group import Label, TaskGroup, current_group
-from headwater.definitions.airflow.templating import renderer
-from headwater.definitions.airflow.xcomarg import XComArg, find_refs, resolve
+from headwater.definitions.airflow.xcomarg import XComArg, find_refs
 from headwater.definitions.jobs import Definitions
 from headwater.definitions.names import check_name
 from headwater.definitions.node import Node, NodeOptions, RetryPolicy
-from headwater.definitions.signals import FailStep, SkipStep
 from headwater.definitions.trigger_rules import TriggerRule, trigger_rule
 from headwater.errors import DefinitionError
 
-__all__ = ["BaseOperator", "chain", "cross_downstream"]
+__all__ = ["BaseOperator", "TaskEntry", "chain", "cross_downstream"]
 
 #: every BaseOperator argument, with Airflow's default; ``default_args`` may set any of them
 BASE_DEFAULTS: dict[str, Any] = {
@@ -278,7 +275,7 @@ class BaseOperator(DependencyMixin):
             trigger_rule=self.trigger_rule,
         )
         return Node(
-            key=self.key, fn=self.run_node, inputs=MappingProxyType(inputs), deps=deps, takes_context=True,
+            key=self.key, fn=TaskEntry(self), inputs=MappingProxyType(inputs), deps=deps, takes_context=True,
             options=options, source_fn=source, kind="task", defined_at=self.defined_at,
         )
 
@@ -300,90 +297,29 @@ class BaseOperator(DependencyMixin):
         """What the task does; subclasses implement it."""
         raise NotImplementedError(f"{type(self).__name__} must implement execute(self, context)")
 
-    def run_node(self, step_context: Any, /, **inputs: Any) -> Any:
-        """The engine's entry point: run the task (each mapped instance, if it is mapped)."""
-        if self.mapped is None:
-            return self._run_once(step_context, inputs, -1, {})
-        calls = self.mapped.calls(self, step_context, inputs)
-        results = []
-        for index, overrides in enumerate(calls):
-            step_context.log.info("%s: map_index=%d (%d of %d)", self.task_id, index, index + 1, len(calls))
-            results.append(self._run_once(step_context, inputs, index, overrides))
-        return results
-
-    def _run_once(self, step_context: Any, inputs: dict[str, Any], map_index: int, overrides: dict[str, Any]) -> Any:
-        context = airflow_context(self, step_context, map_index)
-        task = copy.copy(self)
-        task.apply_mapped(overrides)
-        task.render_template_fields(context, inputs)
-        context["task"] = task
-        with use_context(context):
-            _callback(self.on_execute_callback, context, step_context)
-            try:
-                if self.pre_execute is not None:
-                    self.pre_execute(context)
-                result = task.execute(context)
-                if self.post_execute is not None:
-                    self.post_execute(context, result)
-            except SkipStep:
-                _callback(self.on_skipped_callback, context, step_context)
-                raise
-            except Exception as exc:
-                context["exception"] = exc
-                final = step_context.attempt > self.retries or isinstance(exc, FailStep)
-                _callback(self.on_failure_callback if final else self.on_retry_callback, context, step_context)
-                raise
-            _callback(self.on_success_callback, context, step_context)
-        if self.multiple_outputs and map_index < 0 and self.do_xcom_push:
-            if not isinstance(result, dict) or not all(isinstance(k, str) for k in result):
-                raise TypeError(f"Returned output was type {type(result)} expected dictionary for multiple_outputs")
-            for name, value in result.items():
-                step_context.xcom_push(name, value)
-        return result if self.do_xcom_push else None
-
-    def apply_mapped(self, overrides: dict[str, Any]) -> None:
-        """Set the arguments of one mapped instance."""
-        for name, value in overrides.items():
-            setattr(self, name, value)
-
-    def render_template_fields(self, context: dict[str, Any], inputs: dict[str, Any]) -> None:
-        """Resolve references and render templates in ``template_fields`` (on a copy of the task)."""
-        render = self._renderer(context)
-        pull = self._puller(context)
-        for field in self.template_fields:
-            value = getattr(self, field, None)
-            if value is not None:
-                setattr(self, field, resolve(value, pull, context["params"], render))
-
-    def _renderer(self, context: dict[str, Any]) -> Callable[[str], Any]:
-        dag = self._dag
-        extra = dag.extra_kwargs if dag is not None else {}
-        return renderer(
-            context,
-            native=bool(dag and dag.render_template_as_native_obj),
-            macros=extra.get("user_defined_macros"),
-            filters=extra.get("user_defined_filters"),
-            extensions=tuple(self.template_ext),
-            search_path=dag.template_folders() if dag is not None else (),
-        )
-
-    def _puller(self, context: dict[str, Any]) -> Callable[[XComArg], Any]:
-        ti = context["ti"]
-        return lambda ref: ti.xcom_pull(task_ids=ref.operator.task_id, dag_id=ref.operator.dag_id, key=ref.key)
-
     def __repr__(self) -> str:
         return f"<Task({type(self).__name__}): {self.task_id}>"
 
 
-def _callback(callbacks: Any, context: dict[str, Any], step_context: Any) -> None:
-    """Call a callback (or each of a list); a failing callback is logged, never fatal."""
-    if not callbacks:
-        return
-    for callback in callbacks if isinstance(callbacks, list | tuple) else [callbacks]:
-        try:
-            callback(context)
-        except Exception:
-            step_context.log.exception("callback %r failed", getattr(callback, "__name__", callback))
+class TaskEntry:
+    """The function of a task's node: a handle on the operator, run by the engine.
+
+    The execution layer recognises it and runs the operator
+    (:func:`headwater.execution.airflow.task.run_task`); calling it directly is an error.
+    """
+
+    __slots__ = ("operator",)
+
+    def __init__(self, operator: BaseOperator) -> None:
+        self.operator = operator
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(
+            f"task {self.operator.task_id!r} is run by the engine (headwater dags test / headwater run), not called"
+        )
+
+    def __repr__(self) -> str:
+        return f"TaskEntry({self.operator!r})"
 
 
 def _link(up: BaseOperator, down: BaseOperator) -> None:

@@ -93,13 +93,6 @@ class PythonOperator(BaseOperator):
                 found[name] = key
         return found
 
-    def render_template_fields(self, context: dict[str, Any], inputs: dict[str, Any]) -> None:
-        # Values the engine handed over as inputs are used as they are, not pulled again.
-        given = {k: inputs[k] for k, v in self.op_kwargs.items() if k in inputs and input_key(v, self) is not None}
-        self.op_kwargs = {k: v for k, v in self.op_kwargs.items() if k not in given}
-        super().render_template_fields(context, inputs)
-        self.op_kwargs = {**self.op_kwargs, **given}
-
     def execute(self, context: dict[str, Any]) -> Any:
         context["templates_dict"] = self.templates_dict
         merged = {**context, **self.op_kwargs}

@@ -35,10 +35,10 @@ from collections.abc import Callable
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 from headwater.definitions.airflow.branching import BranchPythonOperator, ShortCircuitOperator
+from headwater.definitions.airflow.context_keys import CONTEXT_KEYS
 from headwater.definitions.airflow.dag import DAG, current_dag
 from headwater.definitions.airflow.mapping import MappedArgs
 from headwater.definitions.airflow.python import PythonOperator
-from headwater.definitions.airflow.runtime import CONTEXT_KEYS
 from headwater.definitions.airflow.sensors import PythonSensor
 from headwater.definitions.airflow.task_group import TaskGroup, current_group
 from headwater.definitions.airflow.virtualenv import ExternalPythonOperator, PythonVirtualenvOperator

@@ -17,12 +17,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from headwater.definitions.airflow.runtime import RETURN_VALUE
-
 if TYPE_CHECKING:
     from headwater.definitions.airflow.operators import BaseOperator
 
-__all__ = ["AssetRef", "DagParam", "XComArg", "find_refs", "input_key", "resolve"]
+__all__ = ["RETURN_VALUE", "AssetRef", "DagParam", "XComArg", "find_refs", "input_key", "resolve"]
+
+#: the XCom key of a task's return value (Airflow's name)
+RETURN_VALUE = "return_value"
 
 
 class XComArg:

@@ -1,8 +1,8 @@
 """What a running Airflow task sees: ``ti``, ``ds``, ``dag_run``, ... on top of the engine's context.
 
-The engine calls every task node as ``fn(context, **inputs)`` with its own step context
-(``run_id``, ``attempt``, ``log``, ``xcom_push``, ``xcom_pull``, ``run_tags``). This module
-builds Airflow's view of it, without importing the engine (the context is duck-typed):
+The engine runs every task node with its own step context (``run_id``, ``attempt``, ``log``,
+``xcom_push``, ``xcom_pull``, ``run_tags``); :mod:`headwater.execution.airflow.task` runs the
+operator with Airflow's view of it, which this module builds:
 
 * :class:`TaskInstance` (``ti``): ``xcom_push`` / ``xcom_pull`` with Airflow's signatures,
   mapping plain task ids to the keys of the same DAG (``"extract"`` -> ``"etl.extract"``);
@@ -27,16 +27,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from headwater.definitions.airflow.operators import BaseOperator
 from headwater.definitions.airflow.variables import template_accessors
-
-if TYPE_CHECKING:
-    from headwater.definitions.airflow.operators import BaseOperator
+from headwater.execution.context import RETURN_VALUE
 
 __all__ = ["DagRun", "TaskInstance", "airflow_context", "get_current_context", "use_context"]
 
-RETURN_VALUE = "return_value"
 #: run tags read here
 LOGICAL_DATE_TAG = "logical_date"
 CONF_TAG = "dag_run_conf"
@@ -302,16 +300,6 @@ def airflow_context(task: BaseOperator, step_context: Any, map_index: int = -1) 
         "yesterday_ds": _ds_add(ds, -1),
         "yesterday_ds_nodash": _ds_add(ds, -1).replace("-", ""),
     }
-
-
-#: every name a task's context holds (a TaskFlow parameter so named receives it)
-CONTEXT_KEYS = frozenset({
-    "conf", "conn", "dag", "dag_run", "data_interval_end", "data_interval_start", "ds", "ds_nodash", "exception",
-    "execution_date", "expanded_ti_count", "inlets", "logical_date", "macros", "map_index_template", "next_ds",
-    "next_ds_nodash", "next_execution_date", "outlets", "params", "prev_ds", "prev_ds_nodash", "prev_execution_date",
-    "run_id", "task", "task_instance", "task_instance_key_str", "templates_dict", "test_mode", "ti", "tomorrow_ds",
-    "tomorrow_ds_nodash", "ts", "ts_nodash", "ts_nodash_with_tz", "var", "yesterday_ds", "yesterday_ds_nodash",
-})
 
 
 class _EmptyConfig:

@@ -1,0 +1,18 @@
+"""The names of a running task's Airflow context (Airflow's "Templates reference").
+
+A TaskFlow parameter so named receives the context value instead of being read from the asset
+of that name; :func:`headwater.execution.airflow.context.airflow_context` builds exactly these.
+"""
+
+from __future__ import annotations
+
+__all__ = ["CONTEXT_KEYS"]
+
+#: every name a task's context holds (a TaskFlow parameter so named receives it)
+CONTEXT_KEYS = frozenset({
+    "conf", "conn", "dag", "dag_run", "data_interval_end", "data_interval_start", "ds", "ds_nodash", "exception",
+    "execution_date", "expanded_ti_count", "inlets", "logical_date", "macros", "map_index_template", "next_ds",
+    "next_ds_nodash", "next_execution_date", "outlets", "params", "prev_ds", "prev_ds_nodash", "prev_execution_date",
+    "run_id", "task", "task_instance", "task_instance_key_str", "templates_dict", "test_mode", "ti", "tomorrow_ds",
+    "tomorrow_ds_nodash", "ts", "ts_nodash", "ts_nodash_with_tz", "var", "yesterday_ds", "yesterday_ds_nodash",
+})
