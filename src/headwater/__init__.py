@@ -38,6 +38,18 @@ from headwater.definitions.node import AssetKey as AssetKey
 from headwater.definitions.node import Backoff as Backoff
 from headwater.definitions.node import Jitter as Jitter
 from headwater.definitions.node import RetryPolicy as RetryPolicy
+from headwater.definitions.partitioned_schedules import (
+    build_schedule_from_partitioned_job as build_schedule_from_partitioned_job,
+)
+from headwater.definitions.partitions import DailyPartitionsDefinition as DailyPartitionsDefinition
+from headwater.definitions.partitions import HourlyPartitionsDefinition as HourlyPartitionsDefinition
+from headwater.definitions.partitions import MonthlyPartitionsDefinition as MonthlyPartitionsDefinition
+from headwater.definitions.partitions import PartitionKeyRange as PartitionKeyRange
+from headwater.definitions.partitions import PartitionsDefinition as PartitionsDefinition
+from headwater.definitions.partitions import StaticPartitionsDefinition as StaticPartitionsDefinition
+from headwater.definitions.partitions import TimeWindow as TimeWindow
+from headwater.definitions.partitions import TimeWindowPartitionsDefinition as TimeWindowPartitionsDefinition
+from headwater.definitions.partitions import WeeklyPartitionsDefinition as WeeklyPartitionsDefinition
 from headwater.definitions.sensors import AssetEvent as AssetEvent
 from headwater.definitions.sensors import DefaultSensorStatus as DefaultSensorStatus
 from headwater.definitions.sensors import RunRequest as RunRequest
@@ -79,16 +91,21 @@ __all__ = [
     "Backoff",
     "Config",
     "ConfigurableResource",
+    "DailyPartitionsDefinition",
     "DefaultScheduleStatus",
     "DefaultSensorStatus",
     "Definitions",
     "EnvVar",
     "Failure",
     "HeadwaterError",
+    "HourlyPartitionsDefinition",
     "Jitter",
     "MaterializeResult",
     "MetadataValue",
+    "MonthlyPartitionsDefinition",
     "Output",
+    "PartitionKeyRange",
+    "PartitionsDefinition",
     "RetryPolicy",
     "RetryRequested",
     "RunConfig",
@@ -101,15 +118,20 @@ __all__ = [
     "SensorDefinition",
     "SensorEvaluationContext",
     "SkipReason",
+    "StaticPartitionsDefinition",
     "TableColumn",
     "TableRecord",
     "TableSchema",
+    "TimeWindow",
+    "TimeWindowPartitionsDefinition",
+    "WeeklyPartitionsDefinition",
     "__version__",
     "asset",
     "asset_check",
     "asset_sensor",
     "build_asset_context",
     "build_schedule_context",
+    "build_schedule_from_partitioned_job",
     "build_sensor_context",
     "define_asset_job",
     "files",

@@ -16,6 +16,7 @@
     ├── RunConfigError             a run's config does not fit its assets' Config classes (CLI exit 2)
     ├── SelectionError             a selection string names nothing known (CLI exit 2)
     ├── PlanError                  a run cannot be planned (CLI exit 2)
+    │   └── PartitionKeyError      a partition key (or range) outside its definition
     ├── StepError                  one step failed; recorded on the run (CLI exit 1)
     │   ├── UserCodeError          the user's function raised; carries its traceback
     │   ├── TypeMismatchError      an input or output broke its type hint
@@ -57,6 +58,7 @@ __all__ = [
     "InvalidNameError",
     "MissingUpstreamError",
     "NotSupportedError",
+    "PartitionKeyError",
     "PlanError",
     "RunConfigError",
     "RunFailedError",
@@ -159,6 +161,10 @@ class SelectionError(HeadwaterError):
 
 class PlanError(HeadwaterError):
     """A run cannot be planned from the given selection and store."""
+
+
+class PartitionKeyError(PlanError):
+    """A partition key, or a range of them, that its partitions definition does not hold."""
 
 
 class StepError(HeadwaterError):

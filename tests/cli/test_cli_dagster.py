@@ -38,10 +38,10 @@ def test_blocking_check_failure_exits_1_and_says_why(cli):
 
 def test_an_unsupported_argument_is_bad_input(cli, tmp_path):
     file = tmp_path / "partitioned.py"
-    file.write_text("from headwater import asset\n\n@asset(partitions_def=object())\ndef daily():\n    return 1\n")
+    file.write_text("from headwater import asset\n\n@asset(backfill_policy=object())\ndef daily():\n    return 1\n")
     result = cli("materialize", "-f", str(file))
     assert result.exit_code == 2
-    assert "'partitions_def' is not supported" in result.output
+    assert "'backfill_policy' is not supported" in result.output
 
 
 def test_an_unsupported_name_is_bad_input(cli, tmp_path):

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Generic, Literal, ParamSpec, TypeVar, overload
 
+from headwater.definitions.partitions import PartitionsDefinition, check_partitions_def
 from headwater.definitions.names import check_asset_key, check_name
 from headwater.definitions.node import (
     NODE_ATTRIBUTE,
@@ -261,7 +262,7 @@ def _build_node(fn: Callable[..., Any], **options: Any) -> Node:
 #: Dagster's @asset arguments whose meaning Headwater lacks: refused, never ignored
 _REFUSED_DAGSTER_OPTIONS = (
     "config_schema", "required_resource_keys", "resource_defs", "hooks", "io_manager_def", "io_manager_key",
-    "dagster_type", "partitions_def", "automation_condition", "auto_materialize_policy", "freshness_policy",
+    "dagster_type", "automation_condition", "auto_materialize_policy", "freshness_policy",
     "legacy_freshness_policy", "backfill_policy",
 )
 
@@ -319,6 +320,7 @@ def asset(
     check_specs: Iterable[Any] | None = None,
     compute_kind: str | None = None,
     op_tags: Mapping[str, Any] | None = None,
+    partitions_def: PartitionsDefinition | None = None,
 ) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
 
 
@@ -371,8 +373,10 @@ def asset(fn: Callable[..., Any] | None = None, /, **options: Any) -> Any:
             a blocking one that fails stops the downstream assets.
         compute_kind: Dagster's older name for one kind.
         op_tags: more tags (Dagster's name for the tags of the op computing the asset).
+        partitions_def: a ``PartitionsDefinition``: the asset is computed and stored one
+            partition at a time (``materialize --partition KEY``, ``headwater backfill``).
 
-    Dagster's other arguments (``partitions_def``, ``io_manager_key``, ``automation_condition``,
+    Dagster's other arguments (``io_manager_key``, ``automation_condition``,
     ``required_resource_keys``, ...) are refused with a ``NotSupportedError`` that says what
     to do instead: nothing is accepted and ignored.
 
@@ -406,12 +410,14 @@ def asset(fn: Callable[..., Any] | None = None, /, **options: Any) -> Any:
         "check_types": True,
         "output_required": True,
         "check_specs": None,
+        "partitions_def": None,
     }
     options = _translate_dagster_options(options)
     unknown = set(options) - set(defaults)
     if unknown:
         raise TypeError(f"@asset got unknown options {sorted(unknown)}; it takes {sorted(defaults)}")
     check_cache_options(options.get("cache"), options.get("source_version"), what="@asset")
+    check_partitions_def(options.get("partitions_def"), "@asset")
 
     def register(function: Callable[..., Any]) -> Callable[..., Any]:
         node = _build_node(function, **{**defaults, **options})

@@ -35,6 +35,21 @@ class RunContext(Protocol):
         """A logger whose lines are stored with the step and shown as it runs."""
         ...
 
+    @property
+    def has_partition_key(self) -> bool:
+        """Whether the step computes one partition of a partitioned asset."""
+        ...
+
+    @property
+    def partition_key(self) -> str:
+        """The key of the partition the step computes (raises when it computes none)."""
+        ...
+
+    @property
+    def partition_time_window(self) -> Any:
+        """The ``TimeWindow`` of that partition, for time-window partitions."""
+        ...
+
     def log_metric(self, name: str, value: float) -> None:
         """Record a numeric metric (accuracy, loss) for this step of this run."""
         ...

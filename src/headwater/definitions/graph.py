@@ -5,7 +5,8 @@ once:
 
 1. duplicate keys, with both definition sites;
 2. upstream keys that name nothing, with the closest existing names;
-3. cycles, as their path (``a -> b -> c -> a``).
+3. cycles, as their path (``a -> b -> c -> a``);
+4. partitioned assets whose partitioned upstream is split differently.
 
 A graph that builds is valid, and its ``order`` is a topological order that is stable for
 a given definition order (``graphlib`` with nodes added in definition order)::
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from headwater.definitions.node import Node
+from headwater.definitions.partitioned_nodes import check_partition_dependencies
 from headwater.errors import CycleError, DuplicateKeyError, MissingUpstreamError
 
 __all__ = ["Graph", "close_matches"]
@@ -89,6 +91,7 @@ class Graph:
             order = tuple(sorter.static_order())
         except graphlib.CycleError as exc:
             raise CycleError(list(exc.args[1])) from exc
+        check_partition_dependencies(by_key)
 
         downstream: dict[str, list[str]] = {key: [] for key in by_key}
         for key in order:

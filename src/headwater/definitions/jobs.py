@@ -21,6 +21,7 @@ from typing import Any
 
 from headwater.definitions.cron import next_fire_time, normalize_cron, timezone
 from headwater.definitions.names import check_name
+from headwater.definitions.partitions import PartitionsDefinition, check_partitions_def
 from headwater.definitions.selection import AssetSelection
 from headwater.definitions.unsupported import refuse_unsupported
 from headwater.errors import DefinitionError
@@ -60,6 +61,8 @@ class AssetJob:
     metadata: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     #: the run config of each run of the job (a ``RunConfig`` or Dagster's dict form)
     config: Any = None
+    #: the partitions each run of the job computes one of (its partitioned assets' own when None)
+    partitions_def: PartitionsDefinition | None = None
 
 
 def _check_executor(executor: str | None, where: str) -> str | None:
@@ -98,17 +101,19 @@ def define_asset_job(
         run_tags: attached to each run of the job instead of ``tags``.
         metadata: shown beside the job.
         executor: the job's default executor (``in_process``, ``thread``, ``process``, ``dask``).
+        partitions_def: the partitions of the job; by default those of its partitioned
+            assets (which must all share one definition).
 
-    Dagster's ``partitions_def``, ``executor_def``, ``hooks`` and ``op_retry_policy`` are
-    refused with a ``NotSupportedError``.
+    Dagster's ``executor_def``, ``hooks`` and ``op_retry_policy`` are refused with a
+    ``NotSupportedError``.
 
     Returns:
         The job, to pass to ``Definitions(jobs=...)`` or ``ScheduleDefinition(job=...)``.
     """
     refuse_unsupported(
-        "define_asset_job", partitions_def=partitions_def, executor_def=executor_def,
-        hooks=hooks, op_retry_policy=op_retry_policy,
+        "define_asset_job", executor_def=executor_def, hooks=hooks, op_retry_policy=op_retry_policy,
     )
+    partitions = check_partitions_def(partitions_def, f"define_asset_job({name!r})")
     check_name(name, "job name")
     chosen: str | tuple[object, ...] | AssetSelection
     if selection is None:
@@ -125,6 +130,7 @@ def define_asset_job(
         executor=_check_executor(executor, f"job {name!r}"),
         metadata=MappingProxyType(dict(metadata or {})),
         config=config,
+        partitions_def=partitions,
     )
 
 

@@ -160,6 +160,8 @@ class NodeOptions:
     multi_outputs: tuple[Any, ...] = ()
     #: a multi-asset's op can compute any subset of its outputs
     can_subset: bool = False
+    #: the ``PartitionsDefinition`` the asset is split by: each run computes one partition
+    partitions_def: Any = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -29,6 +29,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
+from headwater.definitions.partitions import PARTITION_TAG
 from headwater.definitions.asset import key_of
 from headwater.definitions.jobs import AssetJob, DefaultScheduleStatus, ScheduleDefinition
 from headwater.definitions.node import AssetKey
@@ -68,8 +69,7 @@ class RunRequest:
         tags: tags of the run.
         job_name: the job to run; the schedule's or sensor's own job by default.
         asset_selection: assets (or keys) to run instead of the job's selection.
-
-    ``partition_key`` is refused: partitions are not supported yet.
+        partition_key: the partition the run computes (kept as its ``dagster/partition`` tag).
     """
 
     run_key: str | None
@@ -77,6 +77,7 @@ class RunRequest:
     tags: Mapping[str, str]
     job_name: str | None
     asset_selection: tuple[str, ...] | None
+    partition_key: str | None
 
     def __init__(
         self,
@@ -87,10 +88,15 @@ class RunRequest:
         asset_selection: Iterable[object] | None = None,
         partition_key: str | None = None,
     ) -> None:
-        refuse_unsupported("RunRequest", partition_key=partition_key)
+        if partition_key is not None and (not isinstance(partition_key, str) or not partition_key):
+            raise TypeError(f"RunRequest: partition_key is a non-empty string, not {partition_key!r}")
+        run_tags = {str(k): str(v) for k, v in (tags or {}).items()}
+        if partition_key is not None:
+            run_tags[PARTITION_TAG] = partition_key
         object.__setattr__(self, "run_key", run_key)
         object.__setattr__(self, "run_config", run_config)
-        object.__setattr__(self, "tags", MappingProxyType({str(k): str(v) for k, v in (tags or {}).items()}))
+        object.__setattr__(self, "partition_key", partition_key)
+        object.__setattr__(self, "tags", MappingProxyType(run_tags))
         object.__setattr__(self, "job_name", job_name)
         object.__setattr__(
             self, "asset_selection", None if asset_selection is None else tuple(key_of(a) for a in asset_selection)

@@ -22,7 +22,10 @@ from headwater.errors import NotSupportedError, UnsupportedNameError
 
 __all__ = ["UNSUPPORTED_NAMES", "refuse_unsupported", "unsupported_name_error"]
 
-_PARTITIONS = "partitions are not supported yet; run the asset per date with a schedule instead"
+_PARTITIONS = (
+    "not supported yet: Daily/Hourly/Weekly/Monthly/StaticPartitionsDefinition are; an asset reads "
+    "the same partition of a partitioned upstream, or all of them as a dict when it is not partitioned"
+)
 _RESOURCES = "required_resource_keys and resource_defs are not supported; use resources as typed parameters"
 _IO_MANAGERS = (
     "IO managers are not supported: Headwater stores every value in its artifact store "
@@ -98,11 +101,8 @@ UNSUPPORTED_NAMES: Mapping[str, str] = {
         _OPS,
     ),
     **dict.fromkeys(
-        ["DailyPartitionsDefinition", "HourlyPartitionsDefinition", "WeeklyPartitionsDefinition",
-         "MonthlyPartitionsDefinition", "StaticPartitionsDefinition", "MultiPartitionsDefinition",
-         "DynamicPartitionsDefinition", "TimeWindowPartitionsDefinition", "PartitionsDefinition",
-         "PartitionMapping", "TimeWindowPartitionMapping", "IdentityPartitionMapping", "AllPartitionMapping",
-         "build_schedule_from_partitioned_job", "BackfillPolicy", "PartitionKeyRange"],
+        ["MultiPartitionsDefinition", "DynamicPartitionsDefinition", "PartitionMapping",
+         "TimeWindowPartitionMapping", "IdentityPartitionMapping", "AllPartitionMapping", "BackfillPolicy"],
         _PARTITIONS,
     ),
     **dict.fromkeys(

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from headwater.definitions.node import AssetKey
+from headwater.definitions.partition_context import PartitionFacts
 from headwater.execution.capture import USER_LOGGER
 from headwater.execution.values import StoredValue
 from headwater.storage.base import ArtifactStore
@@ -39,7 +40,7 @@ XComKey = tuple[str, int]
 XComView = Mapping[str, Mapping[XComKey, Any]]
 
 
-class StepContext:
+class StepContext(PartitionFacts):
     """What a running step sees of its run (``context.run_id``, ``context.log``, ...)."""
 
     def __init__(
@@ -54,7 +55,10 @@ class StepContext:
         run_tags: Mapping[str, str] | None = None,
         keep_values: bool = True,
         selected_output_names: frozenset[str] | None = None,
+        partition_key: str | None = None,
+        partitions_def: Any = None,
     ) -> None:
+        PartitionFacts.__init__(self, partition_key, partitions_def)
         self._selected_output_names = selected_output_names
         self._run_id = run_id
         self._step_key = step_key

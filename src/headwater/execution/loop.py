@@ -31,6 +31,10 @@ State
               the store offers (see :mod:`headwater.execution.xcoms`); steps that take a
               ``context`` can pull them, whatever their dialect
 ``records``   key -> final :class:`StepRecord`
+``fan_in``    partitioned key -> partition key -> where it is stored: what a step that is
+              not partitioned reads of a partitioned upstream (every partition, as a dict;
+              see :mod:`headwater.planning.partitioned`), the run's own partition included
+              once computed
 ``in_pool``   pool name -> steps of that pool running now
 
 Pools
@@ -79,8 +83,9 @@ from headwater.execution.executors import Executor
 from headwater.execution.recorder import RunRecorder
 from headwater.execution.step import StepOutcome, StepRequest
 from headwater.execution.triggers import UpstreamCounts, Verdict, evaluate
-from headwater.execution.values import StoredValue
+from headwater.execution.values import PartitionedValues, StoredValue
 from headwater.execution.xcoms import StoredXComs, xcom_records
+from headwater.planning.partitioned import fan_in_version
 from headwater.planning.plan import Plan, PlannedStep
 from headwater.planning.staleness import STORED_VALUE_LOST, ArtifactCheck, Decision, decide
 from headwater.storage.records import CheckEvaluation, Materialization, Metric, StepAttempt, StepRecord, StepStatus
@@ -189,6 +194,10 @@ class _RunLoop:
         self.outputs: dict[str, StepOutput] = {
             key: StepOutput(StoredValue.of(m)) for key, m in plan.external.items()
         }
+        self.fan_in: dict[str, dict[str, StoredValue]] = {
+            key: {partition: StoredValue.of(m) for partition, m in parts.items()}
+            for key, parts in plan.fan_in.items()
+        }
         self.records: dict[str, StepRecord] = {}
         self.first_start: dict[str, float] = {}
         self.attempt: dict[str, int] = {}
@@ -228,7 +237,7 @@ class _RunLoop:
             if key in self.retry_attempt:
                 self._submit(step, self.retry_attempt.pop(key))
                 continue
-            input_versions = {up: self.outputs[up].stored.data_version for up in step.node.upstream if up in self.outputs}
+            input_versions = self._input_versions(step)
             previous = self.plan.previous.get(key)
             decision = decide(
                 step.node, step.versions, previous, input_versions,
@@ -262,7 +271,7 @@ class _RunLoop:
             run_id=self.run_id,
             node=step.node,
             attempt=attempt,
-            inputs={param: self._input_value(up) for param, up in step.node.inputs.items()},
+            inputs={param: self._input_value(step, up) for param, up in step.node.inputs.items()},
             keep_value=self.executor.shares_memory,
             xcoms=dict(self.xcoms) if step.node.takes_context else {},
             run_tags=self.run_tags,
@@ -270,6 +279,7 @@ class _RunLoop:
             config=step.config,
             resources={p: self.plan.resources[p] for p in step.node.options.resource_parameters},
             selected_outputs=selected_outputs(step),
+            partition_key=step.partition,
         )
         self.running += 1
         if step.node.options.pool in self.in_pool:
@@ -291,7 +301,23 @@ class _RunLoop:
             self.ancestors[key] = found
         return found
 
-    def _input_value(self, upstream: str) -> Any:
+    def _fans_in(self, step: PlannedStep, upstream: str) -> bool:
+        """Whether ``step`` reads every partition of ``upstream`` (it is not partitioned, they are)."""
+        return step.partition is None and upstream in self.fan_in
+
+    def _input_versions(self, step: PlannedStep) -> dict[str, str]:
+        """Upstream key -> the data version ``step`` reads of it (of every partition, for a fan-in)."""
+        versions = {}
+        for up in step.node.upstream:
+            if self._fans_in(step, up):
+                versions[up] = fan_in_version({p: v.data_version for p, v in self.fan_in[up].items()})
+            elif up in self.outputs:
+                versions[up] = self.outputs[up].stored.data_version
+        return versions
+
+    def _input_value(self, step: PlannedStep, upstream: str) -> Any:
+        if self._fans_in(step, upstream):
+            return PartitionedValues(dict(self.fan_in[upstream]))
         output = self.outputs.get(upstream)
         if output is None:  # failed or skipped, and the step's trigger rule runs it anyway
             return None
@@ -303,6 +329,7 @@ class _RunLoop:
         now = time.time()
         stored = StoredValue.of(previous)
         self.outputs[step.key] = StepOutput(stored)
+        self._add_partition(step, stored)
         self.xcoms[step.key] = {(RETURN_VALUE, UNMAPPED): stored, **self.previous_xcoms.get(step.key, {})}
         unchanged = "code, source and inputs" if step.node.options.source_version is not None else "code and inputs"
         reason = f"{unchanged} unchanged since run {previous.run_id}"
@@ -373,12 +400,13 @@ class _RunLoop:
         assert outcome.uri is not None and outcome.serializer is not None and outcome.data_version is not None
         stored = StoredValue(outcome.uri, outcome.serializer, outcome.size_bytes, outcome.data_version, self.run_id)
         self.outputs[step.key] = StepOutput(stored, outcome.value) if outcome.value_kept else StepOutput(stored)
+        self._add_partition(step, stored)
         self.xcoms[step.key] = {
             (RETURN_VALUE, UNMAPPED): outcome.value if outcome.value_kept else stored,
             **outcome.xcoms,
             **outcome.xcom_values,
         }
-        input_versions = {up: self.outputs[up].stored.data_version for up in step.node.upstream if up in self.outputs}
+        input_versions = self._input_versions(step)
         decision = self.decisions.get(step.key)
         materialization = Materialization(
             asset_key=step.key,
@@ -394,6 +422,7 @@ class _RunLoop:
             code_components=dict(step.versions.code.components),
             environment=dict(step.versions.environment),
             source_version=decision.source_version if decision is not None else None,
+            partition=step.partition,
         )
         metrics = [Metric(self.run_id, step.key, name, value, ts) for name, value, ts in outcome.metrics]
         record = StepRecord(
@@ -407,6 +436,12 @@ class _RunLoop:
             record, attempt=attempt, materialization=materialization, xcoms=xcoms, metrics=metrics,
             checks=check_evaluations(self.run_id, step, outcome),
         )
+
+    def _add_partition(self, step: PlannedStep, stored: StoredValue) -> None:
+        """Count the partition ``step`` computed (or found up to date) in what fan-ins read."""
+        if step.partition is not None and step.key in self.fan_in:
+            self.fan_in[step.key] = {**self.fan_in[step.key], step.partition: stored}
+            self.fan_in[step.key] = dict(sorted(self.fan_in[step.key].items()))
 
     def _checked_or_produced_nothing(self, step: PlannedStep, outcome: StepOutcome, attempt: StepAttempt) -> None:
         """A step that stores no value: an asset check, a blocked asset, or an asset without output.

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from headwater.definitions.graph import Graph
 from headwater.definitions.loading import CodeLocation, collect
-from headwater.definitions.unsupported import refuse_unsupported
+from headwater.definitions.partitions import PARTITION_TAG
 from headwater.errors import RunFailedError, StorageError
 from headwater.execution.capture import capture_output
 from headwater.execution.executors import ExecutorOptions, open_executor
@@ -128,6 +128,7 @@ def execute(
     pinned_inputs: Mapping[str, Materialization] | None = None,
     pool_limits: Mapping[str, int] | None = None,
     run_config: object = None,
+    partition_key: str | None = None,
 ) -> RunResult:
     """Plan, record and run ``selection`` of a graph or code location.
 
@@ -148,6 +149,8 @@ def execute(
         pool_limits: pool name -> how many steps of that pool (``@asset(pool=...)``) may
             run at once, on any executor; pools not named are unlimited.
         run_config: a ``RunConfig`` or Dagster's dict form, for the steps that take config.
+        partition_key: the partition of the selected partitioned assets to compute; by
+            default the ``dagster/partition`` tag's (a schedule's or backfill's run).
 
     Returns:
         The result; a failed run is a result with ``success`` False, not an exception.
@@ -159,9 +162,11 @@ def execute(
     instance.store.ensure_writable()
     location = target if isinstance(target, CodeLocation) else None
     graph = target.graph if isinstance(target, CodeLocation) else target
+    partition_key = partition_key if partition_key is not None else (tags or {}).get(PARTITION_TAG)
     plan = build_plan(
         graph, selection, latest=instance.store.latest_materializations, force=force, pinned=pinned_inputs,
         run_config=run_config, resources=location.resources if location is not None else None,
+        partition_key=partition_key, partition_history=instance.store.latest_partition_materializations,
     )
     stored_xcoms = load_stored_xcoms(graph, plan, instance.store, pinned_inputs)
     executor_name = executor or (location.executor if location is not None else None) or "in_process"
@@ -178,6 +183,8 @@ def execute(
     options = ExecutorOptions(instance.artifacts, recorder.sink_for, max_concurrency, extra)
     pool = open_executor(executor_name, options)
     run_tags = {**dict(tags or {}), "executor": executor_name}
+    if partition_key is not None:
+        run_tags[PARTITION_TAG] = partition_key
     if location is not None and location.file is not None:
         run_tags[LOCATION_FILE_TAG] = str(location.file)
     elif location is not None and location.module is not None:
@@ -253,7 +260,7 @@ def materialize(
         max_concurrency, executor_config, pool_limits: as for :func:`execute`.
         run_config: a ``RunConfig`` (or Dagster's dict form) for the assets that take config.
         resources: resource key -> resource, for assets that take resources.
-        partition_key: Dagster's; refused until Headwater has partitions.
+        partition_key: the partition of the partitioned assets to compute.
 
     Returns:
         The run's result: ``success``, ``run_id``, ``output_for(key)``.
@@ -262,7 +269,6 @@ def materialize(
         DefinitionError: the assets do not form a valid graph.
         RunFailedError: a step failed and ``raise_on_error`` is true.
     """
-    refuse_unsupported("materialize", partition_key=partition_key)
     location = collect(assets, name="materialize()", resources=resources)
     owned = instance is None
     if instance is None:
@@ -273,7 +279,7 @@ def materialize(
         result = execute(
             location, selection, instance=instance, executor=executor, observer=observer or EchoObserver(),
             tags=tags, force=force, max_concurrency=max_concurrency, executor_config=executor_config,
-            pool_limits=pool_limits, run_config=run_config,
+            pool_limits=pool_limits, run_config=run_config, partition_key=partition_key,
         )
     except BaseException:
         if owned:

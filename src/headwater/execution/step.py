@@ -34,7 +34,7 @@ from headwater.errors import FailureKind, StepError, StorageError, TypeMismatchE
 from headwater.execution.capture import LineSink, step_output
 from headwater.execution.context import StepContext, XComKey, XComView
 from headwater.execution.results import unwrap
-from headwater.execution.values import StoredValue
+from headwater.execution.values import PartitionedValues, StoredValue
 from headwater.storage.base import ArtifactStore
 from headwater.storage.records import LogLine
 
@@ -68,6 +68,8 @@ class StepRequest:
     resources: Mapping[str, Any] = field(default_factory=dict)
     #: a multi-asset op that can subset: the names of its outputs selected in this run
     selected_outputs: frozenset[str] | None = None
+    #: the partition the step computes, when it is partitioned
+    partition_key: str | None = None
 
 
 @dataclass(slots=True)
@@ -159,6 +161,8 @@ def run_step(request: StepRequest, artifacts: ArtifactStore, sink: LineSink | No
         run_tags=request.run_tags,
         keep_values=request.keep_value,
         selected_output_names=request.selected_outputs,
+        partition_key=request.partition_key,
+        partitions_def=node.options.partitions_def,
     )
     try:
         inputs = _resolve_inputs(request.inputs, artifacts)
@@ -243,10 +247,10 @@ def _resources_set_up(resources: Mapping[str, Any], context: StepContext) -> Ite
 
 
 def _resolve_inputs(inputs: dict[str, Any], artifacts: ArtifactStore) -> dict[str, Any]:
-    if not any(isinstance(value, StoredValue) for value in inputs.values()):
+    if not any(isinstance(value, StoredValue | PartitionedValues) for value in inputs.values()):
         return inputs
     return {
-        name: value.load(artifacts) if isinstance(value, StoredValue)
+        name: value.load(artifacts) if isinstance(value, StoredValue | PartitionedValues)
         else value
         for name, value in inputs.items()
     }

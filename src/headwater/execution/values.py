@@ -8,7 +8,7 @@ from typing import Any
 from headwater.storage.base import ArtifactStore
 from headwater.storage.records import Materialization
 
-__all__ = ["StoredValue"]
+__all__ = ["PartitionedValues", "StoredValue"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,3 +37,22 @@ class StoredValue:
         return artifacts.get(
             self.uri, self.serializer, size_bytes=self.size_bytes, data_version=self.data_version, run_id=self.run_id
         )
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionedValues:
+    """Every stored partition of an upstream, for a step that is not partitioned: it receives
+    them as a dict, partition key -> value, in key order."""
+
+    partitions: dict[str, StoredValue | Any]
+
+    def load(self, artifacts: ArtifactStore) -> dict[str, Any]:
+        """Read every partition.
+
+        Raises:
+            ArtifactCorrupt: a file is missing or damaged.
+        """
+        return {
+            key: value.load(artifacts) if isinstance(value, StoredValue) else value
+            for key, value in self.partitions.items()
+        }

@@ -9,6 +9,14 @@ the value of an unselected upstream that has never been materialized.
 Whether a step is skipped is decided by the run loop when its inputs are ready (see
 :mod:`headwater.planning.staleness`), because an upstream that reruns may or may not change
 its data.
+
+Partitions
+----------
+A run may compute one partition (its ``partition_key``): each selected partitioned step then
+computes that partition, compared with that partition's own latest materialization, and
+reads the same partition of a partitioned upstream (see :mod:`headwater.planning.partitioned`).
+A selected step that is not partitioned reads every stored partition of a partitioned
+upstream as a dict, key -> value (its ``fan_in``).
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from headwater.definitions.graph import Graph
 from headwater.definitions.node import Node
 from headwater.errors import PlanError
 from headwater.definitions.selection import Selection, resolve_selection, selection_text
+from headwater.planning.partitioned import PartitionHistory, RunPartitions, run_partitions
 from headwater.planning.run_config import step_configs, step_resources
 from headwater.planning.staleness import StepVersions, step_versions
 from headwater.planning.versions import Versioner, with_run_inputs
@@ -49,6 +58,8 @@ class PlannedStep:
     downstream_in_run: tuple[str, ...]
     #: the step's validated run config (plain JSON), when its function takes config
     config: Mapping[str, Any] | None = None
+    #: the partition this step computes, when it is partitioned
+    partition: str | None = None
 
     @property
     def key(self) -> str:
@@ -78,6 +89,11 @@ class Plan:
     force: bool = False
     #: resource key -> the resource, resolved, for the resources the steps take
     resources: Mapping[str, object] = field(default_factory=dict)
+    #: the partition the run computes, when it has one
+    partition_key: str | None = None
+    #: partitioned upstream key -> partition key -> its latest materialization, for the steps
+    #: that are not partitioned and read every partition
+    fan_in: Mapping[str, Mapping[str, Materialization]] = field(default_factory=dict)
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -93,6 +109,8 @@ def build_plan(
     pinned: Mapping[str, Materialization] | None = None,
     run_config: object = None,
     resources: Mapping[str, object] | None = None,
+    partition_key: str | None = None,
+    partition_history: PartitionHistory | None = None,
 ) -> Plan:
     """Plan a run of ``selection`` over ``graph``.
 
@@ -107,21 +125,28 @@ def build_plan(
         run_config: a ``RunConfig`` or Dagster's dict form; validated against each selected
             step's ``Config`` class.
         resources: the code location's resources, resolved here for the steps that take them.
+        partition_key: the partition the run computes (see the module docstring).
+        partition_history: looks up the latest materialization of each partition of keys
+            (the store's ``latest_partition_materializations``).
 
     Raises:
         SelectionError: the selection names nothing.
-        PlanError: a selected step needs the value of an unselected, never materialized asset.
+        PlanError: a selected step needs the value of an unselected, never materialized asset,
+            or the selection is partitioned and no partition key was given.
+        PartitionKeyError: the partition key is not one of the selected steps' partitions.
         RunConfigError: the run config does not fit the selected steps.
     """
     keys = resolve_selection(graph, selection)
+    partitions = run_partitions(graph, keys, partition_key, partition_history)
     configs = step_configs(graph, keys, run_config)
     ready_resources = step_resources(graph, keys, resources or {}, run_config)
     chosen = set(keys)
     outside = sorted({up for key in keys for up in graph.nodes[key].upstream if up not in chosen})
     history = dict(latest([*keys, *outside])) if latest is not None else {}
+    history.update(partitions.latest)
     external = {key: history[key] for key in outside if key in history}
     external.update({key: m for key, m in (pinned or {}).items() if key in outside})
-    _check_external_inputs(graph, keys, chosen, external)
+    _check_external_inputs(graph, keys, chosen, external, partitions)
     versioner = Versioner()
     steps = {
         key: PlannedStep(
@@ -132,6 +157,7 @@ def build_plan(
             upstream_in_run=tuple(up for up in graph.nodes[key].upstream if up in chosen),
             downstream_in_run=tuple(down for down in graph.downstream[key] if down in chosen),
             config=configs.get(key),
+            partition=partition_key if key in partitions.partitioned else None,
         )
         for key in keys
     }
@@ -142,6 +168,8 @@ def build_plan(
         external=external,
         force=force,
         resources=ready_resources,
+        partition_key=partition_key,
+        fan_in=partitions.fan_in,
     )
 
 
@@ -166,17 +194,23 @@ def _subset_of(graph: Graph, key: str, chosen: set[str]) -> dict[str, object] | 
 
 
 def _check_external_inputs(
-    graph: Graph, keys: Iterable[str], chosen: set[str], external: Mapping[str, Materialization]
+    graph: Graph,
+    keys: Iterable[str],
+    chosen: set[str],
+    external: Mapping[str, Materialization],
+    partitions: RunPartitions,
 ) -> None:
     missing = [
         (key, upstream)
         for key in keys
         for upstream in graph.nodes[key].inputs.values()
-        if upstream not in chosen and upstream not in external
+        if upstream not in chosen and upstream not in external and not partitions.fan_in.get(upstream)
     ]
     if missing:
         lines = [
-            f"{key!r} needs the value of {upstream!r}, which is not selected and has never been materialized"
+            f"{key!r} needs the value of {upstream!r}"
+            + (f" (partition {partitions.key!r})" if upstream in partitions.partitioned_upstream else "")
+            + ", which is not selected and has never been materialized"
             for key, upstream in missing
         ]
         first = missing[0][0]

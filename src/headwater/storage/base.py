@@ -130,7 +130,14 @@ class MaterializationIndex(Protocol):
         ...
 
     def latest_materializations(self, asset_keys: Iterable[str]) -> dict[str, Materialization]:
-        """The newest materialization of each key that has one."""
+        """The newest materialization (of no partition) of each key that has one."""
+        ...
+
+    def latest_partition_materializations(
+        self, asset_keys: Iterable[str], partitions: Iterable[str] | None = None
+    ) -> dict[str, dict[str, Materialization]]:
+        """Asset key -> partition key -> the newest materialization of that partition (of the
+        partitions given; all when None)."""
         ...
 
     def referenced_artifacts(self) -> set[str]:

@@ -39,7 +39,7 @@ from headwater import (
 )
 from headwater.definitions.multi import multi_asset_nodes
 from headwater.definitions.node import node_of
-from headwater.errors import NotSupportedError, UnsupportedNameError
+from headwater.errors import NotSupportedError, PartitionKeyError, UnsupportedNameError
 
 
 @asset
@@ -94,7 +94,8 @@ SAMPLES: dict[str, Any] = {
     "name": "renamed", "key_prefix": "pre", "ins": {"x": AssetIn("up")}, "deps": ["up"], "metadata": {"m": 1},
     "tags": {"t": "v"}, "description": "words", "config_schema": {"a": int}, "required_resource_keys": {"db"},
     "resource_defs": {"db": object()}, "hooks": {object()}, "io_manager_def": object(),
-    "io_manager_key": "warehouse", "dagster_type": object(), "partitions_def": object(), "op_tags": {"o": "p"},
+    "io_manager_key": "warehouse", "dagster_type": object(),
+    "partitions_def": headwater.DailyPartitionsDefinition(start_date="2024-01-01"), "op_tags": {"o": "p"},
     "group_name": "grp", "output_required": False, "automation_condition": object(),
     "freshness_policy": object(), "backfill_policy": object(), "retry_policy": RetryPolicy(max_retries=2),
     "code_version": "v7", "key": "a/b", "check_specs": [AssetCheckSpec("positive", asset="x_asset")], "owners": ["team:ml"], "kinds": {"pandas"},
@@ -241,8 +242,8 @@ def test_no_argument_escapes_the_audit(api: str) -> None:
     assert parameters - known == set()
 
 
-def test_materialize_refuses_what_it_lacks() -> None:
-    with pytest.raises(NotSupportedError, match="'partition_key'"):
+def test_materialize_refuses_a_partition_of_nothing_partitioned() -> None:
+    with pytest.raises(PartitionKeyError, match="none of the selected assets is partitioned"):
         materialize([up], partition_key="2024-01-01")
 
 
@@ -267,8 +268,8 @@ def test_asset_in_key_prefix_and_asset_key() -> None:
 def test_unknown_dagster_name_fails_at_import_saying_so() -> None:
     with pytest.raises(UnsupportedNameError, match="'graph_asset' .*not supported by Headwater yet"):
         from headwater import graph_asset  # noqa: F401
-    with pytest.raises(ImportError, match="DailyPartitionsDefinition"):
-        from headwater import DailyPartitionsDefinition  # noqa: F401
+    with pytest.raises(ImportError, match="MultiPartitionsDefinition"):
+        from headwater import MultiPartitionsDefinition  # noqa: F401
     with pytest.raises(AttributeError):
         headwater.no_such_name_anywhere  # noqa: B018
 

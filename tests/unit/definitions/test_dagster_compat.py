@@ -85,7 +85,7 @@ def test_dagster_options_are_understood() -> None:
     assert node.options.group == "g"
 
 
-@pytest.mark.parametrize("option", ["partitions_def", "required_resource_keys", "config_schema", "io_manager_key"])
+@pytest.mark.parametrize("option", ["backfill_policy", "required_resource_keys", "config_schema", "io_manager_key"])
 def test_unimplemented_dagster_options_are_refused(option: str) -> None:
     with pytest.raises(TypeError, match=f"@asset: argument '{option}' is not supported"):
         asset(**{option: object()})

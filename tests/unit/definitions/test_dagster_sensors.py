@@ -127,7 +127,6 @@ def test_definition_errors() -> None:
         collect([orders, lost])
     with pytest.raises(DefinitionError, match="minimum_interval_seconds"):
         sensor(job=orders_job, minimum_interval_seconds=0)(lambda context: None)
-    with pytest.raises(NotSupportedError, match="'partition_key'"):
-        RunRequest(partition_key="2024-01-01")
+    assert dict(RunRequest(partition_key="2024-01-01").tags) == {"dagster/partition": "2024-01-01"}
     with pytest.raises(TypeError, match="has no function to call"):
         ScheduleDefinition(job=orders_job, cron_schedule="@daily")(build_schedule_context())

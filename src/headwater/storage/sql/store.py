@@ -466,19 +466,42 @@ class SqlStore:
             return {uri for (uri,) in conn.execute(select(t.c.artifact_uri).distinct())}
 
     def latest_materializations(self, asset_keys: Iterable[str]) -> dict[str, Materialization]:
-        """The newest materialization of each key that has one, in one query."""
+        """The newest materialization (of no partition) of each key that has one, in one query."""
         keys = sorted(set(asset_keys))
         if not keys:
             return {}
         t = s.materializations
         newest = (
             select(func.max(t.c.id).label("id"))
-            .where(t.c.asset_key.in_(keys))
+            .where(t.c.asset_key.in_(keys), t.c.partition.is_(None))
             .group_by(t.c.asset_key)
             .subquery()
         )
         found = self._select(Materialization, select(t).join(newest, t.c.id == newest.c.id))
         return {m.asset_key: m for m in found}
+
+    def latest_partition_materializations(
+        self, asset_keys: Iterable[str], partitions: Iterable[str] | None = None
+    ) -> dict[str, dict[str, Materialization]]:
+        """Asset key -> partition key -> the newest materialization of that partition, for the
+        partitions given (all when None), in one query."""
+        keys = sorted(set(asset_keys))
+        if not keys:
+            return {}
+        t = s.materializations
+        where = [t.c.asset_key.in_(keys), t.c.partition.is_not(None)]
+        if partitions is not None:
+            wanted = sorted(set(partitions))
+            if not wanted:
+                return {}
+            where.append(t.c.partition.in_(wanted))
+        newest = select(func.max(t.c.id).label("id")).where(*where).group_by(t.c.asset_key, t.c.partition).subquery()
+        found = self._select(Materialization, select(t).join(newest, t.c.id == newest.c.id).order_by(t.c.partition))
+        result: dict[str, dict[str, Materialization]] = {}
+        for m in found:
+            assert m.partition is not None
+            result.setdefault(m.asset_key, {})[m.partition] = m
+        return result
 
     # -- asset checks ------------------------------------------------------------------------
 
