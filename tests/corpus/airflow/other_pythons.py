@@ -1,11 +1,14 @@
-"""Functions run in another interpreter: @task.external_python and a cached @task.virtualenv."""
+"""Functions run in another interpreter: @task.external_python and a cached @task.virtualenv.
+
+The functions ask for context values by name (``ds``, ``params``), as Airflow's docs show.
+"""
 
 import sys
 
 from headwater.airflow import dag, task
 
 
-@dag(schedule=None)
+@dag(schedule=None, params={"scale": 10})
 def isolated_steps():
     @task
     def numbers() -> list[int]:
@@ -16,10 +19,10 @@ def isolated_steps():
         return sorted(values)
 
     @task.virtualenv(requirements=[], system_site_packages=False)
-    def total_in_venv(values: list[int]) -> dict:
+    def total_in_venv(values: list[int], ds=None, params=None) -> dict:
         import sys
 
-        return {"total": sum(values), "isolated": sys.prefix != sys.base_prefix}
+        return {"total": sum(values) * params["scale"], "day": ds, "isolated": sys.prefix != sys.base_prefix}
 
     ordered = sort_elsewhere(numbers())
     total_in_venv(ordered)
@@ -30,6 +33,8 @@ isolated_steps()
 EXPECTED = {
     "isolated_steps": {
         "states": {"numbers": "SUCCESS", "sort_elsewhere": "SUCCESS", "total_in_venv": "SUCCESS"},
-        "outputs": {"sort_elsewhere": [1, 2, 3], "total_in_venv": {"total": 6, "isolated": True}},
+        "outputs": {"sort_elsewhere": [1, 2, 3], "total_in_venv": {"total": 60, "day": "2024-01-31", "isolated": True}},
     }
 }
+
+TAGS = {"logical_date": "2024-01-31T00:00:00+00:00"}

@@ -113,3 +113,45 @@ def test_a_build_killed_midway_is_never_reused(headwater_home: Path, tmp_path: P
     assert python.exists() and ".building-" not in str(python)
     result = subprocess.run([str(python), "-c", "import sys; print(sys.prefix)"], capture_output=True, text=True)
     assert result.stdout.strip() == str(python.parent.parent)
+
+
+def what_the_context_says(label, ds, logical_date, params, templates_dict, run_id, **kwargs) -> dict:
+    return {
+        "label": label, "ds": ds, "year": logical_date.year, "params": params, "templates": templates_dict,
+        "run_id_given": bool(run_id), "extra": sorted(k for k in kwargs if k in ("ts", "ti", "dag", "macros")),
+    }
+
+
+def test_the_function_receives_the_context_values_that_can_travel(run_dag) -> None:
+    with DAG("venv_context", params={"n": 3}) as d:
+        ExternalPythonOperator(
+            task_id="there", python=sys.executable, python_callable=what_the_context_says,
+            op_kwargs={"label": "x"}, templates_dict={"day": "{{ ds_nodash }}"},
+        )
+    result = run_dag([d], "venv_context", tags={"logical_date": "2024-03-05T00:00:00+00:00"})
+    assert result.output_for("venv_context.there") == {
+        "label": "x", "ds": "2024-03-05", "year": 2024, "params": {"n": 3}, "templates": {"day": "20240305"},
+        "run_id_given": True, "extra": ["ts"],  # **kwargs: every value that travels, none of the engine's
+    }
+
+
+def test_a_function_naming_an_engine_only_context_value_is_refused_when_defined() -> None:
+    def wants_ti(ti, ds):
+        return ds
+
+    def gets_ti_as_argument(ti, ds):
+        return ds
+
+    with DAG("venv_ti"):
+        with pytest.raises(DefinitionError, match=r"wants_ti\(\) takes ti, which cannot be sent to another Python"):
+            ExternalPythonOperator(task_id="a", python=sys.executable, python_callable=wants_ti)
+        ExternalPythonOperator(
+            task_id="b", python=sys.executable, python_callable=gets_ti_as_argument, op_kwargs={"ti": "given"}
+        )
+
+        @task.virtualenv(requirements=[])
+        def with_dag_run(dag_run):
+            return dag_run
+
+        with pytest.raises(DefinitionError, match="takes dag_run, which cannot be sent"):
+            with_dag_run()

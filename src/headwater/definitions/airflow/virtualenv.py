@@ -13,6 +13,16 @@ captured with the task.
   when complete, so an interrupted build is never reused.
 * ``ExternalPythonOperator`` / ``@task.external_python``: an interpreter that exists
   (``python="/path/to/venv/bin/python"``).
+
+The function receives the context values it names (all of them with ``**kwargs``), as in
+Airflow, out of those that can travel to another interpreter (:data:`SERIALIZABLE_CONTEXT_KEYS`):
+the date strings (``ds``, ``ts``, ...), ``run_id``, ``task_instance_key_str``, the dates
+(``logical_date``, ``data_interval_start``, ...) and ``params``, plus ``templates_dict``. Airflow
+needs ``pendulum`` in the environment for the dates and Airflow itself for ``params``;
+Headwater's dates are plain ``datetime`` objects and its ``params`` a plain dict, so they travel
+to any environment. What needs the engine (``ti``, ``dag``, ``dag_run``, ``task``, ``macros``,
+``conf``, ``var``, ``conn``) cannot: a function naming one of them is refused when the DAG is
+defined (Airflow would fail the task at run time).
 """
 
 from __future__ import annotations
@@ -31,10 +41,22 @@ from pathlib import Path
 from typing import Any
 
 from headwater.definitions.airflow.exceptions import AirflowException
-from headwater.definitions.airflow.python import PythonOperator
+from headwater.definitions.airflow.context_keys import CONTEXT_KEYS
+from headwater.definitions.airflow.python import PythonOperator, determine_kwargs
 from headwater.errors import DefinitionError
 
-__all__ = ["ExternalPythonOperator", "PythonVirtualenvOperator", "function_source"]
+__all__ = ["SERIALIZABLE_CONTEXT_KEYS", "ExternalPythonOperator", "PythonVirtualenvOperator", "function_source"]
+
+#: the context values a function run in another Python may receive (Airflow's base and date keys, and params)
+SERIALIZABLE_CONTEXT_KEYS = frozenset({
+    "ds", "ds_nodash", "expanded_ti_count", "inlets", "map_index_template", "next_ds", "next_ds_nodash", "outlets",
+    "prev_ds", "prev_ds_nodash", "run_id", "task_instance_key_str", "test_mode", "tomorrow_ds", "tomorrow_ds_nodash",
+    "ts", "ts_nodash", "ts_nodash_with_tz", "yesterday_ds", "yesterday_ds_nodash",
+    "data_interval_end", "data_interval_start", "execution_date", "logical_date", "next_execution_date",
+    "prev_data_interval_end_success", "prev_data_interval_start_success", "prev_execution_date",
+    "prev_execution_date_success", "prev_start_date_success", "prev_end_date_success",
+    "params", "templates_dict",
+})
 
 _SERIALIZERS = ("pickle", "cloudpickle")
 _SCRIPT = """\
@@ -77,6 +99,19 @@ class _OtherPythonOperator(PythonOperator):
             raise DefinitionError(f"task {self.task_id!r}: serializer must be one of {_SERIALIZERS}, not {serializer!r}")
         self.serializer = serializer
         self.source = function_source(self.python_callable)
+        self._refuse_engine_context()
+
+    def _refuse_engine_context(self) -> None:
+        """Refuse a function that names a context value which cannot travel to another Python."""
+        given = set(self.op_kwargs) | set(_positional_names(self.python_callable)[: len(self.op_args)])
+        wanted = _named_parameters(self.python_callable) - given
+        stuck = sorted(wanted & (CONTEXT_KEYS - SERIALIZABLE_CONTEXT_KEYS))
+        if stuck:
+            raise DefinitionError(
+                f"task {self.task_id!r}: {self.python_callable.__name__}() takes {', '.join(stuck)}, which cannot be "
+                "sent to another Python (only plain values travel: ds, ts, run_id, logical_date, params, ...); "
+                "use them in a task before this one and pass what you need as arguments"
+            )
 
     def interpreter(self) -> str:
         raise NotImplementedError
@@ -90,7 +125,7 @@ class _OtherPythonOperator(PythonOperator):
                 _SCRIPT.format(serializer=self.serializer, source=self.source, name=self.python_callable.__name__)
             )
             with open(folder / "input.pkl", "wb") as handle:
-                module.dump((list(self.op_args), dict(self.op_kwargs)), handle)
+                module.dump((list(self.op_args), self._keyword_arguments(context)), handle)
             process = subprocess.run(
                 [python, str(folder / "script.py"), str(folder / "input.pkl"), str(folder / "output.pkl")],
                 capture_output=True, text=True, cwd=scratch,
@@ -104,6 +139,23 @@ class _OtherPythonOperator(PythonOperator):
                 raise AirflowException(f"{python} exited with code {process.returncode}: {last[0]}")
             with open(folder / "output.pkl", "rb") as handle:
                 return module.load(handle)
+
+
+    def _keyword_arguments(self, context: dict[str, Any]) -> dict[str, Any]:
+        """``op_kwargs`` and the context values the function names that can travel (Airflow's rule)."""
+        travelling = {k: v for k, v in context.items() if k in SERIALIZABLE_CONTEXT_KEYS}
+        merged = {**travelling, "templates_dict": self.templates_dict, **self.op_kwargs}
+        return determine_kwargs(self.python_callable, self.op_args, merged)
+
+
+def _named_parameters(function: Callable[..., Any]) -> set[str]:
+    parameters = inspect.signature(function).parameters.values()
+    return {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+
+
+def _positional_names(function: Callable[..., Any]) -> list[str]:
+    parameters = inspect.signature(function).parameters.values()
+    return [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
 class PythonVirtualenvOperator(_OtherPythonOperator):
