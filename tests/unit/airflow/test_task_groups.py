@@ -82,15 +82,6 @@ def test_task_group_decorator_returns_the_value_or_the_group(run_dag) -> None:
     assert d.get_task("checks.one").upstream_task_ids == {"compute.add__1"}
 
 
-def test_mapped_task_groups_are_refused_clearly() -> None:
-    @task_group
-    def per_file(name):
-        EmptyOperator(task_id="x")
-
-    with pytest.raises(DefinitionError, match="mapped task groups"):
-        per_file.expand(name=["a", "b"])
-
-
 def test_a_group_id_used_twice_is_refused() -> None:
     with DAG("dup"), TaskGroup("g"):
         pass

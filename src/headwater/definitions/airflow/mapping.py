@@ -22,6 +22,7 @@ from headwater.definitions.airflow.xcomarg import XComArg, find_refs, input_key
 
 if TYPE_CHECKING:
     from headwater.definitions.airflow.operators import BaseOperator
+    from headwater.definitions.airflow.task_group import TaskGroup
 
 __all__ = ["EXPAND_KWARGS", "MappedArgs", "OperatorPartial"]
 
@@ -32,14 +33,20 @@ EXPAND_KWARGS = "expand_kwargs"
 class MappedArgs:
     """What a mapped task varies: ``mapped`` (name -> list) or ``kwargs_list`` (a list of dicts).
 
-    ``target`` is ``"attrs"`` for a classic operator (the names are its arguments) or
-    ``"op_kwargs"`` for a TaskFlow task (the names are its function's parameters).
+    ``target`` is ``"attrs"`` for a classic operator (the names are its arguments),
+    ``"op_kwargs"`` for a TaskFlow task (the names are its function's parameters) or
+    ``"group"`` for a mapped task group (the names are its function's parameters). A task
+    inside a mapped task group has ``group`` set instead: it runs once per instance of the
+    group, with the group's arguments (:class:`~.xcomarg.MappedArgument`) of that instance.
     """
 
-    def __init__(self, target: str, mapped: dict[str, Any] | None = None, kwargs_list: Any = None) -> None:
+    def __init__(
+        self, target: str, mapped: dict[str, Any] | None = None, kwargs_list: Any = None, group: TaskGroup | None = None
+    ) -> None:
         self.target = target
         self.mapped = dict(mapped or {})
         self.kwargs_list = kwargs_list
+        self.group = group
 
     def refs(self) -> list[XComArg]:
         return list(find_refs([self.mapped, self.kwargs_list]))
@@ -77,8 +84,8 @@ class OperatorPartial:
         # A required argument given only per instance is set when each instance runs.
         per_instance = {name: None for name in _required_keywords(self.operator_class) if name not in self.kwargs}
         operator = self.operator_class(**{**per_instance, **self.kwargs})
-        operator.mapped = mapped
-        for ref in [*mapped.refs(), *find_refs(list(self.kwargs.values()))]:
+        operator.map_over(mapped)
+        for ref in find_refs(list(self.kwargs.values())):
             operator.set_upstream(ref.operator)
         return operator
 

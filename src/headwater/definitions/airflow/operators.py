@@ -25,7 +25,7 @@ from headwater.definitions.airflow.dag import DAG, current_dag, user_site
 from headwater.definitions.airflow.mapping import MappedArgs, OperatorPartial
 from headwater.definitions.airflow.relations import DependencyMixin, relation_ends
 from headwater.definitions.airflow.schedule import seconds
-from headwater.definitions.airflow.task_group import Label, TaskGroup, current_group
+from headwater.definitions.airflow.task_group import Label, TaskGroup, current_group, mapped_group_of
 from headwater.definitions.airflow.xcomarg import XComArg, find_refs
 from headwater.definitions.jobs import Definitions
 from headwater.definitions.names import check_name
@@ -127,12 +127,32 @@ class BaseOperator(DependencyMixin):
             OPERATOR_UNSUPPORTED,
         )
         self.task_group: TaskGroup | None = group
-        self.mapped: MappedArgs | None = None
+        in_mapped_group = mapped_group_of(group)
+        #: what the task is mapped over: its own ``.expand()``, or the mapped task group it is in
+        self.mapped: MappedArgs | None = None if in_mapped_group is None else MappedArgs("attrs", group=in_mapped_group)
         self._upstream: dict[str, None] = {}
         self._downstream: dict[str, None] = {}
         self._dag: DAG | None = None
         if dag is not None:
             self.dag = dag
+        if in_mapped_group is not None and in_mapped_group.mapping is not None:
+            for ref in in_mapped_group.mapping.refs():  # every task of the group waits for what it maps over
+                self.set_upstream(ref.operator)
+
+    def map_over(self, mapped: MappedArgs) -> None:
+        """Make this task mapped (``.expand()``): one instance per element of ``mapped``.
+
+        Raises:
+            DefinitionError: the task is inside a mapped task group.
+        """
+        if self.mapped is not None and self.mapped.group is not None:
+            raise DefinitionError(
+                f"task {self.task_id!r} ({self.defined_at}): mapping a task inside mapped task group "
+                f"{self.mapped.group.group_id!r} is not supported"
+            )
+        self.mapped = mapped
+        for ref in mapped.refs():
+            self.set_upstream(ref.operator)
 
     # -- identity ----------------------------------------------------------------------
 

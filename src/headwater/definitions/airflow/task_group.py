@@ -19,6 +19,15 @@ A task group is a name around some tasks of a DAG, as in Airflow::
 ``@task_group`` makes a function that, called inside a DAG, builds its tasks in a new group
 (named after the function) and returns what the function returns, or the group itself.
 
+A mapped task group (``group_fn.expand(x=[...])``, ``.partial(...).expand(...)``,
+``.expand_kwargs([...])``) runs the group's tasks once per element, as Airflow does: the
+function receives a :class:`~.xcomarg.MappedArgument` for each expanded parameter; every
+task of the group is mapped over the same instances (map index ``i`` of each task sees
+element ``i``, and the value of map index ``i`` of the group's other tasks); a task outside
+the group given a group task's value receives the list of all its instances' values. Each
+task is still one node, whose instances run one after another in its step; a mapped task or
+mapped group inside a mapped group is refused.
+
 ``Label("text")`` between two tasks (``a >> Label("when valid") >> b``) links them and
 records the text on the edge (``dag.edge_labels``).
 """
@@ -26,19 +35,22 @@ records the text on the edge (``dag.edge_labels``).
 from __future__ import annotations
 
 import functools
+import inspect
 import re
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from headwater.definitions.airflow.dag import DAG, current_dag
+from headwater.definitions.airflow.mapping import MappedArgs
 from headwater.definitions.airflow.relations import DependencyMixin, relation_ends
+from headwater.definitions.airflow.xcomarg import MappedArgument
 from headwater.errors import DefinitionError, DuplicateKeyError
 
 if TYPE_CHECKING:
     from headwater.definitions.airflow.operators import BaseOperator
 
-__all__ = ["Label", "TaskGroup", "current_group", "task_group"]
+__all__ = ["Label", "TaskGroup", "current_group", "mapped_group_of", "task_group"]
 
 _GROUP_ID = re.compile(r"^[A-Za-z0-9_\-]{1,200}$")
 _groups: ContextVar[tuple[TaskGroup, ...]] = ContextVar("headwater_task_groups", default=())
@@ -48,6 +60,15 @@ def current_group() -> TaskGroup | None:
     """The group of the innermost ``with TaskGroup(...)`` block (or ``@task_group`` call) being run."""
     stack = _groups.get()
     return stack[-1] if stack else None
+
+
+def mapped_group_of(group: TaskGroup | None) -> TaskGroup | None:
+    """``group`` or the nearest group around it that is mapped (``.expand``), if any."""
+    while group is not None:
+        if group.mapping is not None:
+            return group
+        group = group.parent_group
+    return None
 
 
 class TaskGroup(DependencyMixin):
@@ -102,6 +123,8 @@ class TaskGroup(DependencyMixin):
             raise DuplicateKeyError(f"DAG {owner.dag_id!r}: group_id {self.group_id!r} has already been added")
         owner.task_groups[self.group_id] = self
         self._tokens: list[Any] = []
+        #: what the group is mapped over (``@task_group`` functions' ``.expand``); None when not mapped
+        self.mapping: MappedArgs | None = None
 
     @property
     def group_id(self) -> str:
@@ -216,12 +239,53 @@ def task_group(
                 returned = function(*args, **kwargs)
             return group if returned is None else returned
 
-        def expand(**_: Any) -> Any:
-            raise DefinitionError(
-                f"@task_group {function.__name__}: mapped task groups (.expand/.partial) are not supported yet"
-            )
+        def expand(**mapped: Any) -> Any:
+            """One instance of the group per element (the cross product over several parameters)."""
+            return _MappedGroupPartial(function, group_id, group_kwargs, {}).expand(**mapped)
 
-        build.expand = build.partial = build.expand_kwargs = expand  # type: ignore[attr-defined]
+        def expand_kwargs(kwargs_list: Any) -> Any:
+            """One instance of the group per dict of arguments."""
+            return _MappedGroupPartial(function, group_id, group_kwargs, {}).expand_kwargs(kwargs_list)
+
+        def partial(**fixed: Any) -> _MappedGroupPartial:
+            """The arguments every instance of the group shares."""
+            return _MappedGroupPartial(function, group_id, group_kwargs, fixed)
+
+        build.expand, build.expand_kwargs, build.partial = expand, expand_kwargs, partial  # type: ignore[attr-defined]
         return build
 
     return decorate(python_callable) if python_callable is not None else decorate
+
+
+class _MappedGroupPartial:
+    """A ``@task_group`` function with its shared arguments, waiting for ``.expand(...)``."""
+
+    def __init__(
+        self, function: Callable[..., Any], group_id: str | None, group_kwargs: dict[str, Any], fixed: dict[str, Any]
+    ) -> None:
+        self.function = function
+        self.group_id = group_id
+        self.group_kwargs = group_kwargs
+        self.fixed = fixed
+
+    def expand(self, **mapped: Any) -> Any:
+        if not mapped:
+            raise TypeError("expand() needs at least one argument to map over")
+        return self._build(MappedArgs("group", mapped=mapped), list(mapped))
+
+    def expand_kwargs(self, kwargs_list: Any) -> Any:
+        parameters = inspect.signature(self.function).parameters.values()
+        names = [p.name for p in parameters if p.name not in self.fixed and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        return self._build(MappedArgs("group", kwargs_list=kwargs_list), names)
+
+    def _build(self, mapping: MappedArgs, names: list[str]) -> Any:
+        name = self.function.__name__
+        if mapped_group_of(current_group()) is not None:
+            raise DefinitionError(f"@task_group {name}: a mapped task group inside a mapped task group is not supported")
+        group = TaskGroup(self.group_id or name, add_suffix_on_collision=True, **self.group_kwargs)
+        group.mapping = mapping
+        with group:
+            returned = self.function(**self.fixed, **{n: MappedArgument(group.group_id, n) for n in names})
+        if not group.tasks:
+            raise DefinitionError(f"mapped task group {group.group_id!r} has no tasks")
+        return group if returned is None else returned

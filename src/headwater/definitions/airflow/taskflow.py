@@ -148,9 +148,7 @@ class Task(Generic[P, R]):
             multiple_outputs=multiple_outputs and mapped is None, **options,
         )
         if mapped is not None:
-            operator.mapped = mapped
-            for ref in mapped.refs():
-                operator.set_upstream(ref.operator)
+            operator.map_over(mapped)
         return operator
 
     def __repr__(self) -> str:

@@ -14,13 +14,13 @@ A :class:`DagParam` (a ``@dag`` function's parameter) resolves to ``params[name]
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from headwater.definitions.airflow.operators import BaseOperator
 
-__all__ = ["RETURN_VALUE", "AssetRef", "DagParam", "XComArg", "find_refs", "input_key", "resolve"]
+__all__ = ["RETURN_VALUE", "AssetRef", "DagParam", "MappedArgument", "XComArg", "find_refs", "input_key", "resolve"]
 
 #: the XCom key of a task's return value (Airflow's name)
 RETURN_VALUE = "return_value"
@@ -75,6 +75,27 @@ class XComArg:
         return f"XComArg({self.operator.task_id!r}, key={self.key!r})"
 
 
+class MappedArgument:
+    """A mapped task group's parameter: the value of one instance of the group, at run time.
+
+    ``@task_group`` functions expanded with ``.expand(name=[...])`` receive one per expanded
+    parameter; each task of the group receives the value of its own map index.
+    """
+
+    def __init__(self, group_id: str, name: str) -> None:
+        self.group_id = group_id
+        self.name = name
+
+    def __iter__(self) -> Iterator[Any]:
+        raise TypeError(
+            f"the value of {self.name!r} in mapped task group {self.group_id!r} exists only at run time: pass it "
+            "to a task of the group instead of using it in the DAG definition"
+        )
+
+    def __repr__(self) -> str:
+        return f"MappedArgument({self.group_id!r}, {self.name!r})"
+
+
 class DagParam:
     """A ``@dag`` function's parameter: ``params[name]`` of the run, at run time."""
 
@@ -120,17 +141,27 @@ def find_refs(value: Any) -> Iterator[XComArg]:
             yield from find_refs(item)
 
 
-def resolve(value: Any, pull: Callable[[XComArg], Any], params: dict[str, Any], render: Callable[[str], Any]) -> Any:
-    """``value`` with references replaced by their values and template strings rendered."""
+def resolve(
+    value: Any, pull: Callable[[XComArg], Any], params: dict[str, Any], render: Callable[[str], Any],
+    arguments: Mapping[str, Any] | None = None,
+) -> Any:
+    """``value`` with references replaced by their values and template strings rendered.
+
+    ``arguments`` are the values of a mapped task group's instance, for its ``MappedArgument``\\ s.
+    """
     if isinstance(value, XComArg):
         return pull(value)
     if isinstance(value, DagParam):
         return params.get(value.name, value.default)
+    if isinstance(value, MappedArgument):
+        if arguments is None or value.name not in arguments:
+            raise TypeError(f"mapped task group {value.group_id!r}: no value for its parameter {value.name!r}")
+        return arguments[value.name]
     if isinstance(value, str):
         return render(value)
     if isinstance(value, list | tuple | set | frozenset):
-        items = [resolve(item, pull, params, render) for item in value]
+        items = [resolve(item, pull, params, render, arguments) for item in value]
         return type(value)(items) if not isinstance(value, tuple) or type(value) is tuple else type(value)(*items)
     if isinstance(value, dict):
-        return {k: resolve(v, pull, params, render) for k, v in value.items()}
+        return {k: resolve(v, pull, params, render, arguments) for k, v in value.items()}
     return value

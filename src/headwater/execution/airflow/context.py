@@ -153,7 +153,8 @@ class TaskInstance:
         of task ids gives the list of their values. With ``task_ids=None`` the value comes
         from this task, else from the nearest upstream task that pushed ``key``. A mapped
         task's pushes are kept per map index: without ``map_indexes`` a pull gives the list
-        of every instance's value, in map-index order. A task that does not run in this run
+        of every instance's value, in map-index order, except from a task of this task's own
+        mapped task group, which gives this instance's value. A task that does not run in this run
         (a re-execution, a one-task run) gives what it stored in the run its value comes from.
         """
         if task_ids is None:
@@ -180,7 +181,18 @@ class TaskInstance:
         return task_id
 
     def _pull_one(self, task_id: str, dag_id: str | None, key: str, map_indexes: Any = None) -> Any:
+        if map_indexes is None and self._in_my_mapped_group(task_id, dag_id):
+            map_indexes = self.map_index  # a task of the same mapped group: this instance's value
         return self._context.xcom_pull(self._key(task_id, dag_id), key, map_indexes=map_indexes)
+
+    def _in_my_mapped_group(self, task_id: str, dag_id: str | None) -> bool:
+        mapped = self.task.mapped
+        dag = self.task.dag
+        if self.map_index < 0 or mapped is None or mapped.group is None or dag is None:
+            return False
+        if dag_id not in (None, self.dag_id) or task_id not in dag.task_dict:
+            return False
+        return mapped.group.group_id in dag.task_dict[task_id].group_ids()
 
     def _pull_any(self, key: str, default: Any) -> Any:
         own_index = self.map_index if self.map_index >= 0 else None

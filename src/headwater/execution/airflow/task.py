@@ -5,9 +5,12 @@ copy of the operator (resolving ``XComArg``\\ s, ``{{ ds }}``, template files), 
 ``execute(context)`` with ``pre_execute``/``post_execute`` and the callbacks around it, and
 returns what ``execute`` returned, which the engine stores as the ``return_value`` XCom.
 
-A mapped task (``.expand()``) is one node: its instances run one after another in the step,
-each with its own ``map_index`` and arguments, and the step's value is the list of their
-results. A callback that fails is logged, never fatal.
+A mapped task (``.expand()``, or any task of a mapped task group) is one node: its instances
+run one after another in the step, each with its own ``map_index`` and arguments, and the
+step's value is the list of their results. Expanded over nothing, the task ends skipped, as in
+Airflow. In a mapped task group, instance ``i`` of a task receives the group's arguments of
+instance ``i`` and, from the group's other tasks, their instance ``i``'s values. A callback
+that fails is logged, never fatal.
 """
 
 from __future__ import annotations
@@ -15,38 +18,55 @@ from __future__ import annotations
 import copy
 import itertools
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-from headwater.definitions.airflow.mapping import EXPAND_KWARGS
+from headwater.definitions.airflow.mapping import EXPAND_KWARGS, MappedArgs
 from headwater.definitions.airflow.operators import BaseOperator
 from headwater.definitions.airflow.xcomarg import XComArg, input_key, resolve
 from headwater.definitions.signals import FailStep, SkipStep
 from headwater.execution.airflow.context import airflow_context, use_context
 from headwater.execution.airflow.templating import renderer
 
-__all__ = ["run_task"]
+__all__ = ["Instance", "mapped_instances", "run_task"]
+
+
+@dataclass(frozen=True, slots=True)
+class Instance:
+    """One mapped instance: the task's arguments it overrides, and its task group's arguments."""
+
+    overrides: dict[str, Any] = field(default_factory=dict)
+    arguments: dict[str, Any] | None = None
 
 
 def run_task(operator: BaseOperator, step_context: Any, inputs: dict[str, Any]) -> Any:
-    """Run ``operator`` (each mapped instance, if it is mapped) in ``step_context``."""
+    """Run ``operator`` (each mapped instance, if it is mapped) in ``step_context``.
+
+    Raises:
+        SkipStep: the task is mapped over nothing.
+    """
     if operator.mapped is None:
-        return _run_once(operator, step_context, inputs, -1, {})
-    calls = mapped_calls(operator, step_context, inputs)
+        return _run_once(operator, step_context, inputs, -1, Instance())
+    instances = mapped_instances(operator, step_context, inputs)
+    if not instances:
+        raise SkipStep("mapped over an empty list: no task instances")
     results = []
-    for index, overrides in enumerate(calls):
-        step_context.log.info("%s: map_index=%d (%d of %d)", operator.task_id, index, index + 1, len(calls))
-        results.append(_run_once(operator, step_context, inputs, index, overrides))
+    for index, instance in enumerate(instances):
+        step_context.log.info("%s: map_index=%d (%d of %d)", operator.task_id, index, index + 1, len(instances))
+        results.append(_run_once(operator, step_context, inputs, index, instance, len(instances)))
     return results
 
 
 def _run_once(
-    operator: BaseOperator, step_context: Any, inputs: dict[str, Any], map_index: int, overrides: dict[str, Any]
+    operator: BaseOperator, step_context: Any, inputs: dict[str, Any], map_index: int, instance: Instance,
+    count: int | None = None,
 ) -> Any:
     context = airflow_context(operator, step_context, map_index)
+    context["expanded_ti_count"] = count
     task = copy.copy(operator)
-    for name, value in overrides.items():
+    for name, value in instance.overrides.items():
         setattr(task, name, value)
-    render_template_fields(task, context, inputs)
+    render_template_fields(task, context, inputs, map_index, instance.arguments)
     context["task"] = task
     with use_context(context):
         _callback(operator.on_execute_callback, context, step_context)
@@ -73,22 +93,28 @@ def _run_once(
     return result if operator.do_xcom_push else None
 
 
-def render_template_fields(task: BaseOperator, context: dict[str, Any], inputs: dict[str, Any]) -> None:
+def render_template_fields(
+    task: BaseOperator, context: dict[str, Any], inputs: dict[str, Any], map_index: int = -1,
+    arguments: dict[str, Any] | None = None,
+) -> None:
     """Resolve references and render templates in ``task.template_fields`` (``task`` is a copy).
 
-    ``op_kwargs`` values that the engine handed over as node inputs are used as they are,
-    not pulled again.
+    ``op_kwargs`` values that the engine handed over as node inputs are used as they are, not
+    pulled again (instance ``map_index`` of them when they come from the task's own mapped
+    task group); ``arguments`` are the values of its mapped task group's instance.
     """
     given: dict[str, Any] = {}
     op_kwargs = getattr(task, "op_kwargs", None)
     if isinstance(op_kwargs, dict):
-        given = {k: inputs[k] for k, v in op_kwargs.items() if k in inputs and input_key(v, task) is not None}
+        for name, value in op_kwargs.items():
+            if name in inputs and input_key(value, task) is not None:
+                given[name] = inputs[name][map_index] if _same_mapped_group(value, task) else inputs[name]
         task.op_kwargs = {k: v for k, v in op_kwargs.items() if k not in given}  # type: ignore[attr-defined]
     render, pull = template_renderer(task, context), xcom_puller(context)
     for field in task.template_fields:
         value = getattr(task, field, None)
         if value is not None:
-            setattr(task, field, resolve(value, pull, context["params"], render))
+            setattr(task, field, resolve(value, pull, context["params"], render, arguments))
     if given:
         task.op_kwargs = {**task.op_kwargs, **given}  # type: ignore[attr-defined]
 
@@ -113,14 +139,34 @@ def xcom_puller(context: dict[str, Any]) -> Callable[[XComArg], Any]:
     return lambda ref: ti.xcom_pull(task_ids=ref.operator.task_id, dag_id=ref.operator.dag_id, key=ref.key)
 
 
-def mapped_calls(task: BaseOperator, step_context: Any, inputs: dict[str, Any]) -> list[dict[str, Any]]:
-    """The argument overrides of each instance of a mapped task, in map-index order.
+def _same_mapped_group(value: Any, task: BaseOperator) -> bool:
+    """Whether ``value`` is the output of a task of the mapped task group ``task`` is in."""
+    group = task.mapped.group if task.mapped is not None else None
+    return group is not None and isinstance(value, XComArg) and group.group_id in value.operator.group_ids()
+
+
+def mapped_instances(task: BaseOperator, step_context: Any, inputs: dict[str, Any]) -> list[Instance]:
+    """The instances of a mapped task, in map-index order.
 
     Lists come from literals or upstream values; several expanded arguments give their cross
-    product, ``expand_kwargs`` one call per dict, as in Airflow.
+    product, ``expand_kwargs`` one instance per dict, as in Airflow. A task of a mapped task
+    group has one instance per instance of the group.
     """
     mapped = task.mapped
     assert mapped is not None
+    if mapped.group is not None:
+        assert mapped.group.mapping is not None
+        combos = _combinations(mapped.group.mapping, task, step_context, {})
+        return [Instance(arguments=combo) for combo in combos]
+    combos = _combinations(mapped, task, step_context, inputs)
+    if mapped.target == "op_kwargs":
+        base = dict(getattr(task, "op_kwargs", {}))
+        return [Instance({"op_kwargs": {**base, **combo}}) for combo in combos]
+    return [Instance(combo) for combo in combos]
+
+
+def _combinations(mapped: MappedArgs, task: BaseOperator, step_context: Any, inputs: dict[str, Any]) -> list[dict[str, Any]]:
+    """Name -> value, for each instance of ``mapped`` (the values resolved at run time)."""
     context = airflow_context(task, step_context)
     pull, render = xcom_puller(context), template_renderer(task, context)
 
@@ -134,15 +180,10 @@ def mapped_calls(task: BaseOperator, step_context: Any, inputs: dict[str, Any]) 
         for row in rows:
             if not isinstance(row, dict):
                 raise TypeError(f"task {task.task_id!r}: expand_kwargs needs a list of dicts, got an item {row!r}")
-        combos: list[dict[str, Any]] = rows
-    else:
-        names = list(mapped.mapped)
-        lists = [_sequence(value_of(name, mapped.mapped[name]), name, task) for name in names]
-        combos = [dict(zip(names, combo, strict=True)) for combo in itertools.product(*lists)]
-    if mapped.target == "op_kwargs":
-        base = dict(getattr(task, "op_kwargs", {}))
-        return [{"op_kwargs": {**base, **combo}} for combo in combos]
-    return combos
+        return rows
+    names = list(mapped.mapped)
+    lists = [_sequence(value_of(name, mapped.mapped[name]), name, task) for name in names]
+    return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*lists)]
 
 
 def _sequence(value: Any, name: str, task: BaseOperator) -> list[Any]:
