@@ -5,7 +5,8 @@
 #   bash scripts/test.sh -m "not slow"   # arguments go to pytest
 #
 # Needs Python 3.11+ and a PostgreSQL server on 127.0.0.1:5432 (started here if it is
-# installed but stopped). Tests that need PostgreSQL fail loudly rather than skip.
+# installed but stopped), and Debian's chromium for the browser tests (installed here with
+# apt-get when missing). Tests that need PostgreSQL fail loudly rather than skip.
 # Tests run in a random order (pytest-randomly; the seed is printed first), and
 # tests/test_habits.py type-checks src/ with mypy.
 set -euo pipefail
@@ -72,6 +73,16 @@ fi
 if [ -z "$(psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'test'")" ]; then
     echo "==> creating database test"
     psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -qc "CREATE DATABASE test"
+fi
+
+# -- Chromium, for the browser tests (Playwright drives Debian's build) --------------------
+if ! command -v chromium >/dev/null 2>&1; then
+    echo "==> installing Debian's chromium (the web UI's browser tests drive it)"
+    if [ "$(id -u)" = 0 ]; then
+        apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
+    else
+        sudo apt-get update -q >/dev/null && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
+    fi
 fi
 
 # -- checks ------------------------------------------------------------------------------

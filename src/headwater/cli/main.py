@@ -11,6 +11,7 @@
     headwater tasks test DAG_ID TASK_ID [LOGICAL_DATE] [-f FILE | -m MODULE]
     headwater assets history ASSET | assets load ASSET [--version V] [--key K] | lineage ASSET [--version V]
     headwater verify [ASSETS] | gc [--dry-run] [--older-than SECONDS]
+    headwater ui [-f FILE | -m MODULE] [--host ADDRESS] [--port PORT] [--token TOKEN]
 
 Exit codes: 0 success, 1 a failed run, 2 bad input (usage, definitions, selection, code
 location), 3 the stores (an unknown run id among them). The command modules import only
@@ -31,6 +32,7 @@ from headwater.cli.commands.lineage import lineage
 from headwater.cli.commands.maintenance import gc, verify
 from headwater.cli.commands.materialize import materialize
 from headwater.cli.commands.named_values import connections, variables
+from headwater.cli.commands.ui import ui
 
 __all__ = ["app", "main"]
 
@@ -65,6 +67,7 @@ app.command("lineage")(lineage)
 app.command("info")(info)
 app.command("verify")(verify)
 app.command("gc")(gc)
+app.command("ui")(ui)
 app.add_typer(jobs.app, name="job", help="Run a job: `headwater job run JOB` (same commands as `jobs`).")
 app.add_typer(jobs.app, name="jobs", help="List jobs (named selections of assets), or run one.")
 app.add_typer(assets.app, name="assets")

@@ -1,0 +1,54 @@
+"""``headwater ui``: the web UI alone, on 127.0.0.1:3000 unless told otherwise."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from headwater.cli.errors import exits_on_error
+from headwater.cli.options import FileOption, ModuleOption
+
+__all__ = ["HostOption", "PortOption", "TokenOption", "ui"]
+
+HostOption = Annotated[
+    str,
+    typer.Option(
+        "--host", metavar="ADDRESS",
+        help="Address to listen on. Anything but a loopback address needs a token.",
+    ),
+]
+PortOption = Annotated[int, typer.Option("--port", "-p", metavar="PORT", help="Port to listen on (0: any free port).")]
+TokenOption = Annotated[
+    str | None,
+    typer.Option(
+        "--token", metavar="TOKEN",
+        help="Secret every client must present (at least 16 characters; default: $HEADWATER_UI_TOKEN).",
+    ),
+]
+
+
+@exits_on_error
+def ui(
+    file: FileOption = None,
+    module: ModuleOption = None,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 3000,
+    token: TokenOption = None,
+) -> None:
+    """Serve the web UI: the asset graph, runs with live logs, launching, schedules.
+
+    Binds 127.0.0.1:3000. Binding another address needs a token (--token or
+    HEADWATER_UI_TOKEN); browsers sign in once with it, API clients send
+    `Authorization: Bearer TOKEN`. `headwater dev` starts the scheduler and the run
+    coordinator with it.
+    """
+    from headwater.cli.console import out_console
+    from headwater.web.app import create_app
+    from headwater.web.config import WebConfig
+    from headwater.web.server import serve
+
+    config = WebConfig.build(host=host, port=port, token=token, file=file, module=module)
+    app = create_app(config)
+    console = out_console()
+    serve(config, app, announce=lambda url: console.print(f"Headwater UI on {url} (Ctrl-C to stop)", highlight=False))
