@@ -27,6 +27,7 @@
         ├── ArtifactCorrupt        a stored artifact is missing, partial or fails its hash check
         ├── ArtifactNotFound       no stored artifact matches the request
         ├── RunNotFound            no run has the given id
+        ├── BackfillNotFound       no backfill has the given id
         ├── StoreMigrationNeeded   the run store's schema is older than this version
         └── StoreReadOnly          a run cannot start: this user cannot write the store
 
@@ -47,6 +48,7 @@ from typing import ClassVar
 __all__ = [
     "ArtifactCorrupt",
     "ArtifactNotFound",
+    "BackfillNotFound",
     "CodeLocationError",
     "ConfigError",
     "CycleError",
@@ -255,6 +257,10 @@ class ArtifactNotFound(StorageError):
 
 class RunNotFound(StorageError):
     """No run has the requested id."""
+
+
+class BackfillNotFound(StorageError):
+    """No backfill has the given id."""
 
 
 class StoreMigrationNeeded(StorageError):

@@ -3,7 +3,8 @@
 ::
 
     headwater --version | info
-    headwater materialize [-f FILE | -m MODULE] [--select SEL] [--quiet] [--executor NAME] [--force]
+    headwater materialize [-f FILE | -m MODULE] [--select SEL] [--partition KEY] [--quiet] [--executor NAME] [--force]
+    headwater backfill JOB [--from KEY --to KEY | --partitions A,B] [-c N] | backfills list|show|cancel|resume ID
     headwater job run JOB [-f FILE | -m MODULE] [--quiet] [--executor NAME] [--force]
     headwater jobs list | assets list | schedules list | sensors list   [-f FILE | -m MODULE]
     headwater runs list [--limit N] | runs show RUN_ID|latest | runs reexecute RUN_ID [--from-failure | --from STEP | --all]
@@ -26,7 +27,7 @@ from typing import Annotated
 
 import typer
 
-from headwater.cli.commands import assets, dags, jobs, runs, schedules, sensors, tasks
+from headwater.cli.commands import assets, backfills, dags, jobs, runs, schedules, sensors, tasks
 from headwater.cli.commands.info import info, version
 from headwater.cli.commands.lineage import lineage
 from headwater.cli.commands.maintenance import gc, verify
@@ -63,6 +64,7 @@ def _root(
 
 
 app.command("materialize")(materialize)
+app.command("backfill")(backfills.backfill)
 app.command("lineage")(lineage)
 app.command("info")(info)
 app.command("verify")(verify)
@@ -74,6 +76,7 @@ app.add_typer(assets.app, name="assets")
 app.add_typer(schedules.app, name="schedules")
 app.add_typer(sensors.app, name="sensors")
 app.add_typer(runs.app, name="runs")
+app.add_typer(backfills.app, name="backfills")
 app.add_typer(variables, name="variables")
 app.add_typer(connections, name="connections")
 app.add_typer(dags.app, name="dags", help="Test and list Airflow-dialect DAGs: `headwater dags test DAG_ID -f FILE`.")

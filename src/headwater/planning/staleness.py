@@ -227,6 +227,7 @@ def asset_statuses(
     *,
     artifact_check: ArtifactCheck | None = None,
     versioner: Versioner | None = None,
+    decided: Mapping[str, AssetStatus] | None = None,
 ) -> dict[str, AssetStatus]:
     """The state of every node of ``graph``, by the rule the run applies (:func:`decide`).
 
@@ -238,6 +239,8 @@ def asset_statuses(
         artifact_check: as for :func:`decide` (pass the stores' check, so a lost value shows
             as stale, as the run will find it).
         versioner: the versioning pass to use (a fresh one when None).
+        decided: key -> its status, decided elsewhere (a partitioned asset, by its
+            partitions: see :mod:`headwater.planning.partition_status`).
 
     An asset is stale when the rule finds a change (its code, its environment, its source,
     an input it consumed, its stored value) or when an upstream is stale, failed or never
@@ -247,6 +250,9 @@ def asset_statuses(
     failures = last_failed or {}
     statuses: dict[str, AssetStatus] = {}
     for key in graph.order:
+        if decided is not None and key in decided:
+            statuses[key] = decided[key]
+            continue
         node = graph.nodes[key]
         materialization = latest.get(key)
         inputs = {up: latest[up].data_version for up in node.upstream if up in latest}

@@ -52,6 +52,8 @@ class AssetRow:
         tags: its tags.
         status: its state, why, its latest materialization, what the next run does.
         checks: the newest result of each of its checks.
+        partitions: for a partitioned asset, how many of its partitions are in each state
+            (materialized, stale, failed, missing); None when it is not partitioned.
     """
 
     key: str
@@ -62,6 +64,7 @@ class AssetRow:
     tags: dict[str, str]
     status: AssetStatus
     checks: tuple[CheckEvaluation, ...]
+    partitions: dict[str, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +91,11 @@ def asset_states(instance: Instance, location: CodeLocation) -> AssetListing:
     store = instance.store
     latest = store.latest_materializations(keys)
     checks = store.latest_check_evaluations(keys)
-    statuses = asset_statuses(graph, latest, store.last_failures(keys), artifact_check=instance.check_artifact)
+    partitions, summaries, fan_in = _partitions(instance, location, latest)
+    statuses = asset_statuses(
+        graph, {**latest, **fan_in}, store.last_failures(keys), artifact_check=instance.check_artifact,
+        decided=summaries,
+    )
     rows = []
     for key in graph.order:
         node = graph.nodes[key]
@@ -98,11 +105,53 @@ def asset_states(instance: Instance, location: CodeLocation) -> AssetListing:
         rows.append(
             AssetRow(
                 key, node.kind, node.options.group, tuple(node.upstream), lines[0] if lines else "",
-                dict(node.options.tags), statuses[key], tuple(checks.get(key, [])),
+                dict(node.options.tags), statuses[key], tuple(checks.get(key, [])), partitions.get(key),
             )
         )
     has_checks = any(node.kind == "check" or node.options.check_specs for node in graph.nodes.values())
     return AssetListing(location.name, tuple(rows), has_checks)
+
+
+def _partitions(
+    instance: Instance, location: CodeLocation, latest: dict[str, Materialization]
+) -> tuple[dict[str, dict[str, int]], dict[str, AssetStatus], dict[str, Materialization]]:
+    """For the partitioned assets: how many partitions are in each state, one status summing
+    them up, and what a downstream that is not partitioned reads of them (every stored
+    partition, as one version: see :mod:`headwater.planning.partitioned`)."""
+    from dataclasses import replace
+
+    from headwater.definitions.partitioned_nodes import partitions_def_of
+    from headwater.planning.partition_status import PartitionState, partition_counts, partition_states
+    from headwater.planning.partitioned import fan_in_version
+
+    graph = location.graph
+    partitioned = [key for key in graph.order if partitions_def_of(graph.nodes, key) is not None]
+    if not partitioned:
+        return {}, {}, {}
+    store = instance.store
+    history = store.latest_partition_materializations(partitioned)
+    states = partition_states(
+        graph, partitioned, history, latest, store.last_partition_failures(partitioned),
+        artifact_check=instance.check_artifact,
+    )
+    counts, summaries, fan_in = {}, {}, {}
+    for key, found in states.items():
+        counted = partition_counts(found)
+        counts[key] = {state.value: n for state, n in counted.items()}
+        stored = history.get(key, {})
+        newest = max(stored.values(), key=lambda m: m.created_at) if stored else None
+        if newest is not None:
+            version = fan_in_version({p: m.data_version for p, m in stored.items()})
+            fan_in[key] = replace(newest, data_version=version)
+        if counted[PartitionState.FAILED]:
+            summaries[key] = AssetStatus(AssetState.FAILED, "a partition's last run failed", newest, NextRun.RUN)
+        elif counted[PartitionState.STALE]:
+            summaries[key] = AssetStatus(AssetState.STALE, "some partitions are stale", newest, NextRun.RUN)
+        elif newest is None:
+            summaries[key] = AssetStatus(AssetState.NEVER, "", None, NextRun.RUN)
+        else:
+            summaries[key] = AssetStatus(AssetState.FRESH, "", newest, NextRun.SKIP)
+    return counts, summaries, fan_in
 
 
 def asset_history(instance: Instance, asset_key: str, *, limit: int | None = 20) -> list[Materialization]:

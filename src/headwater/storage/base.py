@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from headwater.storage.records import (
+    Backfill,
+    BackfillStatus,
     CheckEvaluation,
     Event,
     LogLine,
@@ -28,6 +30,7 @@ from headwater.storage.records import (
 
 __all__ = [
     "ArtifactStore",
+    "BackfillStore",
     "CheckEvaluationIndex",
     "EventLog",
     "MaterializationIndex",
@@ -210,6 +213,41 @@ class ScheduleStateStore(Protocol):
 
     def get_ticks(self, schedule_name: str | None = None, *, limit: int = 50) -> list[ScheduleTick]:
         """Newest first."""
+        ...
+
+
+@runtime_checkable
+class BackfillStore(Protocol):
+    """Backfills; their runs are the runs tagged with their id."""
+
+    def add_backfill(self, backfill: Backfill) -> None: ...
+
+    def get_backfill(self, backfill_id: str) -> Backfill:
+        """Raises ``BackfillNotFound``."""
+        ...
+
+    def list_backfills(self, *, limit: int = 50) -> list[Backfill]:
+        """Newest first."""
+        ...
+
+    def update_backfill(
+        self,
+        backfill_id: str,
+        *,
+        status: BackfillStatus | None = None,
+        ended_at: float | None = None,
+        error: str | None = None,
+        skipped: Sequence[str] | None = None,
+        pid: int | None = None,
+        hostname: str | None = None,
+    ) -> None: ...
+
+    def backfill_runs(self, backfill_id: str) -> list[Run]:
+        """Oldest first."""
+        ...
+
+    def last_partition_failures(self, step_keys: Iterable[str]) -> dict[str, dict[str, float]]:
+        """Step key -> partition key -> when a run of that partition of it last failed."""
         ...
 
 

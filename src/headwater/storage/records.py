@@ -13,6 +13,8 @@ from typing import Any
 from headwater.errors import FailureKind
 
 __all__ = [
+    "Backfill",
+    "BackfillStatus",
     "CheckEvaluation",
     "Event",
     "EventKind",
@@ -315,3 +317,46 @@ class NamedValue:
     value: str
     description: str | None = None
     updated_at: float = 0.0
+
+
+class BackfillStatus(StrEnum):
+    """Where a backfill stands (Dagster's names)."""
+
+    REQUESTED = "REQUESTED"
+    CANCELING = "CANCELING"
+    CANCELED = "CANCELED"
+    COMPLETED_SUCCESS = "COMPLETED_SUCCESS"
+    COMPLETED_FAILED = "COMPLETED_FAILED"
+
+    @property
+    def finished(self) -> bool:
+        return self in (BackfillStatus.CANCELED, BackfillStatus.COMPLETED_SUCCESS, BackfillStatus.COMPLETED_FAILED)
+
+
+@dataclass(frozen=True, slots=True)
+class Backfill:
+    """Runs over a range of a job's partitions (``kind`` ``job``) or a DAG's logical dates (``dag``).
+
+    Its runs carry its id as their ``dagster/backfill`` tag; what each key came to is read
+    from them.
+    """
+
+    backfill_id: str
+    kind: str
+    target: str
+    status: BackfillStatus
+    #: the partition keys (or logical dates, ISO) to run, in order
+    keys: list[str]
+    #: how many of its runs may go at once
+    max_concurrent: int
+    created_at: float
+    #: keys found up to date when it was driven: no run was needed
+    skipped: list[str] = field(default_factory=list)
+    ended_at: float | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    #: the code location it was started from (``file`` or ``module``), to resume it
+    launch: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    #: the process driving it, to tell whether it is still driven
+    pid: int | None = None
+    hostname: str | None = None

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from headwater.cli.errors import exits_on_error
 from headwater.cli.options import FileOption, ModuleOption
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 __all__ = ["app"]
 
@@ -51,9 +54,12 @@ def list_assets(file: FileOption = None, module: ModuleOption = None) -> None:
         table.add_column(column, no_wrap=column in ("key", "last materialized"), style="bold" if column == "key" else None)
     for row in listing.rows:
         status = row.status
-        state = Text(status.state.value, style=_STATE_STYLES[status.state.value])
-        if status.reason:
-            state.append(f" ({status.reason})", style="dim")
+        if row.partitions is not None:
+            state = _partition_state(row.partitions)
+        else:
+            state = Text(status.state.value, style=_STATE_STYLES[status.state.value])
+            if status.reason:
+                state.append(f" ({status.reason})", style="dim")
         table.add_row(
             row.key,
             row.kind,
@@ -125,3 +131,16 @@ def _size(size_bytes: int) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{size:.1f} GiB"
+
+
+_PARTITION_STYLES = {"materialized": "green", "stale": "yellow", "failed": "red", "missing": "dim"}
+
+
+def _partition_state(counts: dict[str, int]) -> Text:
+    """``partitions: 28 materialized, 1 stale, 1 failed, 2 missing``, each count in its colour."""
+    from rich.text import Text
+
+    text = Text("partitions: ")
+    for i, (state, style) in enumerate(_PARTITION_STYLES.items()):
+        text.append(("" if i == 0 else ", ") + f"{counts.get(state, 0)} {state}", style=style)
+    return text

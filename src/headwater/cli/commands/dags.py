@@ -98,3 +98,32 @@ def list_dags(file: FileOption = None, module: ModuleOption = None) -> None:
     for dag in dags:
         table.add_row(dag.dag_id, str(len(dag.task_ids)), dag.schedule or "None", ", ".join(dag.tags), dag.description)
     console.print(table)
+
+
+@app.command("backfill")
+@exits_on_error
+def backfill_dag(
+    dag_id: DagIdArgument,
+    start_date: Annotated[str, typer.Option("--start-date", "-s", metavar="DATE", help="The first logical date (ISO).")],
+    end_date: Annotated[str, typer.Option("--end-date", "-e", metavar="DATE", help="The last logical date, included (ISO).")],
+    file: FileOption = None,
+    module: ModuleOption = None,
+    max_concurrent: Annotated[
+        int, typer.Option("--max-active-runs", "-c", min=1, help="How many runs may go at once.")
+    ] = 4,
+) -> None:
+    """Run a DAG for every scheduled logical date from START to END (Airflow's ``dags backfill``).
+
+    Each run gets its logical date and data interval. Resumable with
+    `headwater backfills resume ID`; exits 1 when a run failed.
+    """
+    from headwater.cli.commands._common import parse_logical_date
+    from headwater.cli.commands.backfills import drive_with_progress
+    from headwater.services.backfills import start_dag_backfill
+    from headwater.services.location import load_location, open_instance
+
+    start, end = parse_logical_date(start_date), parse_logical_date(end_date)
+    location = load_location(file, module)
+    with open_instance() as instance:
+        created = start_dag_backfill(instance, location, dag_id, start, end, max_concurrent=max_concurrent)
+        drive_with_progress(instance, location, created.backfill_id)

@@ -32,12 +32,18 @@ def materialize(
     pool_limit: PoolLimitOption = None,
     force: ForceOption = False,
     config: RunConfigOption = None,
+    partition: Annotated[
+        str | None,
+        typer.Option("--partition", metavar="KEY", help="The partition of the partitioned assets to compute."),
+    ] = None,
 ) -> None:
     """Materialize assets: run the selected steps and store what they return.
 
     Steps whose code and inputs are unchanged since their last materialization are
     skipped as up to date (use --force to run them anyway). --config gives the run config
-    of assets that take a Config (exit 2 when it does not fit). Exits 1 when a step fails.
+    of assets that take a Config (exit 2 when it does not fit). --partition computes one
+    partition of partitioned assets (exit 2 when it is not one of theirs). Exits 1 when a
+    step fails.
     """
     from headwater.cli.commands._common import run_options, run_with_console
     from headwater.services.launch import merged_run_config, run_selection
@@ -46,7 +52,7 @@ def materialize(
     location = load_location(file, module)
     options = run_options(
         executor=executor, force=force, max_concurrency=max_concurrency, dask_address=dask_address,
-        pool_limit=pool_limit,
+        pool_limit=pool_limit, tags={"dagster/partition": partition} if partition is not None else None,
     )
     run_config = merged_run_config(None, config)
     with open_instance() as instance:

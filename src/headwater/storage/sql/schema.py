@@ -32,6 +32,7 @@ from sqlalchemy import (
 __all__ = [
     "HEAD_REVISION",
     "attempts",
+    "backfills",
     "check_evaluations",
     "daemons",
     "dumps_json",
@@ -49,7 +50,7 @@ __all__ = [
 ]
 
 #: The newest Alembic revision; the schema below is what it creates.
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0007"
 
 _KEY = 255  # asset keys, step keys, names: bounded so PostgreSQL and SQLite index them alike
 _ID = 64  # run ids
@@ -168,6 +169,7 @@ materializations = Table(
     Column("source_version", String(_ID)),
     Index("ix_materializations_asset", "asset_key", "id"),
     Index("ix_materializations_run", "run_id"),
+    Index("ix_materializations_partition", "asset_key", "partition", "id"),
 )
 
 xcoms = Table(
@@ -268,4 +270,25 @@ leases = Table(
     Column("name", String(_KEY), primary_key=True),
     Column("holder", String(_ID), nullable=False),
     Column("expires_at", Float, nullable=False),
+)
+
+backfills = Table(
+    "backfills",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("backfill_id", String(_ID), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("target", String(_KEY), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("keys", Text, nullable=False, default="[]", server_default="[]"),
+    Column("skipped", Text, nullable=False, default="[]", server_default="[]"),
+    Column("max_concurrent", Integer, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("ended_at", Float),
+    Column("tags", Text, nullable=False, default="{}", server_default="{}"),
+    Column("launch", Text, nullable=False, default="{}", server_default="{}"),
+    Column("error", Text),
+    Column("pid", Integer),
+    Column("hostname", String(_KEY)),
+    Index("ix_backfills_created", "created_at", "id"),
 )

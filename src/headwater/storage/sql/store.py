@@ -36,6 +36,8 @@ from sqlalchemy import and_, delete, func, insert, or_, select, tuple_, update
 
 from headwater.errors import FailureKind, RunNotFound, StoreReadOnly
 from headwater.storage.records import (
+    Backfill,
+    BackfillStatus,
     CheckEvaluation,
     Event,
     EventKind,
@@ -53,6 +55,7 @@ from headwater.storage.records import (
     XCom,
 )
 from headwater.storage.sql import schema as s
+from headwater.storage.sql.backfills import BackfillQueries
 from headwater.storage.sql.engine import open_engine
 from headwater.storage.sql.guard import DatabaseFile, store_errors
 from headwater.storage.sql.readonly import is_read_only, sqlite_file
@@ -65,13 +68,14 @@ __all__ = ["SqlStore"]
 
 _R = TypeVar("_R")
 _JSON_FIELDS = frozenset(
-    {"tags", "input_versions", "metadata", "code_components", "environment", "launch", "info"}
+    {"tags", "input_versions", "metadata", "code_components", "environment", "launch", "info", "keys", "skipped"}
 )
 _ENUM_FIELDS: dict[type, dict[str, type[Enum]]] = {
     Run: {"status": RunStatus},
     StepRecord: {"status": StepStatus, "failure_kind": FailureKind},
     StepAttempt: {"status": StepStatus, "failure_kind": FailureKind},
     Event: {"kind": EventKind},
+    Backfill: {"status": BackfillStatus},
 }
 
 
@@ -103,7 +107,7 @@ def _from_row(cls: type[_R], row: Any) -> _R:
     return cls(**values)
 
 
-class SqlStore:
+class SqlStore(BackfillQueries):
     """The run store on one database URL; safe to share between threads.
 
     Args:

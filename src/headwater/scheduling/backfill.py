@@ -1,0 +1,445 @@
+"""Backfills: one record, many runs, over a range of partitions or of a DAG's logical dates.
+
+A backfill is made once (:func:`create_backfill`): its target (a partitioned job, or a DAG),
+the keys to run in order (partition keys, or logical dates as ISO text), and how many runs
+may go at once. It is then *driven* (:func:`drive_backfill`) until every key has a
+successful run, or was skipped as up to date, or failed:
+
+* each key's run carries the tags ``dagster/backfill`` (the backfill's id) and either
+  ``dagster/partition`` or ``logical_date``, so the runs of a backfill, and what each did, are
+  read back from the run store: nothing else needs to be written per run;
+* at most ``max_concurrent`` runs go at once; each is handed to one function, the
+  :data:`Launcher` (in this process by default; the run queue when it exists);
+* a partition whose every partitioned asset is already materialized and current is skipped
+  without a run (a second backfill of the same range runs nothing);
+* driving it again resumes it: a key that has a successful run is not run again, so a
+  driver killed at any moment loses nothing and redoes nothing that succeeded (a run it
+  left half-done is closed by the reaper and run again, its finished steps skipped as up to
+  date);
+* :func:`cancel_backfill` moves it to CANCELING: no new run starts, the driver waits for
+  those going and ends it CANCELED (at once when no driver is alive).
+
+State
+-----
+``Backfill.status``: REQUESTED while keys remain, CANCELING, then one of CANCELED,
+COMPLETED_SUCCESS (every key succeeded or was skipped) and COMPLETED_FAILED (some run
+failed; driving it again retries those keys).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from enum import StrEnum
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from headwater.definitions.cron import next_fire_time, timezone
+from headwater.definitions.partitioned_nodes import partitions_def_of
+from headwater.definitions.partitions import BACKFILL_TAG, PARTITION_TAG, PartitionsDefinition, keys_between
+from headwater.definitions.selection import resolve_selection
+from headwater.errors import DefinitionError, PartitionKeyError, PlanError
+from headwater.execution.reaper import reap_dead_runs
+from headwater.planning.partition_status import PartitionState, partition_states
+from headwater.storage.processes import process_alive
+from headwater.storage.records import Backfill, BackfillStatus, Run, RunStatus
+
+if TYPE_CHECKING:
+    from headwater.definitions.loading import CodeLocation
+    from headwater.storage.instance import Instance
+
+__all__ = [
+    "BackfillProgress",
+    "KeyState",
+    "Launcher",
+    "LOGICAL_DATE_TAG",
+    "backfill_progress",
+    "cancel_backfill",
+    "create_backfill",
+    "dag_logical_dates",
+    "drive_backfill",
+    "job_partition_keys",
+]
+
+#: the run tag holding an Airflow run's logical date (read by the Airflow runtime)
+LOGICAL_DATE_TAG = "logical_date"
+#: the longest a backfill of a DAG may be, in runs (a typo in a date should not start 10**6 runs)
+MOST_LOGICAL_DATES = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class BackfillRun:
+    """What the launcher is asked to run: one key of a backfill, with its run's tags."""
+
+    backfill: Backfill
+    key: str
+    tags: Mapping[str, str]
+
+
+#: runs one key of a backfill to its end and returns its final status (in this process by
+#: default; a launcher that submits to the run queue waits for the queued run instead)
+Launcher = Callable[[BackfillRun], RunStatus]
+
+
+class KeyState(StrEnum):
+    """Where one key of a backfill stands."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class BackfillProgress:
+    """A backfill and the state of each of its keys, from its runs."""
+
+    backfill: Backfill
+    #: key -> its state, in the backfill's order
+    keys: Mapping[str, KeyState]
+    #: key -> the id of its latest run
+    runs: Mapping[str, str] = field(default_factory=dict)
+
+    def count(self, state: KeyState | str) -> int:
+        return sum(1 for value in self.keys.values() if value == state)
+
+    @property
+    def done(self) -> int:
+        """Keys that need nothing more: succeeded or skipped."""
+        return self.count(KeyState.SUCCEEDED) + self.count(KeyState.SKIPPED)
+
+
+# -- which keys ----------------------------------------------------------------------------
+
+
+def job_partition_keys(
+    location: CodeLocation, job_name: str, *, first: str | None, last: str | None, partitions: Sequence[str] | None
+) -> tuple[PartitionsDefinition, list[str]]:
+    """The partitions of job ``job_name`` to backfill: ``first`` to ``last`` (both included)
+    or the keys listed.
+
+    Raises:
+        DefinitionError: the job does not exist or is not partitioned.
+        PartitionKeyError: a key is not one of the job's, or the range holds none.
+    """
+    job = location.job(job_name)
+    definition = job.partitions_def or _selection_partitions(location, job_name)
+    if partitions is not None:
+        if first is not None or last is not None:
+            raise PartitionKeyError("give --partitions or a range (--from/--to), not both")
+        keys = [definition.check_partition_key(key.strip(), where=f"job {job_name!r}") for key in partitions]
+        if not keys:
+            raise PartitionKeyError("--partitions names no partition")
+        return definition, list(dict.fromkeys(keys))
+    all_keys = definition.get_partition_keys()
+    if not all_keys:
+        raise PartitionKeyError(f"job {job_name!r} has no partition yet ({definition.describe()})")
+    return definition, keys_between(definition, first or all_keys[0], last or all_keys[-1])
+
+
+def _selection_partitions(location: CodeLocation, job_name: str) -> PartitionsDefinition:
+    job = location.job(job_name)
+    keys = resolve_selection(location.graph, job.selection)
+    found = {d for key in keys if (d := partitions_def_of(location.graph.nodes, key)) is not None}
+    if not found:
+        raise DefinitionError(f"job {job_name!r} is not partitioned: none of its assets has a partitions_def")
+    if len(found) > 1:
+        raise DefinitionError(f"job {job_name!r} holds assets partitioned differently: {sorted(map(str, found))}")
+    return found.pop()
+
+
+def dag_logical_dates(location: CodeLocation, dag_id: str, start: datetime, end: datetime) -> list[str]:
+    """The logical dates of DAG ``dag_id``'s schedule from ``start`` to ``end``, both included
+    (Airflow's ``dags backfill -s -e``), as ISO text.
+
+    Raises:
+        DefinitionError: no such DAG, or it has no schedule.
+        PartitionKeyError: the range runs backwards or holds no scheduled time.
+    """
+    location.job(dag_id)  # unknown: the closest names
+    if dag_id not in location.dags:
+        raise DefinitionError(f"{dag_id!r} is a job, not a DAG: backfill it with `headwater backfill {dag_id}`")
+    schedule = next((s for s in location.schedules.values() if s.job_name == dag_id), None)
+    if schedule is None:
+        raise DefinitionError(f"DAG {dag_id!r} has no schedule, so it has no logical dates to backfill")
+    if end < start:
+        raise PartitionKeyError(f"the range {start.isoformat()} to {end.isoformat()} runs backwards")
+    zone = timezone(schedule.execution_timezone)
+    dates: list[str] = []
+    tick = next_fire_time(schedule.cron_schedule, zone, start - _TINY)
+    while tick <= end:
+        dates.append(tick.isoformat())
+        if len(dates) > MOST_LOGICAL_DATES:
+            raise PartitionKeyError(f"the range holds more than {MOST_LOGICAL_DATES} runs of DAG {dag_id!r}")
+        tick = next_fire_time(schedule.cron_schedule, zone, tick)
+    if not dates:
+        raise PartitionKeyError(
+            f"DAG {dag_id!r} is scheduled {schedule.cron_schedule!r}: no run falls from "
+            f"{start.isoformat()} to {end.isoformat()}"
+        )
+    return dates
+
+
+# -- the record ----------------------------------------------------------------------------
+
+
+def create_backfill(
+    instance: Instance,
+    location: CodeLocation,
+    *,
+    kind: str,
+    target: str,
+    keys: Sequence[str],
+    max_concurrent: int = 4,
+    tags: Mapping[str, str] | None = None,
+) -> Backfill:
+    """Record a new backfill of ``keys`` of ``target`` (a job's partitions, or a DAG's
+    logical dates), to be driven by :func:`drive_backfill`.
+
+    Raises:
+        PlanError: ``max_concurrent`` is not a whole number of at least 1.
+    """
+    if isinstance(max_concurrent, bool) or not isinstance(max_concurrent, int) or max_concurrent < 1:
+        raise PlanError(f"a backfill's concurrency must be a whole number of at least 1, not {max_concurrent!r}")
+    instance.store.ensure_writable()
+    launch = {"file": str(location.file)} if location.file is not None else {"module": location.module}
+    backfill = Backfill(
+        backfill_id=uuid.uuid4().hex[:12],
+        kind=kind,
+        target=target,
+        status=BackfillStatus.REQUESTED,
+        keys=list(keys),
+        max_concurrent=max_concurrent,
+        created_at=time.time(),
+        tags=dict(tags or {}),
+        launch=launch,
+    )
+    instance.store.add_backfill(backfill)
+    return backfill
+
+
+def backfill_progress(instance: Instance, backfill_id: str) -> BackfillProgress:
+    """The backfill and the state of each key, read from its runs.
+
+    Raises:
+        BackfillNotFound: no backfill has that id.
+    """
+    backfill = instance.store.get_backfill(backfill_id)
+    return _progress(backfill, instance.store.backfill_runs(backfill_id))
+
+
+def _progress(backfill: Backfill, runs: Iterable[Run]) -> BackfillProgress:
+    tag = PARTITION_TAG if backfill.kind == "job" else LOGICAL_DATE_TAG
+    latest: dict[str, Run] = {}
+    succeeded: set[str] = set()
+    for run in runs:  # oldest first: the last one wins, but any success counts
+        key = run.tags.get(tag)
+        if key is None:
+            continue
+        latest[key] = run
+        if run.status is RunStatus.SUCCESS:
+            succeeded.add(key)
+    skipped = set(backfill.skipped)
+    states: dict[str, KeyState] = {}
+    for key in backfill.keys:
+        last = latest.get(key)
+        if key in succeeded:
+            states[key] = KeyState.SUCCEEDED
+        elif key in skipped:
+            states[key] = KeyState.SKIPPED
+        elif last is None:
+            states[key] = KeyState.PENDING
+        elif last.status in (RunStatus.QUEUED, RunStatus.STARTED) or last.status.value == "CANCELING":
+            states[key] = KeyState.RUNNING
+        elif last.status is RunStatus.CANCELED:
+            states[key] = KeyState.CANCELED
+        else:
+            states[key] = KeyState.FAILED
+    return BackfillProgress(backfill, states, {key: run.run_id for key, run in latest.items()})
+
+
+def cancel_backfill(instance: Instance, backfill_id: str) -> Backfill:
+    """Stop a backfill: no new run starts; runs going finish. CANCELED at once when no
+    driver is alive, else CANCELING until its driver sees it.
+
+    Raises:
+        BackfillNotFound: no backfill has that id.
+    """
+    backfill = instance.store.get_backfill(backfill_id)
+    if backfill.status.finished:
+        return backfill
+    if _driver_alive(backfill):
+        instance.store.update_backfill(backfill_id, status=BackfillStatus.CANCELING)
+    else:
+        instance.store.update_backfill(backfill_id, status=BackfillStatus.CANCELED, ended_at=time.time())
+    return instance.store.get_backfill(backfill_id)
+
+
+def _driver_alive(backfill: Backfill) -> bool:
+    return (
+        backfill.pid is not None
+        and backfill.hostname == socket.gethostname()
+        and (backfill.pid == os.getpid() or process_alive(backfill.pid))
+    )
+
+
+# -- driving -------------------------------------------------------------------------------
+
+
+def drive_backfill(
+    instance: Instance,
+    location: CodeLocation,
+    backfill_id: str,
+    *,
+    launcher: Launcher | None = None,
+    on_progress: Callable[[BackfillProgress], None] | None = None,
+    force: bool = False,
+) -> BackfillProgress:
+    """Run what remains of a backfill, at most ``max_concurrent`` runs at once; returns where
+    it ends. Safe to call again after a crash: what succeeded is not run again.
+
+    Args:
+        launcher: runs one key (see :data:`Launcher`); in this process by default.
+        on_progress: told of the progress after each run ends (a progress bar).
+        force: run partitions that are already up to date too.
+
+    Raises:
+        BackfillNotFound: no backfill has that id.
+        PlanError: the backfill is driven by another live process.
+    """
+    store = instance.store
+    backfill = store.get_backfill(backfill_id)
+    if backfill.status.finished and backfill.status is not BackfillStatus.COMPLETED_FAILED:
+        return backfill_progress(instance, backfill_id)
+    if _driver_alive(backfill) and backfill.pid != os.getpid():
+        raise PlanError(f"backfill {backfill_id} is being driven by process {backfill.pid}; cancel it first")
+    reap_dead_runs(store)
+    store.update_backfill(
+        backfill_id, status=BackfillStatus.REQUESTED, pid=os.getpid(), hostname=socket.gethostname(), ended_at=0.0
+    )
+    launch = launcher or in_process_launcher(instance, location)
+    progress = backfill_progress(instance, backfill_id)
+    remaining = [key for key, state in progress.keys.items() if state not in (KeyState.SUCCEEDED, KeyState.SKIPPED)]
+    if backfill.kind == "job" and not force:
+        fresh = _up_to_date(instance, location, backfill, remaining)
+        if fresh:
+            store.update_backfill(backfill_id, skipped=sorted(set(backfill.skipped) | set(fresh)))
+            remaining = [key for key in remaining if key not in fresh]
+    backfill = store.get_backfill(backfill_id)
+    lock = threading.Lock()
+
+    def report() -> None:
+        if on_progress is not None:
+            with lock:
+                on_progress(backfill_progress(instance, backfill_id))
+
+    report()
+    canceled = False
+    going: set[Future[RunStatus]] = set()
+    pool = ThreadPoolExecutor(max_workers=backfill.max_concurrent, thread_name_prefix="backfill")
+    try:
+        queue = list(remaining)
+        while queue or going:
+            while queue and len(going) < backfill.max_concurrent and not canceled:
+                if store.get_backfill(backfill_id).status is BackfillStatus.CANCELING:
+                    canceled = True
+                    break
+                key = queue.pop(0)
+                going.add(pool.submit(launch, BackfillRun(backfill, key, _tags_for(backfill, key))))
+            if canceled:
+                queue.clear()
+            if not going:
+                break
+            done, going_left = wait(going, timeout=1.0, return_when=FIRST_COMPLETED)
+            going = set(going_left)
+            for future in done:
+                future.result()  # a launcher's own failure (not a failed run) is a bug: raise it
+            if done:
+                report()
+            if not canceled and store.get_backfill(backfill_id).status is BackfillStatus.CANCELING:
+                canceled = True
+    except KeyboardInterrupt:  # Ctrl-C: no new run; those going finish, and it ends CANCELED
+        canceled = True
+        store.update_backfill(backfill_id, status=BackfillStatus.CANCELING)
+        wait(going)
+    finally:
+        pool.shutdown(wait=True)
+    return _finish(instance, backfill_id, canceled)
+
+
+def _finish(instance: Instance, backfill_id: str, canceled: bool) -> BackfillProgress:
+    progress = backfill_progress(instance, backfill_id)
+    if canceled:
+        status = BackfillStatus.CANCELED
+    elif progress.done == len(progress.keys):
+        status = BackfillStatus.COMPLETED_SUCCESS
+    else:
+        status = BackfillStatus.COMPLETED_FAILED
+    failed = [key for key, state in progress.keys.items() if state == KeyState.FAILED]
+    error = f"{len(failed)} run(s) failed: {', '.join(failed[:5])}{' ...' if len(failed) > 5 else ''}" if failed else None
+    instance.store.update_backfill(backfill_id, status=status, ended_at=time.time(), error=error or "")
+    return backfill_progress(instance, backfill_id)
+
+
+def _tags_for(backfill: Backfill, key: str) -> dict[str, str]:
+    tag = PARTITION_TAG if backfill.kind == "job" else LOGICAL_DATE_TAG
+    return {**backfill.tags, BACKFILL_TAG: backfill.backfill_id, tag: key}
+
+
+def _up_to_date(instance: Instance, location: CodeLocation, backfill: Backfill, keys: Sequence[str]) -> set[str]:
+    """The keys whose every partitioned asset of the job is materialized and current."""
+    if not keys:
+        return set()
+    graph = location.graph
+    selected = resolve_selection(graph, location.job(backfill.target).selection)
+    partitioned = [key for key in selected if partitions_def_of(graph.nodes, key) is not None]
+    if not partitioned:
+        return set()
+    store = instance.store
+    upstream = {up for key in partitioned for up in graph.nodes[key].upstream}
+    states = partition_states(
+        graph, partitioned, store.latest_partition_materializations(partitioned, keys),
+        store.latest_materializations(sorted(upstream)), store.last_partition_failures(partitioned),
+        partitions=list(keys), artifact_check=instance.check_artifact,
+    )
+    return {
+        key for key in keys
+        if all(states[asset].get(key) is PartitionState.MATERIALIZED for asset in partitioned)
+    }
+
+
+def in_process_launcher(instance: Instance, location: CodeLocation) -> Launcher:
+    """A launcher running each key's run in this process (on a thread of the driver's pool),
+    with the job's (or DAG's) selection, executor and config."""
+    from headwater.execution.observer import NullObserver
+    from headwater.execution.run import execute
+
+    def launch(request: BackfillRun) -> RunStatus:
+        job = location.job(request.backfill.target)
+        selection: Any = list(job.selection) if isinstance(job.selection, tuple) else job.selection
+        result = execute(
+            location,
+            selection,
+            instance=instance,
+            job_name=job.name,
+            executor=job.executor,
+            observer=NullObserver(),
+            tags={**dict(job.tags), **request.tags},
+            run_config=job.config,
+            # each logical date of a DAG is a run of its own, every task run (as Airflow does)
+            force=request.backfill.kind == "dag",
+        )
+        return result.status
+
+    return launch
+
+
+_TINY = timedelta(microseconds=1)

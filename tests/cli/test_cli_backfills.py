@@ -1,0 +1,71 @@
+"""``headwater backfill``, ``backfills list|show|cancel``, ``dags backfill``, ``materialize --partition``
+and partitions in ``assets list``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PIPELINE = str(Path(__file__).parents[1] / "pipelines" / "partitioned_daily.py")
+
+DAG = '''
+import json, os
+from datetime import datetime, timezone
+from headwater.airflow import DAG, PythonOperator, get_current_context
+
+def record():
+    context = get_current_context()
+    line = {"ds": context["ds"], "start": context["data_interval_start"].isoformat(),
+            "end": context["data_interval_end"].isoformat()}
+    with open(os.environ["DAG_LOG"], "a") as out:
+        out.write(json.dumps(line) + "\\n")
+
+with DAG("nightly", schedule="@daily", start_date=datetime(2026, 1, 1, tzinfo=timezone.utc), catchup=False) as dag:
+    PythonOperator(task_id="record", python_callable=record)
+'''
+
+
+def test_backfill_a_range_then_list_and_show_it(cli) -> None:  # noqa: ANN001
+    result = cli("backfill", "daily_job", "--from", "2026-01-01", "--to", "2026-01-05", "-f", PIPELINE)
+    assert result.exit_code == 0, result.output
+    assert "COMPLETED_SUCCESS: 5 keys: 5 succeeded" in result.stdout
+    listing = cli("backfills", "list")
+    assert "job daily_job" in listing.stdout and "2026-01-01 .. 2026-01-05" in listing.stdout
+    backfill_id = result.stdout.split("Backfill ")[-1].split(" ")[0]
+    shown = cli("backfills", "show", backfill_id)
+    assert shown.stdout.count("succeeded") >= 5 and "2026-01-03" in shown.stdout
+    again = cli("backfill", "daily_job", "--partitions", "2026-01-02,2026-01-04", "-f", PIPELINE)
+    assert "2 skipped" in again.stdout
+
+
+def test_assets_list_counts_partitions_by_state(cli, monkeypatch) -> None:  # noqa: ANN001
+    cli("backfill", "daily_job", "--from", "2026-01-01", "--to", "2026-01-03", "-f", PIPELINE)
+    monkeypatch.setenv("FAIL_PARTITION", "2026-01-04")
+    assert cli("materialize", "-f", PIPELINE, "--partition", "2026-01-04").exit_code == 1
+    listing = cli("assets", "list", "-f", PIPELINE)
+    assert "3 materialized" in listing.stdout and "1 failed" in listing.stdout and "missing" in listing.stdout
+
+
+def test_bad_backfills_and_partitions_exit_2(cli) -> None:  # noqa: ANN001
+    empty = cli("backfill", "daily_job", "--from", "2025-01-01", "--to", "2025-01-31", "-f", PIPELINE)
+    assert empty.exit_code == 2 and "holds no partition" in empty.stderr
+    unknown = cli("materialize", "-f", PIPELINE, "--partition", "2019-01-01")
+    assert unknown.exit_code == 2 and "before the first partition" in unknown.stderr
+    missing = cli("materialize", "-f", PIPELINE)
+    assert missing.exit_code == 2 and "give a partition key" in missing.stderr
+    assert cli("backfills", "show", "nope").exit_code == 3
+
+
+def test_dags_backfill_gives_each_run_its_logical_date_and_data_interval(cli, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    import json
+
+    dag_file = tmp_path / "nightly.py"
+    dag_file.write_text(DAG)
+    log = tmp_path / "log.jsonl"
+    monkeypatch.setenv("DAG_LOG", str(log))
+    result = cli("dags", "backfill", "nightly", "-s", "2026-01-01", "-e", "2026-01-03", "-f", str(dag_file))
+    assert result.exit_code == 0, result.output
+    lines = sorted((json.loads(line) for line in log.read_text().splitlines()), key=lambda line: line["ds"])
+    assert [line["ds"] for line in lines] == ["2026-01-01", "2026-01-02", "2026-01-03"]
+    assert lines[0]["start"].startswith("2026-01-01T00:00:00") and lines[0]["end"].startswith("2026-01-02T00:00:00")
+    bad = cli("dags", "backfill", "nightly", "-s", "2026-01-05", "-e", "2026-01-01", "-f", str(dag_file))
+    assert bad.exit_code == 2 and "runs backwards" in bad.stderr
