@@ -24,6 +24,7 @@ from headwater.definitions.graph import Graph
 from headwater.definitions.loading import CodeLocation, collect
 from headwater.definitions.partitions import PARTITION_TAG
 from headwater.errors import RunFailedError, StorageError
+from headwater.execution.airflow.history import prior_success_tags
 from headwater.execution.capture import capture_output
 from headwater.execution.executors import ExecutorOptions, open_executor
 from headwater.execution.loop import StepOutput, check_pool_limits, run_plan
@@ -202,11 +203,15 @@ def execute(
     )
     # The executor starts before the run is recorded: one that cannot start (a scheduler out
     # of reach) leaves no run behind.
+    step_tags = run_tags
+    if job_name is not None and any(step.node.kind == "task" for step in plan.steps.values()):
+        # an Airflow DAG's steps see its prior successful run (prev_*_success), not stored with this run
+        step_tags = {**run_tags, **prior_success_tags(instance.store, job_name, run_tags, started)}
     with capture_output(), pool:
         recorder.start(run, plan.keys)
         try:
             records, outputs = run_plan(
-                plan, pool, recorder, run_tags=run_tags, pool_limits=limits, artifact_check=instance.check_artifact,
+                plan, pool, recorder, run_tags=step_tags, pool_limits=limits, artifact_check=instance.check_artifact,
                 stored_xcoms=stored_xcoms,
             )
         except KeyboardInterrupt:

@@ -28,9 +28,37 @@ def test_the_templates_reference_variables_of_a_daily_run(run_dag) -> None:
 
 def test_a_template_naming_a_variable_not_provided_fails_as_undefined(run_dag) -> None:
     with DAG("undefined_ctx") as d:
-        BashOperator(task_id="prev", bash_command="echo {{ prev_data_interval_start_success }}")
+        BashOperator(task_id="events", bash_command="echo {{ triggering_asset_events }}")
     result = run_dag([d], "undefined_ctx")
-    assert "'prev_data_interval_start_success' is undefined" in result.steps["undefined_ctx.prev"].error
+    assert "'triggering_asset_events' is undefined" in result.steps["undefined_ctx.events"].error
+
+
+def _prior(ti, prev_data_interval_start_success, prev_data_interval_end_success, prev_start_date_success,
+           prev_end_date_success, prev_execution_date_success, dag_run):
+    if dag_run.conf.get("fail"):
+        raise ValueError("this run fails")
+    if prev_data_interval_start_success is None:
+        return None
+    assert prev_start_date_success <= prev_end_date_success
+    assert prev_execution_date_success == prev_data_interval_start_success
+    return [prev_data_interval_start_success.isoformat(), prev_data_interval_end_success.isoformat()]
+
+
+def test_prev_success_variables_describe_the_latest_successful_run_with_an_earlier_logical_date(run_dag, instance) -> None:
+    with DAG("history", schedule="@daily", start_date=datetime(2024, 1, 1)) as d:
+        PythonOperator(task_id="prior", python_callable=_prior)
+
+    def run(day: str, fail: bool = False):
+        tags = {"logical_date": f"2024-01-{day}T00:00:00+00:00", "dag_run_conf": '{"fail": true}' if fail else "{}"}
+        return run_dag([d], "history", tags=tags)
+
+    assert run("01").output_for("history.prior") is None  # the first run has no prior success
+    assert not run("02", fail=True).success  # a failed run is never the prior success
+    run("05")  # a later logical date, run earlier: not prior to 01-03
+    assert run("03").output_for("history.prior") == ["2024-01-01T00:00:00+00:00", "2024-01-02T00:00:00+00:00"]
+    sixth = run("06")
+    assert sixth.output_for("history.prior") == ["2024-01-05T00:00:00+00:00", "2024-01-06T00:00:00+00:00"]
+    assert not any(tag.startswith("headwater/airflow") for tag in instance.store.get_run(sixth.run_id).tags)
 
 
 def test_provide_context_is_accepted_with_a_deprecation_warning(run_dag) -> None:

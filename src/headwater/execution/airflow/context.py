@@ -31,6 +31,7 @@ from typing import Any
 
 from headwater.definitions.airflow.operators import BaseOperator
 from headwater.definitions.airflow.variables import template_accessors
+from headwater.execution.airflow.history import prior_success_of
 from headwater.execution.context import RETURN_VALUE
 
 __all__ = ["DagRun", "TaskInstance", "airflow_context", "get_current_context", "use_context"]
@@ -257,9 +258,9 @@ def schedule_neighbours(task: BaseOperator, logical_date: datetime) -> tuple[dat
 def airflow_context(task: BaseOperator, step_context: Any, map_index: int = -1) -> dict[str, Any]:
     """The Airflow context of ``task`` running in ``step_context`` (a fresh dict per call).
 
-    It holds the variables of Airflow's templates reference, except the ones about earlier
-    runs (``prev_data_interval_*_success``, ``prev_start_date_success``, ...) and asset
-    events, which are not tracked yet: a template naming them fails as undefined.
+    It holds the variables of Airflow's templates reference, except asset events, which are
+    not tracked yet (a template naming them fails as undefined). The ``prev_*_success`` ones
+    describe the DAG's prior successful run (see :mod:`.history`); None when it has none.
     """
     logical_date = logical_date_of(step_context)
     previous, end = schedule_neighbours(task, logical_date)
@@ -275,6 +276,8 @@ def airflow_context(task: BaseOperator, step_context: Any, map_index: int = -1) 
     params = {**(dag.resolved_params() if dag is not None else {}), **task.resolved_params(), **conf}
     ds = logical_date.strftime("%Y-%m-%d")
     ds_nodash = ds.replace("-", "")
+    prior = prior_success_of(tags)
+    prior_end = schedule_neighbours(task, prior.logical_date)[1] if prior is not None else None
     return {
         "conf": _EmptyConfig(),
         "dag": dag,
@@ -297,6 +300,11 @@ def airflow_context(task: BaseOperator, step_context: Any, map_index: int = -1) 
         "prev_ds": prev_ds,
         "prev_ds_nodash": prev_ds.replace("-", "") if prev_ds else None,
         "prev_execution_date": previous,
+        "prev_data_interval_start_success": prior.logical_date if prior is not None else None,
+        "prev_data_interval_end_success": prior_end,
+        "prev_execution_date_success": prior.logical_date if prior is not None else None,
+        "prev_start_date_success": prior.start_date if prior is not None else None,
+        "prev_end_date_success": prior.end_date if prior is not None else None,
         "run_id": step_context.run_id,
         "task": task,
         "task_instance": ti,
