@@ -14,11 +14,13 @@ from headwater.errors import (
     SelectionError,
     StoreReadOnly,
 )
+from headwater.services.schedules import UnknownScheduleError
 
 __all__ = ["status_and_message"]
 
 _STATUS: tuple[tuple[type[HeadwaterError], int], ...] = (
     (RunNotFound, 404),
+    (UnknownScheduleError, 404),
     (ArtifactNotFound, 404),
     (StoreReadOnly, 409),
     (CodeLocationError, 503),  # the server is up; the user's code is not loadable right now

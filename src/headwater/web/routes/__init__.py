@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
-from headwater.web.routes import assets, auth, home, runs
+from headwater.web.routes import assets, auth, home, runs, schedules
 
 __all__ = ["API_PREFIX", "include_routes", "route_table"]
 
@@ -18,8 +18,8 @@ API_PREFIX = "/api"
 
 #: (prefix, router, in the schema) in the order routes are matched
 _ROUTERS: list[tuple[str, APIRouter, bool]] = [
-    (API_PREFIX, module.api, True) for module in (home, assets, runs)
-] + [("", module.pages, False) for module in (home, auth, assets, runs)]
+    (API_PREFIX, module.api, True) for module in (home, assets, runs, schedules)
+] + [("", module.pages, False) for module in (home, auth, assets, runs, schedules)]
 
 
 def include_routes(app: FastAPI) -> None:
