@@ -173,7 +173,11 @@ def asset_page(key: str, request: Request, state: WebStateDep, instance: Instanc
     from headwater.web.plot import line_plot
 
     found = _detail(instance, location, key)
-    plots = [(s, line_plot([p.value for p in s.points], [p.run_id for p in s.points])) for s in found.metrics]
+    plots = []
+    for series in found.metrics:
+        # one point per run: a value logged with log_metric and again as metadata is one value
+        per_run = {p.run_id: p.value for p in series.points}
+        plots.append((series, line_plot(list(per_run.values()), list(per_run))))
     latest = found.materializations[0] if found.materializations else None
     return state.render(
         request, "asset.html", nav="assets", key=key, detail=found, latest=latest, plots=plots,
