@@ -121,11 +121,16 @@
     button.disabled = selected.size === 0;
   });
   window.addEventListener("resize", resize);
-  fetch(canvas.dataset.graphUrl, {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (g) {
+  document.querySelectorAll(".search-group").forEach(function (a) {
+    a.addEventListener("click", function (ev) { ev.preventDefault(); search.value = "group:" + a.dataset.group; filter(); });
+  });
+  const embedded = document.getElementById("graph-data");
+  const loaded = embedded ? Promise.resolve(JSON.parse(embedded.textContent)) : fetch(canvas.dataset.graphUrl, {credentials: "same-origin"}).then(function (r) { return r.json(); });
+  loaded.then(function (g) {
     nodes = g.nodes; edges = g.edges; index = new Map();
     nodes.forEach(function (n, i) { index.set(n.layer + ":" + n.row, i); });
-    const layers = 1 + Math.max(0, ...nodes.map(function (n) { return n.layer; }));
-    const rows = 1 + Math.max(0, ...nodes.map(function (n) { return n.row; }));
+    let layers = 1, rows = 1;
+    nodes.forEach(function (n) { layers = Math.max(layers, n.layer + 1); rows = Math.max(rows, n.row + 1); });
     view.k = Math.max(0.05, Math.min(1, (wrap.clientWidth - 40) / (layers * COL), (wrap.clientHeight - 40) / (rows * ROW)));
     window.headwaterGraph = {nodes: nodes, edges: edges, selected: selected};
     resize();
