@@ -151,3 +151,26 @@ def test_a_failing_step_shows_the_users_error_line(make_client, instance: Instan
     assert "broken.py" in page and "line 5" in page
     assert "headwater/execution" not in page  # the user's frames, not Headwater's
     assert client.get("/api/graph").json()["nodes"][0]["state"] == "failed"
+
+
+def test_a_partitioned_asset_shows_a_grid_of_partition_states(make_client, instance: Instance, tmp_path: Path) -> None:
+    daily = tmp_path / "daily.py"
+    daily.write_text(
+        "from headwater import DailyPartitionsDefinition, asset\n\n"
+        "@asset(partitions_def=DailyPartitionsDefinition(start_date='2026-01-01', end_date='2026-01-05'))\n"
+        "def sales(context) -> int:\n    return len(context.partition_key)\n",
+        encoding="utf-8",
+    )
+    from headwater import materialize
+    from headwater.services.location import load_location as load
+
+    location = load(str(daily))
+    assert materialize([location.graph.nodes["sales"]], partition_key="2026-01-02", instance=instance).success
+    client = make_client(file=daily)
+    grid = client.get("/api/assets/sales").json()["partitions"]
+    assert [(p["key"], p["state"]) for p in grid] == [
+        ("2026-01-01", "missing"), ("2026-01-02", "materialized"), ("2026-01-03", "missing"), ("2026-01-04", "missing")
+    ]
+    page = client.get("/assets/sales").text
+    assert 'id="partitions"' in page and page.count("data-partition=") == 4
+    assert client.get("/api/assets/orders").status_code == 404

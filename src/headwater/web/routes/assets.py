@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from headwater.services import assets as asset_service
-from headwater.services import frames, metrics
+from headwater.services import frames, metrics, partitions
 from headwater.storage.records import Materialization
 from headwater.web import layout
 from headwater.web.deps import InstanceDep, LocationDep, WebStateDep
@@ -70,6 +70,7 @@ class AssetDetailOut(BaseModel):
     materializations: list[Materialization]
     preview: frames.FramePreview | None
     metrics: list[metrics.MetricSeries]
+    partitions: list[partitions.PartitionState]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,7 @@ class _Detail:
     preview: frames.FramePreview | None
     preview_error: str | None
     metrics: list[metrics.MetricSeries]
+    partitions: list[partitions.PartitionState]
 
 
 def _rows(instance: InstanceDep, location: LocationDep) -> list[AssetOut]:
@@ -140,7 +142,8 @@ def _detail(instance: InstanceDep, location: LocationDep, key: str) -> _Detail:
     names = sorted({m.name for m in metrics.list_metrics(instance) if m.step_key == key})
     series = [s for name in names for s in metrics.metric_series(instance, name, step_key=key)]
     downstream = sorted(k for k, row in rows.items() if key in row.upstream)
-    return _Detail(asset, downstream, history, preview, preview_error, series)
+    grid = partitions.partition_states(instance, location, key)
+    return _Detail(asset, downstream, history, preview, preview_error, series, grid)
 
 
 def _history_or_none(instance: InstanceDep, key: str) -> list[Materialization]:
@@ -157,7 +160,7 @@ def asset_detail(key: str, instance: InstanceDep, location: LocationDep) -> Asse
     found = _detail(instance, location, key)
     return AssetDetailOut(
         asset=found.asset, downstream=found.downstream, materializations=found.materializations,
-        preview=found.preview, metrics=found.metrics,
+        preview=found.preview, metrics=found.metrics, partitions=found.partitions,
     )
 
 
