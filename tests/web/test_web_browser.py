@@ -67,6 +67,11 @@ def test_the_graph_shows_the_four_iris_assets_and_the_asset_page_plots_accuracy(
     shot(page, "asset-page")
     page.goto(server.url + "/assets/iris_raw")
     assert page.locator("#row-count").inner_text() == "150"
+    page.goto(server.url + "/runs")
+    page.locator("tr.run-row a").first.click()
+    page.wait_for_selector("#log-lines[data-ended=true]")
+    assert "accuracy: 1.0000" in page.locator("#log-lines").inner_text()
+    shot(page, "run-page")
 
 
 def test_a_schedule_toggles_on_and_its_next_ticks_appear(
