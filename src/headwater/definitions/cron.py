@@ -4,7 +4,9 @@ Presets ``@hourly``, ``@daily``, ``@midnight``, ``@weekly``, ``@monthly``, ``@ye
 ``@annually`` are expanded to their five-field form. Fire times are computed by croniter
 in the schedule's own time zone (``zoneinfo``), so ``0 2 * * *`` in ``Europe/Berlin`` fires
 at 02:00 Berlin time on both sides of a daylight-saving change (on the spring-forward
-day, when 02:00 does not exist, it fires once, at the end of the gap).
+day, when 02:00 does not exist, it fires once, at the end of the gap; on the fall-back day
+it fires once, at the first 02:00). :func:`fire_times` says how, and
+:mod:`~headwater.definitions.wallclock` maps wall times to instants.
 
 A fixed interval that no cron string can say (an Airflow ``schedule=timedelta(minutes=90)``)
 is written ``@every 5400s from 2024-01-01T00:00:00+00:00``: it fires at the anchor and at
@@ -31,17 +33,20 @@ raises (a tick past the year 9999) comes out as ``InvalidCronError``, never as a
 
 from __future__ import annotations
 
+import heapq
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from headwater.definitions.wallclock import earliest, instants, latest, offset_margin, wall_time
 from headwater.errors import InvalidCronError
 
 if TYPE_CHECKING:
     from croniter import croniter as Croniter
 
-__all__ = ["PRESETS", "every", "next_fire_time", "normalize_cron", "previous_fire_time", "timezone"]
+__all__ = ["PRESETS", "every", "fire_times", "next_fire_time", "normalize_cron", "previous_fire_time", "timezone"]
 
 PRESETS = {
     "@hourly": "0 * * * *",
@@ -217,24 +222,72 @@ def _parse_every(text: str, place: str = "") -> tuple[timedelta, datetime]:
     return timedelta(seconds=int(digits)), anchor
 
 
-def _every_tick(expression: str, after: datetime, *, forward: bool) -> datetime:
-    interval, anchor = _parse_every(expression)
-    steps, rest = divmod(after - anchor, interval)
-    if forward:
-        steps += 1
-    elif not rest:
-        steps -= 1
-    return anchor + steps * interval
+def _follows_elapsed_hours(expression: str) -> bool:
+    """Whether ``expression`` fires in every hour of the day (its hour field covers 0-23)."""
+    from croniter import croniter
+
+    hours = croniter.expand(expression)[0][1]
+    return hours == ["*"] or sorted(hours) == list(range(24))
 
 
-def _tick(expression: str, tz: ZoneInfo, moment: datetime, *, forward: bool) -> datetime:
+def fire_times(expression: str, tz: ZoneInfo, after: datetime) -> Iterator[datetime]:
+    """Every fire time strictly after ``after``, in order, as aware datetimes in ``tz``.
+
+    Daylight saving, as Dagster documents it for its schedules:
+
+    * a wall time the clock skips fires once, at the end of the gap (``30 2 * * *`` in
+      Europe/Berlin fires at 03:00 CEST on the spring-forward day); several skipped times
+      that fall in one gap fire once;
+    * a wall time the clock repeats fires once, at its first occurrence;
+    * except that a schedule firing in every hour of the day (its hour field is ``*``)
+      follows elapsed time: it fires in both occurrences of the repeated hour and not in
+      the skipped one, so an hourly schedule fires once an hour all year.
+
+    ``@every`` intervals count elapsed seconds and know no daylight saving.
+
+    Raises:
+        InvalidCronError: the schedule has no fire time before the end of the calendar
+            (raised when the iteration reaches it).
+    """
     try:
-        if expression.startswith("@every"):
-            return _every_tick(expression, moment, forward=forward).astimezone(tz)
-        ticks = _croniter(expression, moment.astimezone(tz))
+        yield from (_every_times if expression.startswith("@every") else _cron_times)(expression, tz, after)
+    except OverflowError as exc:  # a wall time or instant past the ends of the calendar
+        raise InvalidCronError(f"cron expression {expression!r} has no fire time after {after.isoformat()}") from exc
+
+
+def _cron_times(expression: str, tz: ZoneInfo, after: datetime) -> Iterator[datetime]:
+    hourly = _follows_elapsed_hours(expression)
+    margin = offset_margin(tz, after)
+    start = wall_time(after, tz) - margin - timedelta(minutes=1)
+    ticks = _croniter(expression, start)
+    pending: list[datetime] = []
+    last: datetime | None = None
+    while True:
+        naive = _step(ticks, expression, after, forward=True)
+        # instants of later wall times are never before ``floor``, so what is pending up to
+        # it is in its final order
+        floor = earliest(naive, tz)
+        for candidate in instants(naive, tz) if hourly else [floor]:
+            heapq.heappush(pending, candidate)
+        while pending and pending[0] <= floor:
+            moment = heapq.heappop(pending)
+            if moment > after and moment != last:
+                last = moment
+                yield moment.astimezone(tz)
+
+
+def _every_times(expression: str, tz: ZoneInfo, after: datetime) -> Iterator[datetime]:
+    interval, anchor = _parse_every(expression)
+    steps = (after - anchor) // interval + 1
+    while True:
+        yield (anchor + steps * interval).astimezone(tz)
+        steps += 1
+
+
+def _step(ticks: Croniter, expression: str, moment: datetime, *, forward: bool) -> datetime:
+    """The next (or previous) wall time of ``ticks``; the calendar's ends as InvalidCronError."""
+    try:
         return ticks.get_next(datetime) if forward else ticks.get_prev(datetime)
-    except InvalidCronError:
-        raise
     # Past the ends of the calendar (a tick after 9999-12-31) datetime overflows and
     # croniter finds nothing: the schedule has no such tick, which is not a crash.
     except (ValueError, OverflowError) as exc:
@@ -250,7 +303,7 @@ def next_fire_time(expression: str, tz: ZoneInfo, after: datetime) -> datetime:
     Raises:
         InvalidCronError: there is none before the end of the calendar.
     """
-    return _tick(expression, tz, after, forward=True)
+    return next(fire_times(expression, tz, after))
 
 
 def previous_fire_time(expression: str, tz: ZoneInfo, before: datetime) -> datetime:
@@ -259,4 +312,34 @@ def previous_fire_time(expression: str, tz: ZoneInfo, before: datetime) -> datet
     Raises:
         InvalidCronError: there is none after the start of the calendar.
     """
-    return _tick(expression, tz, before, forward=False)
+    try:
+        if expression.startswith("@every"):
+            return _every_previous(expression, before).astimezone(tz)
+        return _cron_previous(expression, tz, before)
+    except OverflowError as exc:
+        raise InvalidCronError(f"cron expression {expression!r} has no fire time before {before.isoformat()}") from exc
+
+
+def _every_previous(expression: str, before: datetime) -> datetime:
+    interval, anchor = _parse_every(expression)
+    steps, rest = divmod(before - anchor, interval)
+    return anchor + (steps if rest else steps - 1) * interval
+
+
+def _cron_previous(expression: str, tz: ZoneInfo, before: datetime) -> datetime:
+    """Step back over wall times to one whose instants are all before ``before``, then forward."""
+    hourly = _follows_elapsed_hours(expression)
+    margin = offset_margin(tz, before)
+    ticks = _croniter(expression, wall_time(before, tz) + margin + timedelta(minutes=1))
+    while True:
+        naive = _step(ticks, expression, before, forward=False)
+        found = instants(naive, tz) if hourly else [earliest(naive, tz)]
+        # ``latest`` grows with the wall time: once one is before ``before``, all earlier are
+        if found and latest(naive, tz) < before:
+            break
+    previous = found[0]
+    for moment in fire_times(expression, tz, found[0] - timedelta(microseconds=1)):
+        if moment >= before:
+            return previous
+        previous = moment
+    raise AssertionError("unreachable: fire_times is endless")  # pragma: no cover

@@ -11,8 +11,10 @@ operator with Airflow's view of it, which this module builds:
   (``ds``, ``ts``, ``logical_date``, ``params``, ...), also returned by
   :func:`get_current_context` while the task runs.
 
-The logical date is the run's ``logical_date`` tag (the scheduler's tick, or the date given
-to ``headwater dags test``); a run without one uses the moment its first task started.
+The logical date is the run's ``logical_date`` tag (the start of the data interval the
+scheduler ran it for, or the date given to ``headwater dags test``); a run without one uses
+the moment its first task started. A run the scheduler started carries its data interval
+in its tags too (:mod:`headwater.definitions.airflow.intervals`); others run from the logical date to the next fire time.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
+from headwater.definitions.airflow.intervals import LOGICAL_DATE_TAG, interval_from_tags
 from headwater.definitions.airflow.operators import BaseOperator
 from headwater.definitions.airflow.variables import template_accessors
 from headwater.execution.airflow.history import prior_success_of
@@ -36,8 +39,7 @@ from headwater.execution.context import RETURN_VALUE
 
 __all__ = ["DagRun", "TaskInstance", "airflow_context", "get_current_context", "use_context"]
 
-#: run tags read here
-LOGICAL_DATE_TAG = "logical_date"
+#: run tags read here (and the data interval's, see :mod:`headwater.definitions.airflow.intervals`)
 CONF_TAG = "dag_run_conf"
 
 _current: ContextVar[dict[str, Any] | None] = ContextVar("headwater_airflow_context", default=None)
@@ -265,10 +267,13 @@ def airflow_context(task: BaseOperator, step_context: Any, map_index: int = -1) 
     logical_date = logical_date_of(step_context)
     previous, end = schedule_neighbours(task, logical_date)
     start = logical_date
+    tags: Mapping[str, str] = getattr(step_context, "run_tags", {}) or {}
+    interval = interval_from_tags(tags)  # what the scheduler (or a backfill) ran the run for
+    if interval is not None:
+        start, end = interval.start, interval.end
     prev_ds = previous.strftime("%Y-%m-%d") if previous is not None else None
     conf = run_conf_of(step_context)
     dag = task.dag
-    tags: Mapping[str, str] = getattr(step_context, "run_tags", {}) or {}
     run_type = "scheduled" if tags.get("schedule") else "manual"
     dag_run = DagRun(task.dag_id, step_context.run_id, logical_date, conf, run_type)
     dag_run.data_interval_start, dag_run.data_interval_end = start, end
