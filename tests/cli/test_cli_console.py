@@ -71,3 +71,47 @@ def test_format_duration():
     assert format_duration(0.0123) == "0.012s"
     assert format_duration(2.5) == "2.50s"
     assert format_duration(125) == "2m 05s"
+
+
+def _up_to_date(key: str) -> StepRecord:
+    return StepRecord("r" * 32, key, StepStatus.UP_TO_DATE, reason="up to date")
+
+
+def _drive_up_to_date(count: int) -> list[str]:
+    """``count`` steps up to date, then one that runs, then ``count`` more up to date."""
+    console = Console(file=io.StringIO(), width=200)
+    observer = ConsoleObserver(console)
+    keys = [f"s{i}" for i in range(2 * count + 1)]
+    observer.run_started("r" * 32, keys)
+    steps = {}
+    for key in keys[:count]:
+        steps[key] = _up_to_date(key)
+        observer.step_finished(steps[key])
+    middle = keys[count]
+    observer.step_started(middle, 1)
+    observer.step_output(middle, "stdout", "working")
+    steps[middle] = StepRecord("r" * 32, middle, StepStatus.SUCCESS, attempts=1, started_at=0.0, ended_at=0.1)
+    observer.step_finished(steps[middle])
+    for key in keys[count + 1:]:
+        steps[key] = _up_to_date(key)
+        observer.step_finished(steps[key])
+    observer.run_finished(_Result(steps, RunStatus.SUCCESS))
+    return console.file.getvalue().splitlines()  # type: ignore[attr-defined]
+
+
+def test_a_few_up_to_date_steps_print_a_line_each_in_order():
+    lines = _drive_up_to_date(3)
+    assert lines[:6] == [
+        "= s0 up to date (up to date)", "= s1 up to date (up to date)", "= s2 up to date (up to date)",
+        "[s3] working", "✔ s3 success in 0.100s", "= s4 up to date (up to date)",
+    ]
+    assert "SUCCESS in 1.50s: 6 up to date, 1 succeeded" in lines[-2]
+
+
+def test_many_up_to_date_steps_print_as_one_line_and_what_ran_stays_live():
+    lines = _drive_up_to_date(12)
+    assert lines[:4] == [
+        "= 12 steps up to date: s0 … s11", "[s12] working", "✔ s12 success in 0.100s",
+        "= 12 steps up to date: s13 … s24",
+    ]
+    assert "SUCCESS in 1.50s: 24 up to date, 1 succeeded" in lines[-2]

@@ -5,7 +5,10 @@ While a run goes on it
 
 * prints every line a step prints or logs as it happens, prefixed by the step key
   (``[train_model] fitting...``), unless ``quiet``;
-* prints one line per finished step (status and duration), unless ``quiet``;
+* prints one line per finished step (status and duration), unless ``quiet``; steps found
+  up to date are held back until the next other line, and more than
+  :data:`UP_TO_DATE_SHOWN` of them in a row print as one line (``= 999 steps up to date:
+  step_1 … step_999``), so a re-run of a large, unchanged pipeline stays short and fast;
 * on a terminal, keeps a Rich progress line (steps done / total) below that output;
 * at the end, prints each failed step's error with the user's file and line where it was
   raised (never Headwater's own frames), the run's status, its id, and the
@@ -50,6 +53,8 @@ _STYLES = {
     "CANCELED": "yellow",
 }
 _MARKS = {"SUCCESS": "✔", "FAILURE": "✘", "SKIPPED": "↷", "UPSTREAM_FAILED": "↯", "UP_TO_DATE": "="}
+#: up-to-date steps in a row shown one line each; more are summarized in one line
+UP_TO_DATE_SHOWN = 10
 
 
 def _console(stderr: bool) -> Console:
@@ -113,6 +118,8 @@ class ConsoleObserver:
         self._lock = threading.Lock()
         self._progress: Progress | None = None
         self._task: TaskID | None = None
+        #: up-to-date steps not printed yet (see the module docstring)
+        self._held: list[StepRecord] = []
 
     # -- the RunObserver protocol ------------------------------------------------------
 
@@ -141,12 +148,14 @@ class ConsoleObserver:
 
     def step_started(self, step_key: str, attempt: int) -> None:
         if attempt > 1 and not self.quiet:
+            self._release_held()
             self._print(Text.assemble(("↻ ", "yellow"), (step_key, "bold"), f" attempt {attempt}"))
 
     def step_output(self, step_key: str, stream: str, text: str) -> None:
         if self.quiet:
             return
         style = "red" if stream == "stderr" else None
+        self._release_held()
         for line in text.splitlines() or [""]:
             self._print(Text.assemble((f"[{step_key}] ", "cyan"), (line, style or "")))
 
@@ -157,6 +166,14 @@ class ConsoleObserver:
                 self._progress.update(self._task, completed=self._done, refresh=True)
         if self.quiet:
             return
+        if record.status == "UP_TO_DATE":
+            with self._lock:
+                self._held.append(record)
+            return
+        self._release_held()
+        self._print(self._step_line(record))
+
+    def _step_line(self, record: StepRecord) -> Text:
         status = str(record.status)
         parts: list[Any] = [
             (f"{_MARKS.get(status, '·')} ", status_style(status)),
@@ -170,10 +187,23 @@ class ConsoleObserver:
             parts.append(f" after {record.attempts} attempts")
         if record.reason and status in ("SKIPPED", "UPSTREAM_FAILED", "UP_TO_DATE"):
             parts.append((f" ({record.reason})", "dim"))
-        self._print(Text.assemble(*parts))
+        return Text.assemble(*parts)
+
+    def _release_held(self) -> None:
+        """Print the up-to-date steps held back: each, or one line when there are many."""
+        with self._lock:
+            held, self._held = self._held, []
+        if len(held) <= UP_TO_DATE_SHOWN:
+            for record in held:
+                self._print(self._step_line(record))
+            return
+        style = status_style("UP_TO_DATE")
+        names = f"{held[0].step_key} … {held[-1].step_key}"
+        self._print(Text.assemble(("= ", style), (f"{len(held)} steps", "bold"), (" up to date", style), (f": {names}", "dim")))
 
     def run_finished(self, result: Any) -> None:
         self._stop_progress()
+        self._release_held()
         steps = list(getattr(result, "steps", {}).values())
         for record in steps:
             if str(record.status) == "FAILURE":

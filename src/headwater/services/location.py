@@ -26,11 +26,16 @@ def load_location(file: str | None = None, module: str | None = None) -> CodeLoc
 
 
 @contextmanager
-def open_instance() -> Iterator[Instance]:
-    """The stores of this project's home (``HEADWATER_HOME`` or the one found), closed on exit."""
+def open_instance(*, sweep: bool = True) -> Iterator[Instance]:
+    """The stores of this project's home (``HEADWATER_HOME`` or the one found), closed on exit.
+
+    Args:
+        sweep: remove the temporary files of killed writes on the way in (a walk over the
+            stored files); a reader that writes nothing passes False.
+    """
     from headwater.storage.instance import Instance
 
-    instance = Instance.get()
+    instance = Instance.get(sweep=sweep)
     try:
         yield instance
     finally:

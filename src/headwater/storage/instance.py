@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from headwater.settings import Settings
-from headwater.storage.artifacts import TEMPORARY_MAX_AGE, FsspecArtifactStore
 
 if TYPE_CHECKING:
+    from headwater.storage.artifacts import FsspecArtifactStore
     from headwater.storage.records import Materialization
     from headwater.storage.sql.store import SqlStore
 
@@ -35,7 +35,8 @@ class Instance:
     Args:
         settings: where the stores live.
         store: an open run store for ``settings.database_url``.
-        artifacts: the artifact store for ``settings.artifacts_url``.
+        artifacts: the artifact store for ``settings.artifacts_url``; opened on first use
+            when None (a listing of runs never reads a stored value).
         cleanup: a folder removed by :meth:`close` (set by :meth:`ephemeral`).
     """
 
@@ -43,23 +44,27 @@ class Instance:
         self,
         settings: Settings,
         store: SqlStore,
-        artifacts: FsspecArtifactStore,
+        artifacts: FsspecArtifactStore | None = None,
         *,
         cleanup: Path | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
-        self.artifacts = artifacts
+        self._artifacts = artifacts
         self._cleanup = cleanup
         self._closed = False
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, temporary_max_age: float = TEMPORARY_MAX_AGE) -> Instance:
+    def from_settings(
+        cls, settings: Settings, *, temporary_max_age: float | None = None, sweep: bool = True
+    ) -> Instance:
         """Open the stores that ``settings`` names (creating a fresh SQLite store if needed).
 
         Opening also removes the temporary files of killed writes from a local artifact
         store: those whose writer on this host is gone, and any older than
-        ``temporary_max_age`` seconds.
+        ``temporary_max_age`` seconds (default: the artifact store's). ``sweep=False`` skips
+        that walk over the stored files, for readers (a listing) that write nothing; the
+        artifact store is then opened on first use.
 
         Raises:
             StoreMigrationNeeded: the database's schema is unknown to this Headwater.
@@ -67,14 +72,19 @@ class Instance:
         """
         from headwater.storage.sql.store import SqlStore
 
+        if not sweep:
+            return cls(settings, SqlStore(settings.database_url))
+        from headwater.storage.artifacts import TEMPORARY_MAX_AGE, FsspecArtifactStore
+
         artifacts = FsspecArtifactStore(settings.artifacts_url)
-        artifacts.sweep_temporary(max_age=temporary_max_age)
+        artifacts.sweep_temporary(max_age=TEMPORARY_MAX_AGE if temporary_max_age is None else temporary_max_age)
         return cls(settings, SqlStore(settings.database_url), artifacts)
 
     @classmethod
-    def get(cls, home: str | os.PathLike[str] | None = None) -> Instance:
-        """Open the instance of ``home``, or of ``HEADWATER_*`` from the environment."""
-        return cls.from_settings(Settings.from_env(home))
+    def get(cls, home: str | os.PathLike[str] | None = None, *, sweep: bool = True) -> Instance:
+        """Open the instance of ``home``, or of ``HEADWATER_*`` from the environment
+        (``sweep`` as for :meth:`from_settings`)."""
+        return cls.from_settings(Settings.from_env(home), sweep=sweep)
 
     @classmethod
     def ephemeral(cls) -> Instance:
@@ -87,6 +97,15 @@ class Instance:
             raise
         instance._cleanup = home
         return instance
+
+    @property
+    def artifacts(self) -> FsspecArtifactStore:
+        """The artifact store (opened on first use when the instance was made without one)."""
+        if self._artifacts is None:
+            from headwater.storage.artifacts import FsspecArtifactStore
+
+            self._artifacts = FsspecArtifactStore(self.settings.artifacts_url)
+        return self._artifacts
 
     @property
     def read_only(self) -> bool:

@@ -45,7 +45,7 @@ def list_assets(file: FileOption = None, module: ModuleOption = None) -> None:
     from headwater.services.location import load_location, open_instance
 
     location = load_location(file, module)
-    with open_instance() as instance:
+    with open_instance(sweep=False) as instance:
         listing = asset_states(instance, location)
     table = Table(title=f"Assets in {listing.location}", title_justify="left")
     columns = ("key", "kind", "group", "upstream", "state", "last materialized",
@@ -87,7 +87,7 @@ def history(
     from headwater.services.assets import asset_history
     from headwater.services.location import open_instance
 
-    with open_instance() as instance:
+    with open_instance(sweep=False) as instance:
         found = asset_history(instance, asset_key, limit=limit)
     table = Table(title=f"Materializations of {asset_key}", title_justify="left")
     for column in ("data version", "run", "created", "code version", "serializer", "size"):
@@ -119,7 +119,7 @@ def load(
     from headwater.services.assets import load_asset_value
     from headwater.services.location import open_instance
 
-    with open_instance() as instance:
+    with open_instance(sweep=False) as instance:
         value = load_asset_value(instance, asset_key, version, key=key, map_index=map_index)
     out_console().print(value)
 

@@ -33,7 +33,7 @@ def lineage(
     from headwater.services.assets import LineageNode, asset_lineage
     from headwater.services.location import open_instance
 
-    with open_instance() as instance:
+    with open_instance(sweep=False) as instance:
         root = asset_lineage(instance, asset_key, version)
 
     def label(node: LineageNode) -> str:

@@ -36,7 +36,7 @@ def get_variable(key: str, as_json: Annotated[bool, typer.Option("--json", help=
     from headwater.services.location import open_instance
     from headwater.services.named_values import get_variable as read_variable
 
-    with open_instance() as instance:
+    with open_instance(sweep=False) as instance:
         try:
             value = read_variable(instance, key, deserialize_json=as_json)
         except KeyError:
@@ -63,7 +63,7 @@ def set_variable(
             json.loads(value)
         except json.JSONDecodeError as exc:
             raise fail(f"the value of {key!r} is not valid JSON ({exc}); nothing was stored")
-    with open_instance() as instance:
+    with open_instance(sweep=False) as instance:
         set_named_value(instance, VARIABLE, key, value, description)
     typer.echo(f"Variable {key} set")
 
@@ -90,7 +90,7 @@ def get_connection(conn_id: str) -> None:
     from headwater.services.location import open_instance
     from headwater.services.named_values import get_connection as read_connection
 
-    with open_instance() as instance:
+    with open_instance(sweep=False) as instance:
         try:
             found = read_connection(instance, conn_id)
         except AirflowNotFoundException as exc:
@@ -120,7 +120,7 @@ def add_connection(
         check_connection(conn_id, text)
     except ValueError as exc:
         raise fail(f"connection {conn_id!r} is not valid: {exc}; nothing was stored")
-    with open_instance() as instance:
+    with open_instance(sweep=False) as instance:
         set_named_value(instance, CONNECTION, conn_id, text.strip(), description)
     typer.echo(f"Connection {conn_id} added")
 
@@ -139,7 +139,7 @@ def _list(kind: str, *, mask: bool) -> None:
     from headwater.services.location import open_instance
     from headwater.services.named_values import list_named_values, shown_value
 
-    with open_instance() as instance:
+    with open_instance(sweep=False) as instance:
         rows = list_named_values(instance, kind)
     console = out_console()
     if not rows:
@@ -159,7 +159,7 @@ def _delete(kind: str, name: str, label: str) -> None:
     from headwater.services.location import open_instance
     from headwater.services.named_values import delete_named_value
 
-    with open_instance() as instance:
+    with open_instance(sweep=False) as instance:
         removed = delete_named_value(instance, kind, name)
     if not removed:
         raise fail(f"{label} {name!r} does not exist", NOT_FOUND)

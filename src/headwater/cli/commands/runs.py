@@ -40,7 +40,7 @@ def list_runs(
         query = RunQuery(statuses=(parse_status(status),) if status is not None else ())
     except ValueError as exc:
         raise fail(str(exc)) from None
-    with open_instance() as instance:
+    with open_instance(sweep=False) as instance:
         runs = runs_page(instance, query, limit=limit).runs
     console = out_console()
     if not runs:
@@ -78,7 +78,7 @@ def show_run(
     from headwater.services.logs import run_logs
     from headwater.services.runs import run_detail
 
-    with open_instance() as instance:
+    with open_instance(sweep=False) as instance:
         detail = run_detail(instance, run_id)
         lines = [entry.line for entry in run_logs(instance, detail.run.run_id).entries] if logs else []
     _render_run(out_console(), detail, lines, full_traceback=full_traceback)

@@ -23,7 +23,7 @@ def list_schedules(file: FileOption = None, module: ModuleOption = None) -> None
     from headwater.services.location import load_location, open_instance
 
     location = load_location(file, module)
-    with open_instance() as instance:
+    with open_instance(sweep=False) as instance:
         schedules = schedules_of(instance, location)
     console = out_console()
     if not schedules:
