@@ -69,6 +69,7 @@ if typing.TYPE_CHECKING:  # for type checkers and readers: these load lazily thr
     from headwater.execution.run import RunResult as RunResult
     from headwater.execution.run import materialize as materialize
     from headwater.history import load as load
+    from headwater.scheduling.queue import submit as submit
     from headwater.testing import build_asset_context as build_asset_context
 
 __version__ = "0.1.0"
@@ -139,6 +140,7 @@ __all__ = [
     "multi_asset",
     "schedule",
     "sensor",
+    "submit",
 ]
 
 
@@ -204,6 +206,7 @@ _LAZY = {
     "build_asset_context": "headwater.testing",
     "load": "headwater.history",
     "materialize": "headwater.execution.run",
+    "submit": "headwater.scheduling.queue",
     "Config": "headwater.definitions.config",
     "ConfigurableResource": "headwater.definitions.resources",
     "EnvVar": "headwater.definitions.resources",

@@ -17,6 +17,8 @@
     ├── SelectionError             a selection string names nothing known (CLI exit 2)
     ├── PlanError                  a run cannot be planned (CLI exit 2)
     │   └── PartitionKeyError      a partition key (or range) outside its definition
+    ├── RunKeyTaken                a run was submitted with a run key already used (CLI exit 2)
+    ├── RunClaimLost               a queued run was released before its process could start it
     ├── StepError                  one step failed; recorded on the run (CLI exit 1)
     │   ├── UserCodeError          the user's function raised; carries its traceback
     │   ├── TypeMismatchError      an input or output broke its type hint
@@ -63,7 +65,9 @@ __all__ = [
     "PartitionKeyError",
     "PlanError",
     "RunConfigError",
+    "RunClaimLost",
     "RunFailedError",
+    "RunKeyTaken",
     "RunNotFound",
     "SelectionError",
     "StepError",
@@ -167,6 +171,27 @@ class PlanError(HeadwaterError):
 
 class PartitionKeyError(PlanError):
     """A partition key, or a range of them, that its partitions definition does not hold."""
+
+
+class RunKeyTaken(HeadwaterError):
+    """A run was submitted with a run key that another run already has; nothing was queued.
+
+    A run key (a schedule tick's, a backfill partition's) is unique across all runs ever, so
+    submitting the same key twice runs it once. ``run_id`` is the run that holds the key.
+    """
+
+    def __init__(self, run_key: str, run_id: str) -> None:
+        self.run_key = run_key
+        self.run_id = run_id
+        super().__init__(f"run key {run_key!r} is already used by run {run_id}")
+
+
+class RunClaimLost(HeadwaterError):
+    """A queued run's process found the run no longer claimed for it, and did not start it.
+
+    Its coordinator was presumed dead (or stopped) and the run went back to the queue, where
+    another coordinator runs it: starting it here too would run it twice.
+    """
 
 
 class StepError(HeadwaterError):

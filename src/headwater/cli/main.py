@@ -13,6 +13,7 @@
     headwater assets history ASSET | assets load ASSET [--version V] [--key K] | lineage ASSET [--version V]
     headwater verify [ASSETS] | gc [--dry-run] [--older-than SECONDS]
     headwater ui [-f FILE | -m MODULE] [--host ADDRESS] [--port PORT] [--token TOKEN]
+    headwater daemon [--max-concurrent-runs N] [--tag-limit KEY[:VALUE]=N]
 
 Exit codes: 0 success, 1 a failed run, 2 bad input (usage, definitions, selection, code
 location), 3 the stores (an unknown run id among them). The command modules import only
@@ -28,6 +29,7 @@ from typing import Annotated
 import typer
 
 from headwater.cli.commands import assets, backfills, dags, jobs, runs, schedules, sensors, tasks
+from headwater.cli.commands.daemon import daemon
 from headwater.cli.commands.info import info, version
 from headwater.cli.commands.lineage import lineage
 from headwater.cli.commands.maintenance import gc, verify
@@ -70,6 +72,7 @@ app.command("info")(info)
 app.command("verify")(verify)
 app.command("gc")(gc)
 app.command("ui")(ui)
+app.command("daemon")(daemon)
 app.add_typer(jobs.app, name="job", help="Run a job: `headwater job run JOB` (same commands as `jobs`).")
 app.add_typer(jobs.app, name="jobs", help="List jobs (named selections of assets), or run one.")
 app.add_typer(assets.app, name="assets")

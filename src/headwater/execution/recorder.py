@@ -31,7 +31,7 @@ import time
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from headwater.errors import StorageError
+from headwater.errors import RunClaimLost, StorageError
 from headwater.execution.capture import LineSink
 from headwater.execution.observer import RunObserver
 from headwater.storage.base import (
@@ -39,6 +39,7 @@ from headwater.storage.base import (
     EventLog,
     MaterializationIndex,
     MetricStore,
+    RunQueue,
     RunStore,
     XComStore,
 )
@@ -60,7 +61,7 @@ __all__ = ["RunRecorder", "RunStoreWriter"]
 
 
 class RunStoreWriter(
-    RunStore, EventLog, MaterializationIndex, CheckEvaluationIndex, MetricStore, XComStore, Protocol
+    RunStore, RunQueue, EventLog, MaterializationIndex, CheckEvaluationIndex, MetricStore, XComStore, Protocol
 ):
     """The stores the recorder writes to (a ``SqlStore`` is all of them)."""
 
@@ -107,8 +108,18 @@ class RunRecorder:
         self._checks: list[CheckEvaluation] = []
 
     def start(self, run: Run, step_keys: Sequence[str]) -> None:
-        """Write the (started) run's record, now, and start the flusher."""
-        self._store.add_run(run)
+        """Write the (started) run's record, now, and start the flusher.
+
+        A run with ``claimed_by`` was queued: its queued record becomes ``run``, if the claim
+        still holds.
+
+        Raises:
+            RunClaimLost: the queued run is no longer claimed by ``run.claimed_by``.
+        """
+        if run.claimed_by is None:
+            self._store.add_run(run)
+        elif not self._store.start_claimed_run(run, run.claimed_by):
+            raise RunClaimLost(f"run {run.run_id} is no longer claimed by {run.claimed_by}: not started here")
         self._buffer(self._events, Event(self.run_id, EventKind.RUN_START, time.time(), message=run.selection))
         self._flusher = threading.Thread(target=self._flush_loop, name="headwater-recorder", daemon=True)
         self._flusher.start()

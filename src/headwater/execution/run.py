@@ -17,7 +17,7 @@ import time
 import uuid
 import weakref
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from headwater.definitions.graph import Graph
@@ -130,6 +130,7 @@ def execute(
     pool_limits: Mapping[str, int] | None = None,
     run_config: object = None,
     partition_key: str | None = None,
+    queued_run: Run | None = None,
 ) -> RunResult:
     """Plan, record and run ``selection`` of a graph or code location.
 
@@ -152,6 +153,8 @@ def execute(
         run_config: a ``RunConfig`` or Dagster's dict form, for the steps that take config.
         partition_key: the partition of the selected partitioned assets to compute; by
             default the ``dagster/partition`` tag's (a schedule's or backfill's run).
+        queued_run: a queued run claimed for this process (``claimed_by`` set): it is this
+            run, keeping its id, creation time and launch record (see ``headwater.scheduling``).
 
     Returns:
         The result; a failed run is a result with ``success`` False, not an exception.
@@ -159,6 +162,7 @@ def execute(
     Raises:
         SelectionError, PlanError, RunConfigError: before any run is recorded.
         StoreReadOnly: the run store cannot be written here; nothing ran.
+        RunClaimLost: ``queued_run`` is no longer claimed for this process; nothing ran.
     """
     instance.store.ensure_writable()
     location = target if isinstance(target, CodeLocation) else None
@@ -176,7 +180,7 @@ def execute(
     if location is not None:
         extra.setdefault("location", location)
     reap_dead_runs(instance.store)
-    run_id = uuid.uuid4().hex
+    run_id = queued_run.run_id if queued_run is not None else uuid.uuid4().hex
     started = time.time()
     # Under the CLI's supervisor, the steps running are reported, so a step that kills this
     # process is named (see headwater.execution.supervisor).
@@ -201,6 +205,11 @@ def execute(
         pid=os.getpid(),
         hostname=socket.gethostname(),
     )
+    if queued_run is not None:
+        run = replace(
+            run, created_at=queued_run.created_at, launch=queued_run.launch, priority=queued_run.priority,
+            run_key=queued_run.run_key, claimed_by=queued_run.claimed_by,
+        )
     # The executor starts before the run is recorded: one that cannot start (a scheduler out
     # of reach) leaves no run behind.
     step_tags = run_tags

@@ -29,7 +29,35 @@ from headwater.definitions.graph import Graph, close_matches
 from headwater.definitions.parameters import config_class_of
 from headwater.errors import RunConfigError
 
-__all__ = ["load_run_config_file", "op_entries", "step_configs", "step_resources"]
+__all__ = ["load_run_config_file", "merge_run_config", "op_entries", "run_config_dict", "step_configs", "step_resources"]
+
+
+def run_config_dict(config: object) -> dict[str, Any]:
+    """A run config (a ``RunConfig`` or Dagster's dict form) as its dict form.
+
+    Raises:
+        RunConfigError: ``config`` is neither.
+    """
+    to_dict = getattr(config, "to_config_dict", None)
+    result = to_dict() if callable(to_dict) else config
+    if not isinstance(result, Mapping):
+        raise RunConfigError(f"a run config must be a RunConfig or a dict, got {type(config).__name__}")
+    return dict(result)
+
+
+def merge_run_config(base: object, override: Mapping[str, Any] | None) -> object:
+    """``base`` (a job's config: a ``RunConfig`` or Dagster's dict form) with ``override``'s
+    entries over it, op by op and resource by resource; ``base`` itself when nothing overrides."""
+    if override is None:
+        return base
+    if base is None:
+        return dict(override)
+    base_dict = run_config_dict(base)
+    return {
+        section: {**dict(base_dict.get(section) or {}), **dict(override.get(section) or {})}
+        for section in ("ops", "resources")
+        if base_dict.get(section) or override.get(section)
+    }
 
 
 def load_run_config_file(path: str | Path) -> dict[str, Any]:

@@ -160,23 +160,6 @@ def merged_run_config(base: object, config_file: str | None) -> object:
     """
     if config_file is None:
         return base
-    from headwater.planning.run_config import load_run_config_file
+    from headwater.planning.run_config import load_run_config_file, merge_run_config
 
-    loaded = load_run_config_file(config_file)
-    if base is None:
-        return loaded
-    base_dict = _config_dict(base)
-    return {
-        section: {**dict(base_dict.get(section) or {}), **dict(loaded.get(section) or {})}
-        for section in ("ops", "resources")
-        if base_dict.get(section) or loaded.get(section)
-    }
-
-
-def _config_dict(config: object) -> Mapping[str, Any]:
-    """A run config (a ``RunConfig`` or Dagster's dict form) as its dict form."""
-    to_dict = getattr(config, "to_config_dict", None)
-    if callable(to_dict):
-        result = to_dict()
-        return result if isinstance(result, Mapping) else {}
-    return config if isinstance(config, Mapping) else {}
+    return merge_run_config(base, load_run_config_file(config_file))

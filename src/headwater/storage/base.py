@@ -7,13 +7,14 @@ them: a run of a thousand steps commits a handful of transactions, not thousands
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from headwater.storage.records import (
     Backfill,
     BackfillStatus,
     CheckEvaluation,
+    DaemonRecord,
     Event,
     LogLine,
     Materialization,
@@ -32,10 +33,12 @@ __all__ = [
     "ArtifactStore",
     "BackfillStore",
     "CheckEvaluationIndex",
+    "DaemonRegistry",
     "EventLog",
     "MaterializationIndex",
     "MetricStore",
     "NamedValueStore",
+    "RunQueue",
     "RunStore",
     "ScheduleStateStore",
     "StoredArtifact",
@@ -91,6 +94,63 @@ class RunStore(Protocol):
     def add_attempts(self, attempts: Sequence[StepAttempt]) -> None: ...
 
     def get_attempts(self, run_id: str, step_key: str | None = None) -> list[StepAttempt]: ...
+
+
+@runtime_checkable
+class RunQueue(Protocol):
+    """Runs waiting to be launched: submitted, claimed by a coordinator, started or released.
+
+    See :mod:`headwater.storage.sql.queue` for the states and why each step is atomic.
+    """
+
+    def enqueue_run(self, run: Run) -> None:
+        """Record a ``QUEUED`` run. Raises ``RunKeyTaken`` when its run key is already used."""
+        ...
+
+    def get_run_by_key(self, run_key: str) -> Run | None: ...
+
+    def claim_runs(
+        self,
+        claimer: str,
+        choose: Callable[[Sequence[Run], Sequence[Run]], Sequence[str]],
+        *,
+        candidates: int = 100,
+    ) -> list[Run]:
+        """Claim the queued runs ``choose(in_flight, candidates)`` picks, serialized across processes."""
+        ...
+
+    def start_claimed_run(self, run: Run, claimed_by: str) -> bool:
+        """Record ``run`` as started if it is still queued and claimed by ``claimed_by``."""
+        ...
+
+    def fail_claimed_run(self, run_id: str, claimed_by: str, error: str) -> bool:
+        """End a claimed run that could not start as failed, if the claim still holds."""
+        ...
+
+    def release_claims(self, claimer: str, run_ids: Iterable[str] | None = None) -> list[str]:
+        """Return ``claimer``'s claimed, unstarted runs to the queue; their ids."""
+        ...
+
+    def release_claims_not_held_by(self, live_claimers: Iterable[str]) -> list[str]:
+        """Return to the queue the claimed, unstarted runs of every claimer not listed."""
+        ...
+
+    def count_queued(self) -> int: ...
+
+
+@runtime_checkable
+class DaemonRegistry(Protocol):
+    """The daemons serving a store, each with a heartbeat."""
+
+    def register_daemon(self, daemon: DaemonRecord) -> None: ...
+
+    def daemon_heartbeat(self, daemon_id: str, at: float) -> bool:
+        """False when the daemon's record is gone (another daemon found it dead)."""
+        ...
+
+    def remove_daemon(self, daemon_id: str) -> None: ...
+
+    def list_daemons(self, kind: str | None = None) -> list[DaemonRecord]: ...
 
 
 @runtime_checkable

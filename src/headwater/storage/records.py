@@ -16,6 +16,7 @@ __all__ = [
     "Backfill",
     "BackfillStatus",
     "CheckEvaluation",
+    "DaemonRecord",
     "Event",
     "EventKind",
     "LogLine",
@@ -360,3 +361,20 @@ class Backfill:
     #: the process driving it, to tell whether it is still driven
     pid: int | None = None
     hostname: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DaemonRecord:
+    """A daemon process (a run coordinator, a scheduler) and when it last said it was alive.
+
+    ``kind`` is what it does (``daemon``); ``info`` is what it wants others to know (its
+    limits, its parts), JSON-able.
+    """
+
+    daemon_id: str
+    kind: str
+    hostname: str
+    pid: int
+    started_at: float
+    heartbeat_at: float
+    info: dict[str, Any] = field(default_factory=dict)

@@ -1,7 +1,8 @@
 """``SqlStore``: the run store over SQLAlchemy Core, for any SQLite or PostgreSQL URL.
 
 It implements, structurally, ``RunStore``, ``EventLog``, ``MaterializationIndex``,
-``CheckEvaluationIndex``, ``MetricStore``, ``XComStore`` and ``ScheduleStateStore`` from
+``CheckEvaluationIndex``, ``MetricStore``, ``XComStore``, ``ScheduleStateStore``, ``RunQueue`` and
+``DaemonRegistry`` from
 :mod:`headwater.storage.base`.
 
 Writes take lists and go out as one ``executemany`` in one transaction per call, so the
@@ -58,6 +59,7 @@ from headwater.storage.sql import schema as s
 from headwater.storage.sql.backfills import BackfillQueries
 from headwater.storage.sql.engine import open_engine
 from headwater.storage.sql.guard import DatabaseFile, store_errors
+from headwater.storage.sql.queue import RunQueueMethods
 from headwater.storage.sql.readonly import is_read_only, sqlite_file
 
 if TYPE_CHECKING:
@@ -77,6 +79,7 @@ _ENUM_FIELDS: dict[type, dict[str, type[Enum]]] = {
     Event: {"kind": EventKind},
     Backfill: {"status": BackfillStatus},
 }
+# DaemonRecord has no enum fields; its ``info`` is a JSON field.
 
 
 def _to_row(record: Any) -> dict[str, Any]:
@@ -107,8 +110,11 @@ def _from_row(cls: type[_R], row: Any) -> _R:
     return cls(**values)
 
 
-class SqlStore(BackfillQueries):
+class SqlStore(BackfillQueries, RunQueueMethods):
     """The run store on one database URL; safe to share between threads.
+
+    The run queue and the daemon registry (``RunQueue``, ``DaemonRegistry``) are in
+    :mod:`headwater.storage.sql.queue`.
 
     Args:
         url: a SQLAlchemy URL: ``sqlite:///path/to/headwater.db``, ``sqlite://`` (in memory),
