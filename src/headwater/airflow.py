@@ -21,6 +21,7 @@ from headwater.definitions.airflow.branching import BranchPythonOperator as Bran
 from headwater.definitions.airflow.branching import ShortCircuitOperator as ShortCircuitOperator
 from headwater.definitions.airflow.exceptions import AirflowException as AirflowException
 from headwater.definitions.airflow.exceptions import AirflowFailException as AirflowFailException
+from headwater.definitions.airflow.exceptions import AirflowRescheduleException as AirflowRescheduleException
 from headwater.definitions.airflow.exceptions import AirflowSensorTimeout as AirflowSensorTimeout
 from headwater.definitions.airflow.exceptions import AirflowSkipException as AirflowSkipException
 from headwater.definitions.airflow.dag import DAG as DAG
@@ -56,6 +57,7 @@ from headwater.execution.airflow.context import get_current_context as get_curre
 __all__ = [
     "AirflowException",
     "AirflowFailException",
+    "AirflowRescheduleException",
     "AirflowSensorTimeout",
     "AirflowSkipException",
     "BaseBranchOperator",

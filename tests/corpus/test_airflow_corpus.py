@@ -11,6 +11,7 @@ Each file of ``tests/corpus/airflow/`` defines its DAGs and::
                            "logs": {task_id: [line, ...]},        # lines the task printed
                            "success": bool}}                      # True unless given
     TAGS = {"logical_date": "..."}                                # optional run tags
+    MAX_CONCURRENCY = 1                                           # optional: the run's slots (2)
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def test_corpus_file_runs_as_airflow_would(path: Path, executor: str, instance: 
         job = location.job(dag_id)
         result = execute(
             location, list(job.selection), instance=instance, job_name=dag_id, executor=executor,
-            tags=getattr(module, "TAGS", None), max_concurrency=2,
+            tags=getattr(module, "TAGS", None), max_concurrency=getattr(module, "MAX_CONCURRENCY", 2),
         )
         steps = {key.removeprefix(f"{dag_id}."): record for key, record in result.steps.items()}
         assert {task_id: str(record.status) for task_id, record in steps.items()} == expected["states"], (

@@ -8,11 +8,14 @@ and reports the step's state, which the run loop then applies like any other.
   ``AirflowSkipException`` is one.
 * :class:`FailStep`: the step fails at once, without the retries it would otherwise get.
   Airflow's ``AirflowFailException`` is one.
+* :class:`RescheduleStep`: the step is not done and asks to run again after ``delay``
+  seconds, without holding an executor slot meanwhile and without using a retry (a sensor
+  in ``mode="reschedule"``; Airflow's ``AirflowRescheduleException`` is one).
 """
 
 from __future__ import annotations
 
-__all__ = ["FailStep", "SkipStep"]
+__all__ = ["FailStep", "RescheduleStep", "SkipStep"]
 
 
 class SkipStep(Exception):
@@ -21,3 +24,11 @@ class SkipStep(Exception):
 
 class FailStep(Exception):
     """Raise inside a step to fail it without retrying."""
+
+
+class RescheduleStep(Exception):
+    """Raise inside a step to run it again in ``delay`` seconds (same attempt, slot released)."""
+
+    def __init__(self, delay: float, message: str = "") -> None:
+        super().__init__(message or f"up for reschedule in {delay:g} s")
+        self.delay = max(0.0, float(delay))

@@ -57,8 +57,14 @@ class StepContext(PartitionFacts):
         selected_output_names: frozenset[str] | None = None,
         partition_key: str | None = None,
         partitions_def: Any = None,
+        first_started_at: float | None = None,
+        reschedules: int = 0,
     ) -> None:
         PartitionFacts.__init__(self, partition_key, partitions_def)
+        #: when the step first started in this run (epoch seconds), across retries and reschedules
+        self.first_started_at = first_started_at if first_started_at is not None else time.time()
+        #: how many times the step was rescheduled so far
+        self.reschedules = reschedules
         self._selected_output_names = selected_output_names
         self._run_id = run_id
         self._step_key = step_key

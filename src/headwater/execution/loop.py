@@ -56,6 +56,11 @@ a step that raised ``RetryRequested`` is retried as it asked. A step that fails 
 the run; its downstream steps decide by their rules (by default UPSTREAM_FAILED, with the
 reason), and the rest of the graph still runs. Skipped steps do not fail the run.
 
+A step that raised ``RescheduleStep`` (a sensor in ``mode="reschedule"`` whose condition does
+not hold yet) is not finished and not retried: it leaves the executor, and the same attempt
+is submitted again after the delay it asked for, through the same heap as retries, with the
+count of its reschedules and the time it first started (for its timeout).
+
 Example: ``a -> b -> c`` and ``a -> d``; ``b`` fails: ``c`` is upstream_failed ("upstream
 'b' failed"), ``d`` runs, the run fails. Had ``c`` the rule ``all_done``, it would run.
 
@@ -200,6 +205,8 @@ class _RunLoop:
         }
         self.records: dict[str, StepRecord] = {}
         self.first_start: dict[str, float] = {}
+        #: key -> how many times the step asked to be rescheduled (a sensor in reschedule mode)
+        self.reschedules: dict[str, int] = {}
         self.attempt: dict[str, int] = {}
         for key in plan.steps:  # roots, and ``always`` steps, are ready at once
             settled = self._evaluate(key)
@@ -280,6 +287,8 @@ class _RunLoop:
             resources={p: self.plan.resources[p] for p in step.node.options.resource_parameters},
             selected_outputs=selected_outputs(step),
             partition_key=step.partition,
+            first_started_at=self.first_start[key],
+            reschedules=self.reschedules.get(key, 0),
         )
         self.running += 1
         if step.node.options.pool in self.in_pool:
@@ -360,6 +369,13 @@ class _RunLoop:
     def _handle(self, step: PlannedStep, outcome: StepOutcome) -> None:
         if outcome.logs:
             self.recorder.add_logs(outcome.logs)
+        if outcome.reschedule_in is not None:  # not done: run the same attempt again later, slot released
+            self.reschedules[step.key] = self.reschedules.get(step.key, 0) + 1
+            message = f"up for reschedule: runs again in {outcome.reschedule_in:.2f}s (attempt {outcome.attempt})"
+            self.recorder.sink_for(step.key)("log", message, "INFO")
+            due = time.monotonic() + outcome.reschedule_in
+            heapq.heappush(self.retries, (due, self.index[step.key], step.key, outcome.attempt))
+            return
         status = StepStatus.SKIPPED if outcome.skipped is not None else (
             StepStatus.SUCCESS if outcome.ok else StepStatus.FAILURE
         )

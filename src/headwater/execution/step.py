@@ -28,7 +28,7 @@ from headwater.definitions.failures import Failure, RetryRequested
 from headwater.definitions.metadata import normalize_metadata
 from headwater.definitions.node import Node
 from headwater.definitions.parameters import config_class_of
-from headwater.definitions.signals import FailStep, SkipStep
+from headwater.definitions.signals import FailStep, RescheduleStep, SkipStep
 from headwater.definitions.typecheck import check_value, describe_type, resolved_hints
 from headwater.errors import FailureKind, StepError, StorageError, TypeMismatchError, UserCodeError
 from headwater.execution.capture import LineSink, step_output
@@ -68,6 +68,10 @@ class StepRequest:
     resources: Mapping[str, Any] = field(default_factory=dict)
     #: a multi-asset op that can subset: the names of its outputs selected in this run
     selected_outputs: frozenset[str] | None = None
+    #: when the step first started in this run (UTC epoch seconds), across retries and reschedules
+    first_started_at: float | None = None
+    #: how many times the step was rescheduled so far (it raised ``RescheduleStep``)
+    reschedules: int = 0
     #: the partition the step computes, when it is partitioned
     partition_key: str | None = None
 
@@ -111,6 +115,8 @@ class StepOutcome:
     xcom_values: dict[XComKey, Any] = field(default_factory=dict)
     #: the reason, when the step ended skipped (it raised ``SkipStep``)
     skipped: str | None = None
+    #: seconds until the step runs again, when it asked to be rescheduled (``RescheduleStep``)
+    reschedule_in: float | None = None
     #: False when the step raised ``FailStep``: no retries
     retryable: bool = True
     #: keys of later steps to finish as skipped -> the reason (a branch's unchosen paths)
@@ -163,6 +169,8 @@ def run_step(request: StepRequest, artifacts: ArtifactStore, sink: LineSink | No
         selected_output_names=request.selected_outputs,
         partition_key=request.partition_key,
         partitions_def=node.options.partitions_def,
+        first_started_at=request.first_started_at if request.first_started_at is not None else started,
+        reschedules=request.reschedules,
     )
     try:
         inputs = _resolve_inputs(request.inputs, artifacts)
@@ -174,6 +182,9 @@ def run_step(request: StepRequest, artifacts: ArtifactStore, sink: LineSink | No
                 result, generator = _call_user_code(node, context, inputs, request.resources)
             except SkipStep as exc:
                 outcome.skipped = str(exc) or f"{type(exc).__name__} raised"
+                return outcome
+            except RescheduleStep as exc:
+                outcome.reschedule_in = exc.delay
                 return outcome
         produced = unwrap(node, result, generator=generator, selected=request.selected_outputs)
         if node.options.check_types and not generator and node.kind != "check":
@@ -308,7 +319,7 @@ def _call_user_code(
 
     The error keeps the user's exception as ``__cause__`` and the whole traceback as
     ``user_traceback`` (Headwater's frames are trimmed when it is shown, not here).
-    ``SkipStep`` passes through: it is a request, not a failure.
+    ``SkipStep`` and ``RescheduleStep`` pass through: they are requests, not failures.
 
     Returns:
         The result, and whether the function was a generator (its items, listed).
@@ -320,7 +331,7 @@ def _call_user_code(
             if generator:  # a generator asset: its body runs as it is drained
                 result = list(result)
         return result, generator
-    except SkipStep:
+    except (SkipStep, RescheduleStep):
         raise
     except Exception as exc:
         raise UserCodeError(

@@ -14,6 +14,7 @@ from headwater.airflow import (
     EmptyOperator,
     FileSensor,
     PokeReturnValue,
+    PythonOperator,
     PythonSensor,
     TimeDeltaSensor,
     dag,
@@ -96,3 +97,37 @@ def test_bad_sensor_arguments_are_refused() -> None:
             PythonSensor(task_id="b", python_callable=bool, timeout=-1)
         with pytest.raises(DefinitionError, match="fs_conn_id='my_fs' is not supported yet"):
             FileSensor(task_id="c", filepath="x", fs_conn_id="my_fs")
+
+
+@pytest.mark.parametrize(("mode", "status"), [("reschedule", StepStatus.SUCCESS), ("poke", StepStatus.FAILURE)])
+def test_a_rescheduled_sensor_frees_its_slot_between_pokes(run_dag, instance, mode, status) -> None:
+    """One slot: the sensor waits for a task that can only run while the sensor does not hold it.
+
+    In reschedule mode the other task runs between pokes and the sensor then succeeds, in the
+    same attempt; in poke mode the sensor keeps the slot and times out.
+    """
+    unblocked = threading.Event()
+
+    def ready(task_reschedule_count) -> PokeReturnValue:
+        return PokeReturnValue(unblocked.is_set(), xcom_value=task_reschedule_count)
+
+    with DAG("one_slot") as d:
+        PythonSensor(task_id="wait", python_callable=ready, poke_interval=0.05, timeout=1, mode=mode)
+        PythonOperator(task_id="unblock", python_callable=unblocked.set)
+    result = run_dag([d], "one_slot", max_concurrency=1)
+    record = result.steps["one_slot.wait"]
+    assert (record.status, record.attempts) == (status, 1), record.error
+    if mode == "reschedule":
+        assert result.output_for("one_slot.wait") >= 1  # how many times it was rescheduled
+        logged = [line.text for line in instance.store.get_logs(result.run_id, "one_slot.wait")]
+        assert any(line.startswith("up for reschedule: runs again in 0.05s (attempt 1)") for line in logged), logged
+
+
+def test_a_rescheduled_sensor_times_out_from_its_first_start(run_dag) -> None:
+    with DAG("reschedule_timeout") as d:
+        PythonSensor(task_id="never", python_callable=lambda: False, poke_interval=0.05, timeout=0.3,
+                     mode="reschedule", exponential_backoff=True, max_wait=0.1)
+    started = time.monotonic()
+    record = run_dag([d], "reschedule_timeout").steps["reschedule_timeout.never"]
+    assert record.status is StepStatus.FAILURE and "Sensor has timed out" in record.error
+    assert 0.3 <= time.monotonic() - started < 5

@@ -5,13 +5,20 @@
 * ``AirflowFailException``: the task fails at once, without its retries.
 * ``AirflowException``: their base; raising it fails the task like any other exception.
 * ``AirflowSensorTimeout``: a sensor ran past its ``timeout`` (fails without retries).
+* ``AirflowRescheduleException``: the task is not done; it runs again at ``reschedule_date``
+  without holding an executor slot meanwhile (a sensor in ``mode="reschedule"`` raises it).
 """
 
 from __future__ import annotations
 
-from headwater.definitions.signals import FailStep, SkipStep
+from datetime import UTC, datetime
 
-__all__ = ["AirflowException", "AirflowFailException", "AirflowSensorTimeout", "AirflowSkipException"]
+from headwater.definitions.signals import FailStep, RescheduleStep, SkipStep
+
+__all__ = [
+    "AirflowException", "AirflowFailException", "AirflowRescheduleException", "AirflowSensorTimeout",
+    "AirflowSkipException",
+]
 
 
 class AirflowException(Exception):
@@ -28,3 +35,12 @@ class AirflowFailException(AirflowException, FailStep):
 
 class AirflowSensorTimeout(AirflowException, FailStep):
     """A sensor did not succeed within its ``timeout``."""
+
+
+class AirflowRescheduleException(AirflowException, RescheduleStep):
+    """Raise inside a task to run it again at ``reschedule_date`` (Airflow's signature)."""
+
+    def __init__(self, reschedule_date: datetime) -> None:
+        when = reschedule_date if reschedule_date.tzinfo is not None else reschedule_date.replace(tzinfo=UTC)
+        RescheduleStep.__init__(self, (when - datetime.now(UTC)).total_seconds(), f"Task is rescheduled to {when.isoformat()}")
+        self.reschedule_date = reschedule_date

@@ -6,9 +6,12 @@ task's return value). Past ``timeout`` seconds it fails with ``AirflowSensorTime
 is not retried, or ends *skipped* when ``soft_fail=True``. ``exponential_backoff=True``
 doubles the wait after each poke, up to ``max_wait``.
 
-``mode="reschedule"`` is accepted and waits the same way as ``mode="poke"``: the task keeps
-its executor slot while it waits (Headwater has no deferral yet; a sensor with a long wait
-should run on an executor with slots to spare).
+With ``mode="reschedule"`` the sensor pokes once per run of its step: when the condition does
+not hold it raises ``AirflowRescheduleException``, its step leaves the executor (the slot is
+free for other tasks) and the run loop runs it again ``poke_interval`` later, as Airflow's
+scheduler does; the same attempt goes on (no retry is used), ``timeout`` counts from the
+sensor's first start, ``exponential_backoff`` grows the wait with the number of reschedules
+(``task_reschedule_count``). There is no scheduler between runs: the run itself waits.
 
 * :class:`PythonSensor`: ``python_callable`` is the condition (``@task.sensor`` too);
 * :class:`FileSensor`: a file (or a glob pattern) exists;
@@ -25,7 +28,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from headwater.definitions.airflow.exceptions import AirflowSensorTimeout, AirflowSkipException
+from headwater.definitions.airflow.exceptions import (
+    AirflowRescheduleException,
+    AirflowSensorTimeout,
+    AirflowSkipException,
+)
 from headwater.definitions.airflow.operators import BaseOperator
 from headwater.definitions.airflow.python import determine_kwargs
 from headwater.definitions.airflow.schedule import seconds
@@ -54,7 +61,7 @@ class BaseSensorOperator(BaseOperator):
         poke_interval: seconds (or a timedelta) between pokes.
         timeout: seconds (or a timedelta) before the sensor gives up.
         soft_fail: on timeout, end skipped instead of failed.
-        mode: ``"poke"`` or ``"reschedule"`` (which waits the same way here).
+        mode: ``"poke"`` (wait inside the step) or ``"reschedule"`` (release the slot between pokes).
         exponential_backoff: double the wait after each poke.
         max_wait: the longest wait between pokes with ``exponential_backoff``.
         silent_fail: treat an error raised by ``poke`` as "not yet" (logged) instead of failing.
@@ -94,6 +101,8 @@ class BaseSensorOperator(BaseOperator):
         raise NotImplementedError(f"{type(self).__name__} must implement poke(self, context)")
 
     def execute(self, context: dict[str, Any]) -> Any:
+        if self.mode == "reschedule":
+            return self._poke_and_reschedule(context)
         started = time.monotonic()
         wait = self.poke_interval
         pokes = 0
@@ -104,23 +113,43 @@ class BaseSensorOperator(BaseOperator):
                 self.log.info("Success criteria met after %d poke(s). Exiting.", pokes)
                 return result.xcom_value if isinstance(result, PokeReturnValue) else None
             elapsed = time.monotonic() - started
-            if elapsed >= self.timeout:
-                message = (
-                    f"Sensor has timed out; run duration of {elapsed:.1f} seconds exceeds the specified timeout "
-                    f"of {self.timeout:g}."
-                )
-                if self.soft_fail:
-                    raise AirflowSkipException(message)
-                raise AirflowSensorTimeout(message)
+            self._check_timeout(elapsed)
             self.log.info("Condition not met (poke %d); waiting %.1f s", pokes, wait)
             time.sleep(max(0.0, min(wait, self.timeout - elapsed)))
             if self.exponential_backoff:
                 wait = min(wait * 2 or 1.0, self.max_wait if self.max_wait is not None else float("inf"))
 
+    def _poke_and_reschedule(self, context: dict[str, Any]) -> Any:
+        """``mode="reschedule"``: one poke; when not done, ask to run again later (slot released)."""
+        result = self._poke_once(context)
+        if result:
+            self.log.info("Success criteria met. Exiting.")
+            return result.xcom_value if isinstance(result, PokeReturnValue) else None
+        elapsed = (datetime.now(UTC) - context["ti"].start_date).total_seconds()
+        self._check_timeout(elapsed)
+        count = int(context.get("task_reschedule_count") or 0)
+        wait = self.poke_interval
+        if self.exponential_backoff:
+            wait = min(wait * 2**count or 1.0, self.max_wait if self.max_wait is not None else float("inf"))
+        wait = max(0.0, min(wait, self.timeout - elapsed))
+        self.log.info("Condition not met (poke %d); rescheduling in %.1f s", count + 1, wait)
+        raise AirflowRescheduleException(datetime.now(UTC) + timedelta(seconds=wait))
+
+    def _check_timeout(self, elapsed: float) -> None:
+        """Fail (or skip, with ``soft_fail``) once the sensor has waited ``timeout`` seconds."""
+        if elapsed >= self.timeout:
+            message = (
+                f"Sensor has timed out; run duration of {elapsed:.1f} seconds exceeds the specified timeout "
+                f"of {self.timeout:g}."
+            )
+            if self.soft_fail:
+                raise AirflowSkipException(message)
+            raise AirflowSensorTimeout(message)
+
     def _poke_once(self, context: dict[str, Any]) -> bool | PokeReturnValue:
         try:
             return self.poke(context)
-        except (AirflowSkipException, AirflowSensorTimeout):
+        except (AirflowSkipException, AirflowSensorTimeout, AirflowRescheduleException):
             raise
         except Exception:
             if not self.silent_fail:

@@ -50,7 +50,7 @@ __all__ = ["SERIALIZABLE_CONTEXT_KEYS", "ExternalPythonOperator", "PythonVirtual
 #: the context values a function run in another Python may receive (Airflow's base and date keys, and params)
 SERIALIZABLE_CONTEXT_KEYS = frozenset({
     "ds", "ds_nodash", "expanded_ti_count", "inlets", "map_index_template", "next_ds", "next_ds_nodash", "outlets",
-    "prev_ds", "prev_ds_nodash", "run_id", "task_instance_key_str", "test_mode", "tomorrow_ds", "tomorrow_ds_nodash",
+    "prev_ds", "prev_ds_nodash", "run_id", "task_instance_key_str", "task_reschedule_count", "test_mode", "tomorrow_ds", "tomorrow_ds_nodash",
     "ts", "ts_nodash", "ts_nodash_with_tz", "yesterday_ds", "yesterday_ds_nodash",
     "data_interval_end", "data_interval_start", "execution_date", "logical_date", "next_execution_date",
     "prev_data_interval_end_success", "prev_data_interval_start_success", "prev_execution_date",

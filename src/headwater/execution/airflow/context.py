@@ -23,6 +23,7 @@ import contextlib
 import json
 import logging
 import random
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
@@ -130,6 +131,8 @@ class TaskInstance:
         self.logical_date = logical_date
         self.execution_date = logical_date
         self.state = "running"
+        #: when the task first started in this run (across retries and reschedules, as Airflow keeps it)
+        self.start_date = datetime.fromtimestamp(getattr(step_context, "first_started_at", time.time()), UTC)
         self._context = step_context
 
     @property
@@ -238,7 +241,7 @@ def _datetime_diff_for_humans(dt: datetime, since: datetime | None = None) -> st
 #: ``macros.*`` of Airflow's templates reference (``dateutil`` only when it is installed)
 MACROS = SimpleNamespace(
     ds_add=_ds_add, ds_format=_ds_format, datetime_diff_for_humans=_datetime_diff_for_humans,
-    datetime=datetime, timedelta=timedelta, json=json, time=__import__("time"), uuid=uuid, random=random.random,
+    datetime=datetime, timedelta=timedelta, json=json, time=time, uuid=uuid, random=random.random,
 )
 
 
@@ -314,6 +317,7 @@ def airflow_context(task: BaseOperator, step_context: Any, map_index: int = -1) 
         "task": task,
         "task_instance": ti,
         "task_instance_key_str": f"{task.dag_id}__{task.task_id}__{ds_nodash}",
+        "task_reschedule_count": getattr(step_context, "reschedules", 0),
         "test_mode": False,
         "ti": ti,
         "tomorrow_ds": _ds_add(ds, 1),
