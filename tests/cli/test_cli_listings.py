@@ -85,6 +85,30 @@ def test_runs_list_newest_first_and_limited(cli, pipeline):
     assert "SUCCESS" in only_success.stdout and "FAILURE" not in only_success.stdout
 
 
+def test_runs_list_filters_and_pages(cli, pipeline):
+    assert cli("materialize", "-f", pipeline("ok"), "-s", "numbers", "-q").exit_code == 0
+    assert cli("materialize", "-f", pipeline("failing"), "-q").exit_code == 1
+    assert cli("materialize", "-f", pipeline("ok"), "-s", "numbers", "-q", "--force").exit_code == 0
+    first = cli("runs", "list", "--limit", "2")
+    assert first.exit_code == 0, first.output
+    cursor = re.search(r"More: headwater runs list --before (\S+)", first.stdout)
+    assert cursor is not None, first.stdout
+    rest = cli("runs", "list", "--limit", "2", "--before", cursor.group(1))
+    assert [w for w in ("SUCCESS", "FAILURE") if w in rest.stdout] == ["SUCCESS"]
+    assert "More:" not in rest.stdout
+    both = cli("runs", "list", "--status", "failure,success")
+    assert both.stdout.count("SUCCESS") == 2 and both.stdout.count("FAILURE") == 1
+    assert "No runs match." in cli("runs", "list", "--job", "nope").stdout
+    assert "No runs match." in cli("runs", "list", "--dag", "nope").stdout
+    assert "No runs match." in cli("runs", "list", "--tag", "team=none").stdout
+    assert "No runs match." in cli("runs", "list", "--since", "2999-01-01").stdout
+    assert cli("runs", "list", "--since", "2000-01-01").stdout.count("SUCCESS") == 2
+    bad_tag = cli("runs", "list", "--tag", "team")
+    assert bad_tag.exit_code == 2 and "K=V" in bad_tag.stderr
+    unknown = cli("runs", "list", "--before", "no-such-run")
+    assert unknown.exit_code == 3 and "no-such-run" in unknown.stderr
+
+
 def test_runs_list_unknown_status(cli):
     result = cli("runs", "list", "--status", "sideways")
     assert result.exit_code == 2

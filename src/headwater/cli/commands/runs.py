@@ -25,26 +25,48 @@ app = typer.Typer(no_args_is_help=True, help="List runs and show one run's steps
 def list_runs(
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many runs to show, newest first.")] = 20,
     status: Annotated[
-        str | None, typer.Option("--status", help="Only runs with this status (SUCCESS, FAILURE, STARTED, ...).")
+        str | None,
+        typer.Option("--status", help="Only runs with this status, or any of several: failure,canceled."),
+    ] = None,
+    job: Annotated[str | None, typer.Option("--job", metavar="JOB", help="Only runs of this job.")] = None,
+    dag: Annotated[str | None, typer.Option("--dag", metavar="DAG_ID", help="Only runs of this DAG.")] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", metavar="K=V", help="Only runs with this tag (repeatable).")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", metavar="WHEN", help="Only runs created since (ISO date or date-time, UTC).")
+    ] = None,
+    before: Annotated[
+        str | None, typer.Option("--before", metavar="RUN_ID", help="The page after this run (as the last page says).")
     ] = None,
 ) -> None:
-    """List the latest runs, newest first."""
+    """List the latest runs, newest first, a page at a time."""
     from rich.table import Table
 
+    from headwater.cli.commands._common import parse_logical_date
     from headwater.cli.console import format_duration, out_console, styled_status
     from headwater.cli.render import format_time
     from headwater.services.location import open_instance
     from headwater.services.runs import RunQuery, list_runs as runs_page, parse_status
 
     try:
-        query = RunQuery(statuses=(parse_status(status),) if status is not None else ())
+        statuses = tuple(parse_status(word) for word in status.split(",")) if status is not None else ()
     except ValueError as exc:
         raise fail(str(exc)) from None
+    tags: dict[str, str] = {}
+    for item in tag or []:
+        key, equals, value = item.partition("=")
+        if not key or not equals:
+            raise fail(f"--tag expects K=V, got {item!r}")
+        tags[key] = value
+    after = parse_logical_date(since).timestamp() if since is not None else None
+    query = RunQuery(statuses=statuses, job_name=job, dag_id=dag, tags=tags, created_after=after)
     with open_instance(sweep=False) as instance:
-        runs = runs_page(instance, query, limit=limit).runs
+        page = runs_page(instance, query, limit=limit, cursor=before)
     console = out_console()
-    if not runs:
-        console.print("No runs yet. Start one with: headwater materialize")
+    if not page.runs:
+        filtered = query != RunQuery() or before is not None
+        console.print("No runs match." if filtered else "No runs yet. Start one with: headwater materialize")
         return
     table = Table(title="Runs", title_justify="left")
     table.add_column("run id", style="bold", no_wrap=True)
@@ -52,7 +74,7 @@ def list_runs(
     table.add_column("job / selection")
     table.add_column("started", no_wrap=True)
     table.add_column("duration", justify="right", no_wrap=True)
-    for run in runs:
+    for run in page.runs:
         table.add_row(
             run.run_id,
             styled_status(run.status),
@@ -61,6 +83,8 @@ def list_runs(
             format_duration(run.duration),
         )
     console.print(table)
+    if page.next_cursor is not None:
+        console.print(f"[dim]More: headwater runs list --before {page.next_cursor}[/]", soft_wrap=True)
 
 
 @app.command("show")
