@@ -6,7 +6,8 @@ a query. Each function takes the stores (an :class:`~headwater.storage.instance.
 and, where definitions matter, the loaded :class:`~headwater.definitions.loading.CodeLocation`.
 This package door imports nothing; import the module you need.
 
-* :mod:`.location` -- ``load_location(file, module)``, ``open_instance()``.
+* :mod:`.location` -- ``load_location(file, module)``, ``open_instance(sweep=)`` (a reader
+  passes ``sweep=False``: no walk over the stored files).
 * :mod:`.runs` -- ``list_runs(instance, RunQuery(...), limit=, cursor=) -> RunPage`` (filters:
   statuses, job, DAG, tags, time; cursor pages), ``find_run`` (``latest``, an id or a unique
   prefix), ``run_detail -> RunDetail`` (steps, attempts, checks, materializations),
@@ -22,6 +23,11 @@ This package door imports nothing; import the module you need.
   (stored status, last tick), ``schedule_ticks``, ``list_sensors``.
 * :mod:`.launch` -- run now in this process: ``run_selection``, ``run_job``, ``run_task``,
   ``reexecute_run``, with ``RunOptions``.
+* :mod:`.schedules` -- ``set_schedule_status``, ``set_dag_paused``, ``upcoming_ticks``,
+  ``dag_grid`` (a DAG's runs by tasks).
+* :mod:`.partitions` -- ``partition_states``: each partition of an asset and where it stands.
+* :mod:`.backfills` -- start, drive, list, show, cancel and resume backfills.
+* :mod:`.frames` -- ``frame_preview``: a stored DataFrame's schema, row count and first rows.
 * :mod:`.named_values` -- Airflow Variables and Connections in the run store.
 * :mod:`.maintenance` -- ``verify_values``, ``collect_garbage``.
 """
