@@ -12,7 +12,7 @@
     headwater tasks test DAG_ID TASK_ID [LOGICAL_DATE] [-f FILE | -m MODULE]
     headwater assets history ASSET | assets load ASSET [--version V] [--key K] | lineage ASSET [--version V]
     headwater verify [ASSETS] | gc [--dry-run] [--older-than SECONDS]
-    headwater ui [-f FILE | -m MODULE] [--host ADDRESS] [--port PORT] [--token TOKEN]
+    headwater ui | dev [-f FILE | -m MODULE | --dags-folder DIR] [--host ADDRESS] [--port PORT] [--token TOKEN]
     headwater daemon [--max-concurrent-runs N] [--tag-limit KEY[:VALUE]=N]
 
 Exit codes: 0 success, 1 a failed run, 2 bad input (usage, definitions, selection, code

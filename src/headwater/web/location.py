@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 import threading
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -20,11 +21,13 @@ __all__ = ["ReloadingLocation"]
 
 
 class ReloadingLocation:
-    """A code location (``-f`` file, ``-m`` module, or the pyproject's), reloaded on change."""
+    """A code location (``-f`` file, ``-m`` module, a folder of DAG files, or the pyproject's),
+    reloaded on change."""
 
-    def __init__(self, file: str | None = None, module: str | None = None) -> None:
+    def __init__(self, file: str | None = None, module: str | None = None, dags_folder: str | None = None) -> None:
         self.file = file
         self.module = module
+        self.dags_folder = dags_folder
         self._lock = threading.Lock()
         self._loaded: CodeLocation | None = None
         self._stamp: dict[str, float] = {}
@@ -48,8 +51,12 @@ class ReloadingLocation:
         if self._loaded is not None:
             self._forget(self._loaded)
         self._loaded = None
-        location = load_code_location(file=self.file, module=self.module)
-        self._watched = _watched_files(location)
+        if self.dags_folder is not None:
+            location = _load_folder(Path(self.dags_folder))
+            self._watched = [Path(self.dags_folder).resolve()]
+        else:
+            location = load_code_location(file=self.file, module=self.module)
+            self._watched = _watched_files(location)
         self._stamp = self._stamps()
         self._loaded = location
         return location
@@ -65,14 +72,15 @@ class ReloadingLocation:
                     continue
         return stamps
 
-    @staticmethod
-    def _forget(location: CodeLocation) -> None:
+    def _forget(self, location: CodeLocation) -> None:
         """Drop the location's modules from ``sys.modules`` so the next import reads the files."""
-        if location.module is None:
-            return
-        prefix = location.module + "."
-        for name in [n for n in sys.modules if n == location.module or n.startswith(prefix)]:
-            del sys.modules[name]
+        names = [location.module] if location.module is not None else []
+        if self.dags_folder is not None:
+            names = [module.__name__ for module in _folder_modules(Path(self.dags_folder), load=False)]
+        for module in names:
+            prefix = module + "."
+            for name in [n for n in sys.modules if n == module or n.startswith(prefix)]:
+                del sys.modules[name]
 
 
 def _watched_files(location: CodeLocation) -> list[Path]:
@@ -83,3 +91,34 @@ def _watched_files(location: CodeLocation) -> list[Path]:
     if path.name == "__init__.py":
         return [path.parent]
     return [path]
+
+
+def _folder_modules(folder: Path, *, load: bool = True) -> list[ModuleType]:
+    """The modules of the ``*.py`` files under ``folder`` (Airflow's dags folder), imported
+    when ``load``; those already imported otherwise."""
+    from headwater.definitions.loading import load_module
+
+    found = []
+    for path in sorted(folder.resolve().rglob("*.py")):
+        if path.name.startswith(("_", ".")):
+            continue
+        if load:
+            found.append(load_module(file=path))
+        else:
+            found.extend(m for m in list(sys.modules.values()) if getattr(m, "__file__", None) == str(path))
+    return found
+
+
+def _load_folder(folder: Path) -> CodeLocation:
+    """Every DAG (and asset) defined at the top level of the files under ``folder``, as one location.
+
+    Raises:
+        CodeLocationError: the folder is missing, or a file fails to import.
+    """
+    from headwater.definitions.loading import collect
+    from headwater.errors import CodeLocationError
+
+    if not folder.is_dir():
+        raise CodeLocationError(f"dags folder not found: {folder}")
+    members = [member for module in _folder_modules(folder) for member in vars(module).values()]
+    return collect(members, name=str(folder))

@@ -48,7 +48,7 @@ class WebState:
 
     @classmethod
     def from_config(cls, config: WebConfig, guard: Guard, instance: Instance | None = None) -> WebState:
-        return cls(config, guard, ReloadingLocation(file=config.file, module=config.module), instance)
+        return cls(config, guard, ReloadingLocation(file=config.file, module=config.module, dags_folder=config.dags_folder), instance)
 
     @property
     def instance(self) -> Instance:

@@ -9,7 +9,12 @@ import typer
 from headwater.cli.errors import exits_on_error
 from headwater.cli.options import FileOption, ModuleOption
 
-__all__ = ["HostOption", "PortOption", "TokenOption", "ui"]
+__all__ = ["DagsFolderOption", "HostOption", "PortOption", "TokenOption", "ui"]
+
+DagsFolderOption = Annotated[
+    str | None,
+    typer.Option("--dags-folder", metavar="DIR", help="A folder of Airflow-dialect DAG files, instead of -f or -m."),
+]
 
 HostOption = Annotated[
     str,
@@ -32,6 +37,7 @@ TokenOption = Annotated[
 def ui(
     file: FileOption = None,
     module: ModuleOption = None,
+    dags_folder: DagsFolderOption = None,
     host: HostOption = "127.0.0.1",
     port: PortOption = 3000,
     token: TokenOption = None,
@@ -48,7 +54,7 @@ def ui(
     from headwater.web.config import WebConfig
     from headwater.web.server import serve
 
-    config = WebConfig.build(host=host, port=port, token=token, file=file, module=module)
+    config = WebConfig.build(host=host, port=port, token=token, file=file, module=module, dags_folder=dags_folder)
     app = create_app(config)
     console = out_console()
     serve(config, app, announce=lambda url: console.print(f"Headwater UI on {url} (Ctrl-C to stop)", highlight=False))
