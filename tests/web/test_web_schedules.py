@@ -88,3 +88,23 @@ def test_a_dag_is_paused_unpaused_and_shown_as_a_grid(dag_client: TestClient, in
     form = dag_client.post("/dags/small/toggle", data={"csrf_token": _csrf(dag_client)}, follow_redirects=False)
     assert form.status_code == 303
     assert dag_client.get("/api/dags").json()[0]["is_paused"] is False
+
+
+def test_a_backfill_shows_its_progress(make_client: Callable[..., TestClient], instance: Instance, pipelines: Path) -> None:
+    from headwater.services import backfills
+
+    daily = pipelines / "partitioned_daily.py"
+    location = load_location(str(daily))
+    started = backfills.start_job_backfill(instance, location, "daily_job", first="2026-01-01", last="2026-01-03")
+    backfills.drive(instance, location, started.backfill_id)
+    client = make_client(file=daily)
+    (listed,) = client.get("/api/backfills").json()
+    assert listed["backfill"]["backfill_id"] == started.backfill_id
+    assert listed["done"] == listed["total"] == 3 and listed["counts"] == {"succeeded": 3}
+    one = client.get(f"/api/backfills/{started.backfill_id}").json()
+    assert list(one["keys"]) == ["2026-01-01", "2026-01-02", "2026-01-03"] and len(one["runs"]) == 3
+    assert client.get("/api/backfills/nope").status_code == 404
+    page = client.get("/schedules").text
+    assert f'data-backfill="{started.backfill_id}"' in page and "3 / 3 done" in page
+    grid = client.get("/api/assets/daily_totals").json()["partitions"]
+    assert [p["state"] for p in grid[:3]] == ["materialized"] * 3

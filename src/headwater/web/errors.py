@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from headwater.errors import (
     ArtifactNotFound,
+    BackfillNotFound,
     CodeLocationError,
     ConfigError,
     DefinitionError,
@@ -20,6 +21,7 @@ __all__ = ["status_and_message"]
 
 _STATUS: tuple[tuple[type[HeadwaterError], int], ...] = (
     (RunNotFound, 404),
+    (BackfillNotFound, 404),
     (UnknownScheduleError, 404),
     (ArtifactNotFound, 404),
     (StoreReadOnly, 409),

@@ -70,7 +70,7 @@ class AssetDetailOut(BaseModel):
     materializations: list[Materialization]
     preview: frames.FramePreview | None
     metrics: list[metrics.MetricSeries]
-    partitions: list[partitions.PartitionState]
+    partitions: list[partitions.PartitionCell]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +81,7 @@ class _Detail:
     preview: frames.FramePreview | None
     preview_error: str | None
     metrics: list[metrics.MetricSeries]
-    partitions: list[partitions.PartitionState]
+    partitions: list[partitions.PartitionCell]
 
 
 def _rows(instance: InstanceDep, location: LocationDep) -> list[AssetOut]:
@@ -142,7 +142,7 @@ def _detail(instance: InstanceDep, location: LocationDep, key: str) -> _Detail:
     names = sorted({m.name for m in metrics.list_metrics(instance) if m.step_key == key})
     series = [s for name in names for s in metrics.metric_series(instance, name, step_key=key)]
     downstream = sorted(k for k, row in rows.items() if key in row.upstream)
-    grid = partitions.partition_states(instance, location, key)
+    grid = partitions.partition_grid(instance, location, key)
     return _Detail(asset, downstream, history, preview, preview_error, series, grid)
 
 

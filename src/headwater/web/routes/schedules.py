@@ -9,9 +9,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel
 
+from headwater.services import backfills as backfill_service
 from headwater.services import definitions
 from headwater.services import schedules as schedule_service
-from headwater.storage.records import ScheduleTick
+from headwater.storage.records import Backfill, ScheduleTick
 from headwater.web.deps import InstanceDep, LocationDep, WebStateDep
 
 __all__ = ["api", "pages"]
@@ -35,6 +36,27 @@ class DagOut(BaseModel):
 
     dag: definitions.DagInfo
     is_paused: bool | None
+
+
+class BackfillOut(BaseModel):
+    """A backfill and how far it got: each key's state, counted, and the run of each key."""
+
+    backfill: Backfill
+    counts: dict[str, int]
+    done: int
+    total: int
+    keys: dict[str, str]
+    runs: dict[str, str]
+
+
+def _backfill_out(progress: backfill_service.BackfillProgress) -> BackfillOut:
+    counts: dict[str, int] = {}
+    for state in progress.keys.values():
+        counts[str(state)] = counts.get(str(state), 0) + 1
+    return BackfillOut(
+        backfill=progress.backfill, counts=counts, done=progress.done, total=len(progress.keys),
+        keys={k: str(v) for k, v in progress.keys.items()}, runs=dict(progress.runs),
+    )
 
 
 def _dags(instance: InstanceDep, location: LocationDep) -> list[DagOut]:
@@ -90,6 +112,16 @@ def unpause_dag(dag_id: str, instance: InstanceDep, location: LocationDep) -> Da
     return DagPausedOut(dag_id=dag_id, is_paused=schedule_service.set_dag_paused(instance, location, dag_id, paused=False))
 
 
+@api.get("/backfills", summary="The newest backfills with their progress")
+def list_backfills(instance: InstanceDep, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[BackfillOut]:
+    return [_backfill_out(p) for p in backfill_service.list_backfills(instance, limit=limit)]
+
+
+@api.get("/backfills/{backfill_id}", summary="One backfill: each key's state and run")
+def backfill_detail(backfill_id: str, instance: InstanceDep) -> BackfillOut:
+    return _backfill_out(backfill_service.backfill_progress(instance, backfill_id))
+
+
 # -- pages -----------------------------------------------------------------------------------
 
 
@@ -97,8 +129,10 @@ def unpause_dag(dag_id: str, instance: InstanceDep, location: LocationDep) -> Da
 def schedules_page(request: Request, state: WebStateDep, instance: InstanceDep, location: LocationDep) -> HTMLResponse:
     schedules = definitions.list_schedules(instance, location)
     upcoming = {s.name: schedule_service.upcoming_ticks(location, s.name, count=3) for s in schedules}
+    backfills = [_backfill_out(p) for p in backfill_service.list_backfills(instance, limit=20)]
     return state.render(
-        request, "schedules.html", nav="schedules", schedules=schedules, upcoming=upcoming, dags=_dags(instance, location)
+        request, "schedules.html", nav="schedules", schedules=schedules, upcoming=upcoming,
+        dags=_dags(instance, location), backfills=backfills,
     )
 
 
