@@ -174,3 +174,15 @@ def test_a_partitioned_asset_shows_a_grid_of_partition_states(make_client, insta
     page = client.get("/assets/sales").text
     assert 'id="partitions"' in page and page.count("data-partition=") == 4
     assert client.get("/api/assets/orders").status_code == 404
+
+
+def test_an_asset_whose_step_runs_now_is_running(client: TestClient, instance: Instance, ran: str) -> None:
+    import time
+
+    from headwater.storage.records import Run, RunStatus, StepRecord, StepStatus
+
+    instance.store.add_run(Run("r-live", RunStatus.STARTED, "*", created_at=time.time(), started_at=time.time()))
+    instance.store.upsert_steps([StepRecord("r-live", "revenue", StepStatus.RUNNING, 1, time.time())])
+    states = {n["key"]: (n["state"], n["reason"]) for n in client.get("/api/graph").json()["nodes"]}
+    assert states["revenue"] == ("running", "running in run r-live")
+    assert states["orders"][0] == "fresh"

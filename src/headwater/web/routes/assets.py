@@ -85,12 +85,16 @@ class _Detail:
 
 
 def _rows(instance: InstanceDep, location: LocationDep) -> list[AssetOut]:
+    from headwater.services.activity import running_steps
+
     listing = asset_service.asset_states(instance, location)
+    running = running_steps(instance)
     return [
         AssetOut(
             key=row.key, kind=row.kind, group=row.group, upstream=list(row.upstream), description=row.description,
-            tags=row.tags, state=row.status.state.value, reason=row.status.reason, next_run=row.status.next_run.value,
-            latest=row.status.latest,
+            tags=row.tags, state="running" if row.key in running else row.status.state.value,
+            reason=f"running in run {running[row.key][:8]}" if row.key in running else row.status.reason,
+            next_run=row.status.next_run.value, latest=row.status.latest,
         )
         for row in listing.rows
     ]

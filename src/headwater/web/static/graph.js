@@ -110,6 +110,28 @@
   search.addEventListener("input", filter);
   document.getElementById("clear-selection").addEventListener("click", function () { selected.clear(); updateBar(); draw(); });
   document.getElementById("select-all-matches").addEventListener("click", function () { matches.forEach(function (i) { selected.add(i); }); updateBar(); draw(); });
+  /* After a launch, the states are read again every 2 s until nothing runs (and 10 s passed). */
+  let polling = null, launchedAt = 0;
+  function poll() {
+    if (polling) return;
+    polling = setInterval(async function () {
+      const response = await fetch(canvas.dataset.graphUrl, {credentials: "same-origin"});
+      if (!response.ok) return;
+      const g = await response.json(), byKey = new Map(g.nodes.map(function (n) { return [n.key, n]; }));
+      let running = false;
+      nodes.forEach(function (n) {
+        const fresh = byKey.get(n.key);
+        if (fresh) { n.state = fresh.state; n.reason = fresh.reason; }
+        if (n.state === "running") running = true;
+      });
+      document.querySelectorAll("#asset-list tr.asset-row").forEach(function (tr) {
+        const fresh = byKey.get(tr.dataset.key), badge = tr.querySelector(".badge");
+        if (fresh && badge) { badge.textContent = fresh.state; badge.className = "badge s-" + fresh.state.replace(/ /g, "-"); }
+      });
+      draw();
+      if (!running && Date.now() - launchedAt > 10000) { clearInterval(polling); polling = null; }
+    }, 2000);
+  }
   button.addEventListener("click", async function () {
     const keys = Array.from(selected).map(function (i) { return nodes[i].key; });
     button.disabled = true; result.textContent = "launching…"; result.className = "muted";
@@ -117,6 +139,7 @@
       const run = await headwater.post("/api/runs", {selection: keys.join(",")});
       result.innerHTML = ""; const a = document.createElement("a"); a.href = "/runs/" + run.run_id; a.id = "launched-run";
       a.textContent = "run " + run.run_id.slice(0, 8) + " " + run.status; result.appendChild(a);
+      launchedAt = Date.now(); poll();
     } catch (err) { result.textContent = err.message; result.className = "error"; }
     button.disabled = selected.size === 0;
   });
