@@ -10,17 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import schemathesis
 import pytest
+import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
 from headwater.services.launch import run_selection
 from headwater.services.location import load_location
 from headwater.storage.instance import Instance
+from headwater.web.routes import route_table
 
 from conftest import RunningServer
-from headwater.web.routes import route_table
 
 SHOP = Path(__file__).resolve().parents[1] / "pipelines" / "web_shop.py"
 TOKEN = "schemathesis-token-0123456789abcdef"
