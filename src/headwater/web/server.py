@@ -7,6 +7,7 @@ serves until Ctrl-C or SIGTERM, which uvicorn turns into a clean shutdown.
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -48,6 +49,8 @@ def serve(config: WebConfig, app: FastAPI, *, announce: Callable[[str], None] = 
         uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=3)
     )
     announce(url)
+    # the stores and the code location load while the browser is opened, not on its first page
+    threading.Thread(target=app.state.web.warm, name="headwater-warm", daemon=True).start()
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:

@@ -64,6 +64,20 @@ class WebState:
         """The code location as its files are now (reloaded when they changed)."""
         return self._location.get()
 
+    def warm(self) -> None:
+        """Open the stores and load the code location now, so the first page does not wait
+        for them (run in a thread at start-up; a location that fails to load is reported by
+        the pages that need it)."""
+        import logging
+
+        from headwater.errors import HeadwaterError
+
+        try:
+            self.instance  # noqa: B018 -- opening is the point
+            self.location()
+        except HeadwaterError as exc:
+            logging.getLogger("headwater.web").warning("%s", exc)
+
     def close(self) -> None:
         with self._lock:
             if self._instance is not None:
