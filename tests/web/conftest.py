@@ -74,7 +74,7 @@ def _read_url(process: subprocess.Popen[str], seen: list[str], deadline: float) 
         if not line:
             return None
         seen.append(line)
-        found = re.search(r"(http://\S+?)(?:\s|$)", line)
+        found = re.search(r"(http://[\w.\[\]:-]+?:\d+)", line)
         if found:
             return found.group(1)
     return None

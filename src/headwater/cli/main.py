@@ -35,6 +35,7 @@ from headwater.cli.commands.lineage import lineage
 from headwater.cli.commands.maintenance import gc, verify
 from headwater.cli.commands.materialize import materialize
 from headwater.cli.commands.named_values import connections, variables
+from headwater.cli.commands.dev import dev
 from headwater.cli.commands.ui import ui
 
 __all__ = ["app", "main"]
@@ -72,6 +73,7 @@ app.command("info")(info)
 app.command("verify")(verify)
 app.command("gc")(gc)
 app.command("ui")(ui)
+app.command("dev")(dev)
 app.command("daemon")(daemon)
 app.add_typer(jobs.app, name="job", help="Run a job: `headwater job run JOB` (same commands as `jobs`).")
 app.add_typer(jobs.app, name="jobs", help="List jobs (named selections of assets), or run one.")

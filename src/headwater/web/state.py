@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from starlette.requests import Request
 
     from headwater.definitions.loading import CodeLocation
+    from headwater.services.submit import LocationRef
     from headwater.storage.instance import Instance
 
 __all__ = ["WebState"]
@@ -42,6 +44,8 @@ class WebState:
         self._location = location
         self._instance = instance
         self._lock = threading.Lock()
+        #: the folder runs queued from this server start in (their code location's references are relative to it)
+        self.working_dir = os.getcwd()
         self.templates = Jinja2Templates(directory=str(TEMPLATES))
         self.templates.env.globals.update(csrf_field=CSRF_FIELD, signed_in_needed=guard.token is not None)
         self.templates.env.filters.update(_filters())
@@ -59,6 +63,14 @@ class WebState:
 
                 self._instance = Instance.get()
             return self._instance
+
+    @property
+    def location_ref(self) -> LocationRef:
+        """Where a run queued from here finds its code (the daemon loads it from disk)."""
+        from headwater.services.submit import LocationRef
+
+        file = str(Path(self.config.file).resolve()) if self.config.file is not None else None
+        return LocationRef(file=file, module=self.config.module, working_dir=self.working_dir)
 
     def location(self) -> CodeLocation:
         """The code location as its files are now (reloaded when they changed)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
-from headwater.web.routes import assets, auth, home, runs, schedules
+from headwater.web.routes import assets, auth, home, launch, runs, schedules
 
 __all__ = ["API_PREFIX", "include_routes", "route_table"]
 
@@ -18,8 +18,8 @@ API_PREFIX = "/api"
 
 #: (prefix, router, in the schema) in the order routes are matched
 _ROUTERS: list[tuple[str, APIRouter, bool]] = [
-    (API_PREFIX, module.api, True) for module in (home, assets, runs, schedules)
-] + [("", module.pages, False) for module in (home, auth, assets, runs, schedules)]
+    (API_PREFIX, module.api, True) for module in (home, assets, runs, launch, schedules)
+] + [("", module.pages, False) for module in (home, auth, assets, runs, launch, schedules)]
 
 
 def include_routes(app: FastAPI) -> None:
