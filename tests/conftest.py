@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,15 @@ def headwater_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("HEADWATER_DATABASE_URL", raising=False)
     monkeypatch.delenv("HEADWATER_ARTIFACTS", raising=False)
     return home
+
+
+@pytest.fixture(autouse=True)
+def no_warm_workers_left() -> Iterator[None]:
+    """Close the warm process pool and Dask cluster a test's runs left, so no test sees another's."""
+    yield
+    warm = sys.modules.get("headwater.execution.executors.warm")
+    if warm is not None:
+        warm.close_all()
 
 
 @pytest.fixture

@@ -6,9 +6,14 @@ in its own short module and is imported only when a run asks for it:
 ==============  ======================================================================
 ``in_process``  the run's own thread, one step at a time (default, lowest overhead)
 ``thread``      a thread pool in the run's process, for steps that wait on I/O
-``process``     a pool of worker processes, started once per run and reused
-``dask``        tasks on a Dask cluster (a ``LocalCluster`` or a scheduler address)
+``process``     a pool of worker processes, kept warm for later runs of this process
+``dask``        tasks on a Dask cluster (a warm ``LocalCluster``, or a scheduler address)
 ==============  ======================================================================
+
+The process pool and the local Dask cluster are started by the first run that needs them
+and reused by the later runs of the same process (:mod:`headwater.execution.executors.warm`,
+which also closes them at exit); ``executor_config={"warm": False}`` gives a run workers of
+its own.
 """
 
 from __future__ import annotations

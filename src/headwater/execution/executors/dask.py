@@ -2,8 +2,11 @@
 
 With ``dask_address`` (``executor_config={"dask_address": "tcp://10.0.0.5:8786"}``, or
 ``--dask-address`` on the CLI) the run connects to a running ``dask scheduler``; without
-one it starts a ``distributed.LocalCluster`` of worker processes sized to the machine, for
-the length of the run.
+one it uses a ``distributed.LocalCluster`` of worker processes sized to the machine: the
+warm one of this process (:mod:`headwater.execution.executors.warm`), started by the first
+run that needs it and reused by later runs, or, with ``executor_config={"warm": False}``,
+one of the run's own, closed when it ends. A run that ends with steps still running (they
+cannot be stopped on a Dask worker) retires the warm cluster: the next run starts another.
 
 Values travel through the artifact store, never through the scheduler: a task receives
 :class:`StoredValue` references and returns only where it stored its output, the captured
@@ -17,9 +20,12 @@ The local cluster listens on loopback only, and serves no dashboard unless asked
 (``executor_config={"dashboard": True}`` for a free port, or ``"127.0.0.1:8787"``): the
 dashboard has no authentication, so it is never bound beyond this machine.
 
-Each worker process prepares itself once, on its first step (or at run start for the
-workers already there): the run's ``sys.path`` entries it lacks are appended, so a test
-module's functions resolve by reference, and the code location is imported.
+Each worker process prepares itself once per run, on the run's first step there (or at run
+start for the workers already there): the run's ``sys.path`` entries it lacks are appended,
+so a test module's functions resolve by reference, the project's modules it holds are
+dropped when the code on disk changed since its last run (or the run's code is another:
+see :mod:`headwater.execution.executors.fresh_code`), and the code location is imported.
+A worker that died is restarted by its nanny, and prepares itself on its next step.
 
 Failure policy
 --------------
@@ -33,6 +39,7 @@ the run loop retries it if the step allows.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import socket
@@ -52,11 +59,12 @@ from distributed.comm.addressing import parse_address, parse_host_port
 from headwater.errors import CodeLocationError, PlanError, WorkerLost
 from headwater.execution.capture import capture_output
 from headwater.execution.executors import ExecutorOptions
+from headwater.execution.executors.fresh_code import UserCode
 from headwater.execution.executors.isolated import run_step_isolated
 from headwater.execution.step import StepOutcome, StepRequest, run_step
 from headwater.storage.base import ArtifactStore
 
-__all__ = ["DaskExecutor", "is_loopback"]
+__all__ = ["DaskExecutor", "LocalDask", "is_loopback"]
 
 
 class DaskExecutor:
@@ -71,14 +79,18 @@ class DaskExecutor:
         self._connect_timeout = str(options.extra.get("connect_timeout", "10s"))
         location = options.extra.get("location")
         self._setup = _Setup(
+            token=uuid.uuid4().hex,
             paths=tuple(p for p in sys.path if p),
             file=getattr(location, "file", None),
             module=getattr(location, "module", None),
         )
         self.max_concurrency = options.concurrency
         self._dashboard = _dashboard_address(options.extra.get("dashboard"))
+        #: use the warm local cluster of this process (see headwater.execution.executors.warm)
+        self._warm = bool(options.extra.get("warm", True))
         self._client: Any = None
-        self._cluster: Any = None
+        self._local: LocalDask | None = None
+        self._stack = contextlib.ExitStack()
         self._running: dict[str, Any] = {}
         self._lock = threading.Lock()
         artifacts = options.artifacts
@@ -103,28 +115,29 @@ class DaskExecutor:
                 self._client = distributed.Client(self._address, timeout=self._connect_timeout, set_as_default=False)
             except (OSError, TimeoutError) as exc:
                 raise PlanError(f"cannot reach the Dask scheduler at {self._address}: {exc}") from exc
+            self._stack.callback(self._client.close)
             if self._options.max_concurrency is None:
                 threads = sum(w.get("nthreads", 1) for w in self._client.scheduler_info()["workers"].values())
                 self.max_concurrency = max(1, threads)
+        elif self._warm:
+            from headwater.execution.executors import warm
+
+            workers, dashboard = self.max_concurrency, self._dashboard
+            self._local = self._stack.enter_context(
+                warm.lease("dask", ("local", workers, dashboard), lambda: LocalDask.start(workers, dashboard))
+            )
+            self._client = self._local.client
         else:
-            # Headwater's retries decide what happens to a step whose worker died.
-            with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
-                self._cluster = distributed.LocalCluster(
-                    n_workers=self.max_concurrency,
-                    threads_per_worker=1,
-                    processes=True,
-                    host="127.0.0.1",
-                    dashboard_address=self._dashboard,
-                    silence_logs=logging.CRITICAL,
-                )
-            self._client = distributed.Client(self._cluster, set_as_default=False)
+            self._local = LocalDask.start(self.max_concurrency, self._dashboard)
+            self._stack.callback(self._local.close)
+            self._client = self._local.client
         try:
             errors = {w: e for w, e in self._client.run(_prepare, self._setup).items() if e}
         except BaseException:
-            self._close()
+            self._close(interrupted=True)
             raise
         if errors:
-            self._close()
+            self._close(interrupted=False)
             worker, error = next(iter(errors.items()))
             raise CodeLocationError(f"Dask worker {worker} cannot import the code location: {error}")
         return self
@@ -132,20 +145,25 @@ class DaskExecutor:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self._close()
+        self._close(interrupted=exc_type is not None)
 
-    def _close(self) -> None:
+    def _close(self, *, interrupted: bool) -> None:
         with self._lock:
             running = list(self._running.values())
             self._running.clear()
-        if self._client is not None:
-            if running:
-                self._client.cancel(running)
-            self._client.close()
-            self._client = None
-        if self._cluster is not None:
-            self._cluster.close()
-            self._cluster = None
+        client, self._client = self._client, None
+        try:
+            if client is not None and running:
+                client.cancel(running)
+                if self._local is not None and self._warm:
+                    # A running Dask task cannot be stopped: the workers may still be busy
+                    # with this run's steps, so the next run gets a fresh cluster.
+                    from headwater.execution.executors import warm
+
+                    warm.retire(self._local)
+        finally:
+            self._local = None
+            self._stack.close()
 
     # -- submitting -----------------------------------------------------------------------
 
@@ -176,6 +194,47 @@ class DaskExecutor:
 
         task.add_done_callback(resolve)
         return future
+
+
+class LocalDask:
+    """A ``distributed.LocalCluster`` on loopback and a client of it: what a warm Dask executor keeps."""
+
+    def __init__(self, cluster: Any, client: Any) -> None:
+        self.cluster = cluster
+        self.client = client
+
+    @classmethod
+    def start(cls, workers: int, dashboard: str | None) -> LocalDask:
+        """Start ``workers`` single-threaded worker processes, Dask's own retries off."""
+        # Headwater's retries decide what happens to a step whose worker died.
+        with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+            cluster = distributed.LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=dashboard,
+                silence_logs=logging.CRITICAL,
+            )
+        try:
+            client = distributed.Client(cluster, set_as_default=False)
+        except BaseException:
+            cluster.close()
+            raise
+        return cls(cluster, client)
+
+    @property
+    def usable(self) -> bool:
+        """Whether the scheduler and the client still run (closed, or lost, it is not)."""
+        status = getattr(self.cluster.status, "name", str(self.cluster.status))
+        return status == "running" and self.client.status == "running"
+
+    def close(self) -> None:
+        """Close the client, then the cluster and its workers."""
+        try:
+            self.client.close()
+        finally:
+            self.cluster.close()
 
 
 def _dashboard_address(asked: object) -> str | None:
@@ -249,41 +308,59 @@ def is_loopback(address: str) -> bool:
 
 
 class _Setup:
-    """What a worker process needs before its first step: import paths and the code location."""
+    """What a worker process needs before a run's first step: import paths and the code location.
 
-    __slots__ = ("file", "module", "paths")
+    ``token`` names the run: a worker prepares itself again when it changes.
+    """
 
-    def __init__(self, paths: tuple[str, ...], file: str | None, module: str | None) -> None:
+    __slots__ = ("file", "module", "paths", "token")
+
+    def __init__(self, token: str, paths: tuple[str, ...], file: str | None, module: str | None) -> None:
+        self.token = token
         self.paths = paths
         self.file = file
         self.module = module
 
-    def __getstate__(self) -> tuple[tuple[str, ...], str | None, str | None]:
-        return self.paths, self.file, self.module
+    def __getstate__(self) -> tuple[str, tuple[str, ...], str | None, str | None]:
+        return self.token, self.paths, self.file, self.module
 
-    def __setstate__(self, state: tuple[tuple[str, ...], str | None, str | None]) -> None:
-        self.paths, self.file, self.module = state
-
-    def key(self) -> tuple[str | None, str | None]:
-        return self.file, self.module
+    def __setstate__(self, state: tuple[str, tuple[str, ...], str | None, str | None]) -> None:
+        self.token, self.paths, self.file, self.module = state
 
 
-_prepared: dict[tuple[str | None, str | None], str | None] = {}
+class _WorkerState:
+    """This Dask worker process's code: which run it was prepared for, and its project modules."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.token: str | None = None
+        self.error: str | None = None
+        self.code = UserCode()
+
+
+_state = _WorkerState()
 
 
 def _prepare(setup: _Setup) -> str | None:
-    """Make this worker process ready for the run's steps (once); the error text, if any."""
-    key = setup.key()
-    if key in _prepared:
-        return _prepared[key]
-    for path in setup.paths:
-        if path not in sys.path:
-            sys.path.append(path)  # after the worker's own entries: they win
-    from headwater.execution.executors.processes import import_location
+    """Make this worker process ready for the run's steps (once per run); the error text, if any.
 
-    error = import_location(setup.file, setup.module)
-    _prepared[key] = error
-    return error
+    The project's modules are imported again when the code on disk changed since the last
+    run, or the run's code is another (see :mod:`headwater.execution.executors.fresh_code`).
+    """
+    with _state.lock:
+        if _state.token == setup.token:
+            return _state.error
+        for path in setup.paths:
+            if path not in sys.path:
+                sys.path.append(path)  # after the worker's own entries: they win
+        from headwater.execution.executors.process_worker import import_location, location_folder_first
+
+        location_folder_first(setup.file)
+        _state.code.begin_run((setup.file, setup.module, setup.paths))
+        _state.error = import_location(setup.file, setup.module)
+        _state.code.stamp_new()
+        _state.token = setup.token
+        return _state.error
 
 
 def _run_task(payload: bytes, artifacts: ArtifactStore, setup: _Setup) -> StepOutcome:
@@ -291,9 +368,14 @@ def _run_task(payload: bytes, artifacts: ArtifactStore, setup: _Setup) -> StepOu
     error = _prepare(setup)
     if error is not None:
         raise CodeLocationError(error)
+    started = time.time()
     request: StepRequest = cloudpickle.loads(payload)
-    with capture_output():
-        if request.node.options.timeout is not None:
-            # A running Dask task cannot be stopped; a forked child of the worker can.
-            return run_step_isolated(request, artifacts, request.node.options.timeout)
-        return run_step(request, artifacts, None)
+    try:
+        with capture_output():
+            if request.node.options.timeout is not None:
+                # A running Dask task cannot be stopped; a forked child of the worker can.
+                return run_step_isolated(request, artifacts, request.node.options.timeout)
+            return run_step(request, artifacts, None)
+    finally:
+        with _state.lock:
+            _state.code.stamp_new(since=started)
