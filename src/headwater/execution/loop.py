@@ -446,7 +446,8 @@ class _RunLoop:
             self.first_start.get(step.key, outcome.started_at), outcome.ended_at,
             reason=decision.reason if decision is not None else None,
         )
-        self._force_skip({key: why for key, why in outcome.skip.items() if key in self.plan.steps})
+        if outcome.skip:
+            self._force_skip({key: why for key, why in outcome.skip.items() if key in self.plan.steps})
         xcoms = xcom_records(self.run_id, step.key, outcome.xcoms, outcome.ended_at) if outcome.xcoms else ()
         self._finish(
             record, attempt=attempt, materialization=materialization, xcoms=xcoms, metrics=metrics,
@@ -561,6 +562,8 @@ def selected_outputs(step: PlannedStep) -> frozenset[str] | None:
 def check_evaluations(run_id: str, step: PlannedStep, outcome: StepOutcome) -> list[CheckEvaluation]:
     """The records of the asset check results a step reported (a result without a description
     takes its check's)."""
+    if not outcome.checks:
+        return []
     specs = {spec.name: spec for spec in step.node.options.check_specs}
     return [
         CheckEvaluation(

@@ -33,6 +33,8 @@ from headwater.errors import UserCodeError
 
 __all__ = ["Produced", "unwrap"]
 
+#: what a step may return besides a plain value
+_WRAPPED = (Output, MaterializeResult, AssetCheckResult)
 #: the name of an asset's one output (Dagster's)
 DEFAULT_OUTPUT = "result"
 
@@ -70,6 +72,8 @@ def unwrap(node: Node, result: Any, *, generator: bool, selected: frozenset[str]
     """
     if node.kind == "multi":
         return Produced(True, _multi_outputs(node, result, generator, selected))
+    if not generator and node.kind != "check" and not node.options.check_specs and not isinstance(result, _WRAPPED):
+        return Produced(True, result)  # the common case: a plain value, no checks to resolve
     items = list(result) if generator else [result]
     checks = [item for item in items if isinstance(item, AssetCheckResult)]
     outputs = [item for item in items if isinstance(item, Output | MaterializeResult)]

@@ -325,7 +325,7 @@ def _call_user_code(
         The result, and whether the function was a generator (its items, listed).
     """
     try:
-        with _resources_set_up(resources, context):
+        with _resources_set_up(resources, context) if resources else contextlib.nullcontext():
             result = _call(node, context, inputs)
             generator = inspect.isgenerator(result)
             if generator:  # a generator asset: its body runs as it is drained

@@ -65,9 +65,15 @@ def new_hasher() -> Any:
     Single-threaded on purpose: BLAKE3's ``max_threads`` starts a Rayon thread pool, which a
     worker forked afterwards (the process executor forks its workers) inherits broken.
     """
-    from blake3 import blake3
+    global _blake3
+    if _blake3 is None:
+        from blake3 import blake3
 
-    return blake3()
+        _blake3 = blake3
+    return _blake3()
+
+
+_blake3: Any = None
 
 
 def digest_of(hasher: Any) -> str:

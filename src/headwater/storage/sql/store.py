@@ -25,6 +25,7 @@ Example::
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -85,14 +86,20 @@ _ENUM_FIELDS: dict[type, dict[str, type[Enum]]] = {
 def _to_row(record: Any) -> dict[str, Any]:
     """A record's fields as column values: enums as their text, dicts as canonical JSON."""
     row: dict[str, Any] = {}
-    for field in fields(record):
-        value = getattr(record, field.name)
-        if field.name in _JSON_FIELDS:
+    for name, is_json in _columns_of(type(record)):
+        value = getattr(record, name)
+        if is_json:
             value = s.dumps_json(value)
         elif isinstance(value, Enum):
             value = value.value
-        row[field.name] = value
+        row[name] = value
     return row
+
+
+@functools.cache
+def _columns_of(cls: type) -> tuple[tuple[str, bool], ...]:
+    """A record class's field names, each with whether it is stored as JSON."""
+    return tuple((field.name, field.name in _JSON_FIELDS) for field in fields(cls))
 
 
 def _from_row(cls: type[_R], row: Any) -> _R:
