@@ -192,10 +192,11 @@ class Node:
     kind: str = "asset"
     defined_at: str = "<unknown>"
 
-    @property
-    def upstream(self) -> tuple[str, ...]:
-        """Every upstream key, data inputs first, without repeats."""
-        return tuple(dict.fromkeys([*self.inputs.values(), *self.deps]))
+    #: every upstream key, data inputs first, without repeats (the run loop asks often)
+    upstream: tuple[str, ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "upstream", tuple(dict.fromkeys([*self.inputs.values(), *self.deps])))
 
     @property
     def user_fn(self) -> Callable[..., Any]:

@@ -62,7 +62,13 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 def dumps_json(value: Any) -> str:
     """The canonical text of a JSON column (sorted keys; unknown types as ``str``)."""
-    return json.dumps(value, sort_keys=True, default=str)
+    if not value and isinstance(value, dict):
+        return "{}"
+    return _ENCODER.encode(value)
+
+
+#: one encoder for every JSON column (``json.dumps`` with options builds one per call)
+_ENCODER = json.JSONEncoder(sort_keys=True, default=str)
 
 
 metadata = MetaData()
