@@ -33,11 +33,15 @@ TARGET_WARM_OVERHEAD_S = 0.3
 def _assets() -> list[object]:
     from headwater import asset
 
-    def sleep() -> int:
-        time.sleep(STEP_S)
-        return 0
+    assets = []
+    for i in range(STEPS):
 
-    return [asset(name=f"sleep_{i}")(sleep) for i in range(STEPS)]
+        def sleep() -> int:  # one function per asset: a function is one asset
+            time.sleep(STEP_S)
+            return 0
+
+        assets.append(asset(name=f"sleep_{i}")(sleep))
+    return assets
 
 
 def _call(executor: str, warm: bool) -> float:
