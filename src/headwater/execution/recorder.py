@@ -203,24 +203,26 @@ class RunRecorder:
                 ):
                     buffered.clear()
                 self._due = None
-            # Materializations last: a value is never indexed before its step's record exists,
-            # nor before its XComs (a step's XComs are found through its materialization).
-            if steps:
-                self._store.upsert_steps(steps)
-            if attempts:
-                self._store.add_attempts(attempts)
-            if events:
-                self._store.add_events(events)
-            if logs:
-                self._store.add_logs(logs)
-            if metrics:
-                self._store.add_metrics(metrics)
-            if checks:
-                self._store.add_check_evaluations(checks)
-            if xcoms:
-                self._store.add_xcoms(xcoms)
-            if materializations:
-                self._store.add_materializations(materializations)
+            # One transaction (one commit, not one per table). Materializations last all the
+            # same: a value is never indexed before its step's record exists, nor before its
+            # XComs (a step's XComs are found through its materialization).
+            with self._store.batch():
+                if steps:
+                    self._store.upsert_steps(steps)
+                if attempts:
+                    self._store.add_attempts(attempts)
+                if events:
+                    self._store.add_events(events)
+                if logs:
+                    self._store.add_logs(logs)
+                if metrics:
+                    self._store.add_metrics(metrics)
+                if checks:
+                    self._store.add_check_evaluations(checks)
+                if xcoms:
+                    self._store.add_xcoms(xcoms)
+                if materializations:
+                    self._store.add_materializations(materializations)
 
     def finish(self, status: RunStatus, error: str | None = None) -> float:
         """Stop the flusher, write everything and the run's final status; returns the end time.

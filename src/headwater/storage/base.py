@@ -8,6 +8,7 @@ them: a run of a thousand steps commits a handful of transactions, not thousands
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any, Protocol, runtime_checkable
 
 from headwater.storage.records import (
@@ -49,6 +50,10 @@ __all__ = [
 @runtime_checkable
 class RunStore(Protocol):
     """Runs and the state of their steps."""
+
+    def batch(self) -> AbstractContextManager[None]:
+        """The writes of this thread inside it are one transaction (all land, or none)."""
+        ...
 
     def add_run(self, run: Run) -> None: ...
 

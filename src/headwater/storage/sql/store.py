@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -137,6 +138,8 @@ class SqlStore(BackfillQueries, RunQueueMethods):
         self._engine: Engine = open_engine(url)
         self._shown_url = self._engine.url.render_as_string(hide_password=True)
         self._file = DatabaseFile.of(self._engine)
+        #: the connection of the batch this thread is in (see ``batch``)
+        self._batch = threading.local()
         #: this process can read the store but not write it (see ``sql/readonly.py``)
         self.read_only = is_read_only(self._engine)
 
@@ -178,8 +181,29 @@ class SqlStore(BackfillQueries, RunQueueMethods):
     # -- helpers ---------------------------------------------------------------------------
 
     @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Make the writes of this thread inside one transaction: all of them land, or none.
+
+        A run's recorder writes a batch of records to several tables at once; one commit
+        costs less than one per table. Other threads' writes are not part of it.
+        """
+        if getattr(self._batch, "conn", None) is not None:  # already in one
+            yield
+            return
+        with self._begin() as conn:
+            self._batch.conn = conn
+            try:
+                yield
+            finally:
+                self._batch.conn = None
+
+    @contextmanager
     def _begin(self) -> Iterator[Connection]:
         """A write transaction on the file this store opened; failures as StorageError."""
+        batched = getattr(self._batch, "conn", None)
+        if batched is not None:
+            yield batched
+            return
         if self._file is not None:
             self._file.check()
         with store_errors(self._shown_url, writing=True), self._engine.begin() as conn:
