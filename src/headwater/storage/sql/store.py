@@ -87,7 +87,7 @@ _ENUM_FIELDS: dict[type, dict[str, type[Enum]]] = {
 def _to_row(record: Any) -> dict[str, Any]:
     """A record's fields as column values: enums as their text, dicts as canonical JSON."""
     row: dict[str, Any] = {}
-    for name, is_json in _columns_of(type(record)):
+    for name, is_json in _columns_of(record.__class__):
         value = getattr(record, name)
         if is_json:
             value = s.dumps_json(value)
