@@ -19,7 +19,7 @@ import sys
 import threading
 from collections.abc import Callable
 
-from headwater.cli.commands.ui import DagsFolderOption, HostOption, PortOption, TokenOption
+from headwater.cli.commands.ui import DagsFolderOption, HostOption, PortOption, TokenOption, web_server
 from headwater.cli.errors import exits_on_error
 from headwater.cli.options import FileOption, ModuleOption
 
@@ -45,11 +45,10 @@ def dev(
     and stops everything on Ctrl-C.
     """
     from headwater.cli.console import error_console, out_console
-    from headwater.web.app import create_app
     from headwater.web.config import WebConfig
-    from headwater.web.server import serve
 
     config = WebConfig.build(host=host, port=port, token=token, file=file, module=module, dags_folder=dags_folder)
+    create_app, serve = web_server()
     app = create_app(config)
     console = out_console()
     daemon = _start_daemon(file, module, dags_folder)

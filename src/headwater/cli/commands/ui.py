@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from headwater.cli.errors import exits_on_error
 from headwater.cli.options import FileOption, ModuleOption
 
-__all__ = ["DagsFolderOption", "HostOption", "PortOption", "TokenOption", "ui"]
+__all__ = ["DagsFolderOption", "HostOption", "PortOption", "TokenOption", "ui", "web_server"]
 
 DagsFolderOption = Annotated[
     str | None,
@@ -50,11 +50,24 @@ def ui(
     coordinator with it.
     """
     from headwater.cli.console import out_console
-    from headwater.web.app import create_app
     from headwater.web.config import WebConfig
-    from headwater.web.server import serve
 
     config = WebConfig.build(host=host, port=port, token=token, file=file, module=module, dags_folder=dags_folder)
+    create_app, serve = web_server()
     app = create_app(config)
     console = out_console()
     serve(config, app, announce=lambda url: console.print(f"Headwater UI on {url} (Ctrl-C to stop)", highlight=False))
+
+
+def web_server() -> tuple[Any, Any]:
+    """``(create_app, serve)``, or a clear error when the ``web`` extra is not installed."""
+    from headwater.cli.errors import fail
+
+    try:
+        from headwater.web.app import create_app
+        from headwater.web.server import serve
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and exc.name.split(".")[0] in {"fastapi", "starlette", "uvicorn", "multipart", "python_multipart"}:
+            raise fail(f"the web UI needs {exc.name}, which is not installed: pip install 'headwater[web]'") from None
+        raise
+    return create_app, serve
