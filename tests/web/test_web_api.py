@@ -186,3 +186,11 @@ def test_an_asset_whose_step_runs_now_is_running(client: TestClient, instance: I
     states = {n["key"]: (n["state"], n["reason"]) for n in client.get("/api/graph").json()["nodes"]}
     assert states["revenue"] == ("running", "running in run r-live")
     assert states["orders"][0] == "fresh"
+
+
+def test_the_runs_page_filters_as_its_form_sends_them(client: TestClient, ran: str) -> None:
+    everything = client.get("/runs", params={"status": "", "job": "", "dag": "", "tag": "", "since": "", "until": ""})
+    assert everything.status_code == 200 and f'data-run-id="{ran}"' in everything.text
+    failures = client.get("/runs", params={"status": "FAILURE"})
+    assert failures.status_code == 200 and "data-run-id" not in failures.text
+    assert client.get("/runs", params={"status": "BOGUS"}).status_code == 400

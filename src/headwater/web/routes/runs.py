@@ -172,7 +172,7 @@ def runs_page(
     request: Request,
     state: WebStateDep,
     instance: InstanceDep,
-    status: StatusQuery = None,
+    status: Annotated[list[str] | None, Query()] = None,
     job: str | None = None,
     dag: str | None = None,
     tag: TagQuery = None,
@@ -182,8 +182,12 @@ def runs_page(
     cursor: str | None = None,
 ) -> HTMLResponse:
     start, end = _date(since, "since"), _date(until, "until")
-    page = _page(instance, _query(status, job, dag, tag, start, end), limit, cursor)
-    filters = {"status": [str(s) for s in status or []], "job": job or "", "dag": dag or "", "tag": tag or [],
+    try:
+        statuses = [run_service.parse_status(s) for s in status or [] if s]
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from None
+    page = _page(instance, _query(statuses, job, dag, [t for t in tag or [] if t], start, end), limit, cursor)
+    filters = {"status": [str(s) for s in statuses], "job": job or "", "dag": dag or "", "tag": tag or [],
                "since": since or "", "until": until or ""}
     next_params = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
     if page.next_cursor:
