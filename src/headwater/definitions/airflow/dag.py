@@ -37,8 +37,8 @@ from types import FrameType, MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from headwater.definitions.airflow.arguments import DAG_RECORDED, DAG_UNSUPPORTED, refuse_unsupported
-from headwater.definitions.airflow.schedule import cron_for, timezone_name
-from headwater.definitions.jobs import AssetJob, DefaultScheduleStatus, Definitions, ScheduleDefinition
+from headwater.definitions.airflow.schedule import DagSchedule, cron_for, timezone_name
+from headwater.definitions.jobs import AssetJob, DefaultScheduleStatus, Definitions
 from headwater.definitions.dags import DagSummary
 from headwater.definitions.names import check_name
 from headwater.errors import CycleError, DefinitionError, DuplicateKeyError
@@ -298,8 +298,12 @@ class DAG:
         if self._cron is not None:
             running = self.is_paused_upon_creation is False
             schedules.append(
-                ScheduleDefinition(
+                DagSchedule(
                     f"{self.dag_id}_schedule",
+                    dag_id=self.dag_id,
+                    start_date=self.start_date,
+                    catchup=self.catchup,
+                    max_active_runs=self.max_active_runs,
                     cron_schedule=self._cron,
                     job=job,
                     execution_timezone=self.timezone,

@@ -21,9 +21,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from headwater.definitions.cron import PRESETS, every, normalize_cron
-from headwater.errors import InvalidCronError
+from headwater.definitions.jobs import ScheduleDefinition
+from headwater.errors import DefinitionError, InvalidCronError
 
-__all__ = ["NO_SCHEDULE", "cron_for", "seconds", "timezone_name"]
+__all__ = ["NO_SCHEDULE", "DagSchedule", "cron_for", "seconds", "timezone_name"]
 
 #: Airflow schedules that mean "only when triggered"
 NO_SCHEDULE = frozenset({"@once", "@continuous", "none"})
@@ -95,3 +96,40 @@ def _interval_cron(interval: timedelta, start_date: datetime | None, where: str)
         if whole == 7 * 86400:
             return f"{minute} {hour} * * {anchor.isoweekday() % 7}"
     return every(interval, anchor, where=where)
+
+
+class DagSchedule(ScheduleDefinition):
+    """The schedule of an Airflow DAG: a cron string with Airflow's timing on top.
+
+    The scheduler reads these the way Airflow's does: each tick runs the data interval that
+    ends at it (:mod:`headwater.definitions.airflow.intervals`); the first interval starts
+    at ``start_date``; with ``catchup`` every missed interval runs, oldest first, at most
+    ``max_active_runs`` at once, and without it only the latest.
+    """
+
+    __slots__ = ("catchup", "dag_id", "max_active_runs", "start_date")
+
+    dag_id: str
+    start_date: datetime | None
+    catchup: bool
+    max_active_runs: int
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        dag_id: str,
+        start_date: datetime | None,
+        catchup: bool,
+        max_active_runs: int,
+        **schedule: Any,
+    ) -> None:
+        super().__init__(name, **schedule)
+        if not isinstance(max_active_runs, int) or max_active_runs < 1:
+            raise DefinitionError(f"DAG {dag_id!r}: max_active_runs must be a positive whole number, not {max_active_runs!r}")
+        if start_date is not None and start_date.tzinfo is None:
+            start_date = start_date.replace(tzinfo=UTC)  # Airflow reads a naive start_date as UTC
+        object.__setattr__(self, "dag_id", dag_id)
+        object.__setattr__(self, "start_date", start_date)
+        object.__setattr__(self, "catchup", bool(catchup))
+        object.__setattr__(self, "max_active_runs", max_active_runs)

@@ -63,6 +63,7 @@ from headwater.storage.sql.engine import open_engine
 from headwater.storage.sql.guard import DatabaseFile, store_errors
 from headwater.storage.sql.queue import RunQueueMethods
 from headwater.storage.sql.readonly import is_read_only, sqlite_file
+from headwater.storage.sql.schedules import ScheduleQueries
 
 if TYPE_CHECKING:
     from sqlalchemy import Select, Table
@@ -118,7 +119,7 @@ def _from_row(cls: type[_R], row: Any) -> _R:
     return cls(**values)
 
 
-class SqlStore(BackfillQueries, RunQueueMethods):
+class SqlStore(BackfillQueries, RunQueueMethods, ScheduleQueries):
     """The run store on one database URL; safe to share between threads.
 
     The run queue and the daemon registry (``RunQueue``, ``DaemonRegistry``) are in
@@ -634,9 +635,9 @@ class SqlStore(BackfillQueries, RunQueueMethods):
         with self._connect() as conn:
             return {row.name: row.status for row in conn.execute(select(t).order_by(t.c.name))}
 
-    def set_schedule_state(self, name: str, status: str) -> None:
-        """Store a schedule's status (``RUNNING`` or ``STOPPED``)."""
-        row = {"name": name, "status": str(status), "updated_at": time.time()}
+    def set_schedule_state(self, name: str, status: str, *, at: float | None = None) -> None:
+        """Store a schedule's status (``RUNNING`` or ``STOPPED``), set ``at`` (now by default)."""
+        row = {"name": name, "status": str(status), "updated_at": time.time() if at is None else at}
         self._upsert(s.schedule_state, [row])
 
     def add_tick(self, tick: ScheduleTick) -> bool:
