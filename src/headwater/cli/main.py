@@ -13,7 +13,8 @@
     headwater assets history ASSET | assets load ASSET [--version V] [--key K] | lineage ASSET [--version V]
     headwater verify [ASSETS] | gc [--dry-run] [--older-than SECONDS]
     headwater ui | dev [-f FILE | -m MODULE | --dags-folder DIR] [--host ADDRESS] [--port PORT] [--token TOKEN]
-    headwater daemon [--max-concurrent-runs N] [--tag-limit KEY[:VALUE]=N]
+    headwater daemon [-f FILE | -m MODULE | --dags-folder DIR] [--max-concurrent-runs N] [--tag-limit KEY[:VALUE]=N] | scheduler ...
+    headwater schedules list|start NAME|stop NAME|ticks [NAME] | dags pause|unpause DAG_ID
 
 Exit codes: 0 success, 1 a failed run, 2 bad input (usage, definitions, selection, code
 location), 3 the stores (an unknown run id among them). The command modules import only
@@ -29,7 +30,7 @@ from typing import Annotated
 import typer
 
 from headwater.cli.commands import assets, backfills, dags, jobs, runs, schedules, sensors, tasks
-from headwater.cli.commands.daemon import daemon
+from headwater.cli.commands.daemon import daemon, scheduler
 from headwater.cli.commands.info import info, version
 from headwater.cli.commands.lineage import lineage
 from headwater.cli.commands.maintenance import gc, verify
@@ -75,6 +76,7 @@ app.command("gc")(gc)
 app.command("ui")(ui)
 app.command("dev")(dev)
 app.command("daemon")(daemon)
+app.command("scheduler")(scheduler)
 app.add_typer(jobs.app, name="job", help="Run a job: `headwater job run JOB` (same commands as `jobs`).")
 app.add_typer(jobs.app, name="jobs", help="List jobs (named selections of assets), or run one.")
 app.add_typer(assets.app, name="assets")

@@ -83,6 +83,13 @@ class WatchedLocations:
         #: the newest load error of each file that failed (cleared when it loads again)
         self.errors: dict[str, str] = {}
 
+    def describe(self) -> str:
+        """What is watched, for a message."""
+        if self.folder is not None:
+            return f"DAGs folder {self.folder}"
+        assert self._single is not None
+        return self._single.file or f"module {self._single.module}"
+
     def current(self) -> list[tuple[LocationRef, CodeLocation]]:
         """Every location as it is on disk now (reloading what changed), with its reference."""
         refs = [self._single] if self._single is not None else self._folder_refs()

@@ -44,9 +44,12 @@ from headwater.scheduling.ticks import first_tick_after, plan_ticks, tick_run_ke
 from headwater.storage.records import RunsFilter, RunStatus, ScheduleTick
 
 if TYPE_CHECKING:
+    from headwater.scheduling.daemon import PartFactory
+    from headwater.settings import Settings
+    from headwater.storage.instance import Instance
     from headwater.storage.sql.store import SqlStore
 
-__all__ = ["LEASE_NAME", "SCHEDULE_TAG", "Scheduler", "TickStatus"]
+__all__ = ["LEASE_NAME", "SCHEDULE_TAG", "Scheduler", "TickStatus", "scheduler_part"]
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +74,7 @@ class Scheduler:
     """Fires the due ticks of the watched schedules; one part of the daemon's loop.
 
     Args:
-        store: the run store runs are queued in and ticks recorded in.
+        instance: the stores runs are queued in and ticks recorded in.
         locations: the code locations whose schedules fire.
         holder: who takes the lease (the daemon's id).
         lease_ttl: seconds a lease lasts unless renewed; another scheduler takes over
@@ -83,14 +86,15 @@ class Scheduler:
 
     def __init__(
         self,
-        store: SqlStore,
+        instance: Instance,
         locations: WatchedLocations,
         *,
         holder: str,
         lease_ttl: float = 10.0,
         submit: Callable[..., str] = submit_tick_run,
     ) -> None:
-        self.store = store
+        self.instance = instance
+        self.store = instance.store
         self.locations = locations
         self.holder = holder
         self.lease_ttl = lease_ttl
@@ -185,6 +189,17 @@ class Scheduler:
         if isinstance(schedule, DagSchedule):
             tags.update(interval_tags(interval_ending(schedule.cron_schedule, timezone(schedule.execution_timezone), tick)))
         return self._submit(
-            self.store, ref, job=request.job_name or schedule.job_name, tags=tags, run_config=request.run_config,
+            self.instance, ref, job=request.job_name or schedule.job_name, tags=tags, run_config=request.run_config,
             run_key=run_key,
         )
+
+
+def scheduler_part(locations: WatchedLocations, settings: Settings, *, lease_ttl: float = 10.0) -> PartFactory:
+    """What ``headwater daemon`` adds to its loop to fire the schedules of ``locations``."""
+
+    def make(store: SqlStore, daemon_id: str) -> Scheduler:
+        from headwater.storage.instance import Instance
+
+        return Scheduler(Instance(settings, store), locations, holder=daemon_id, lease_ttl=lease_ttl)
+
+    return make

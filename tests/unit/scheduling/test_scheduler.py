@@ -59,7 +59,7 @@ def airflow(tmp_path: Path, *, catchup: bool, max_active_runs: int = 16, paused:
 
 def test_the_seed_schedule_fires_at_midnight_utc_with_its_job(any_instance, tmp_path) -> None:
     store = any_instance.store
-    scheduler = Scheduler(store, location(tmp_path, DAGSTER_SEED), holder="d1")
+    scheduler = Scheduler(any_instance, location(tmp_path, DAGSTER_SEED), holder="d1")
     scheduler.tick(at(1, 23, 59, 30))
     assert scheduled_runs(store) == []
     wait = scheduler.tick(at(2, 0, 0, 0))
@@ -76,7 +76,7 @@ def test_the_seed_schedule_fires_at_midnight_utc_with_its_job(any_instance, tmp_
 
 def test_a_paused_dag_does_not_fire_and_an_unpaused_one_does(any_instance, tmp_path) -> None:
     store = any_instance.store
-    scheduler = Scheduler(store, airflow(tmp_path, catchup=False, paused=None), holder="d1")
+    scheduler = Scheduler(any_instance, airflow(tmp_path, catchup=False, paused=None), holder="d1")
     scheduler.tick(at(5, 0, 0, 10))
     assert scheduled_runs(store) == []
     store.set_schedule_state("etl_schedule", "RUNNING")  # headwater dags unpause etl
@@ -89,7 +89,7 @@ def test_a_paused_dag_does_not_fire_and_an_unpaused_one_does(any_instance, tmp_p
 
 def test_catchup_runs_every_missed_interval_oldest_first(any_instance, tmp_path) -> None:
     store = any_instance.store
-    Scheduler(store, airflow(tmp_path, catchup=True), holder="d1").tick(at(11, 0, 0, 30))
+    Scheduler(any_instance, airflow(tmp_path, catchup=True), holder="d1").tick(at(11, 0, 0, 30))
     runs = sorted(scheduled_runs(store), key=lambda r: r.created_at)
     assert [r.tags["logical_date"][:10] for r in runs] == [f"2026-01-{d:02d}" for d in range(1, 11)]
     assert all(r.tags["data_interval_end"] == (datetime.fromisoformat(r.tags["data_interval_start"])
@@ -99,7 +99,7 @@ def test_catchup_runs_every_missed_interval_oldest_first(any_instance, tmp_path)
 
 def test_without_catchup_only_the_latest_interval_runs_and_the_rest_are_recorded_skipped(any_instance, tmp_path) -> None:
     store = any_instance.store
-    Scheduler(store, airflow(tmp_path, catchup=False), holder="d1").tick(at(11, 0, 0, 30))
+    Scheduler(any_instance, airflow(tmp_path, catchup=False), holder="d1").tick(at(11, 0, 0, 30))
     (run,) = scheduled_runs(store)
     assert run.tags["logical_date"] == "2026-01-10T00:00:00+00:00"
     skipped, fired = sorted(store.get_ticks("etl_schedule"), key=lambda t: t.tick_time)
@@ -109,7 +109,7 @@ def test_without_catchup_only_the_latest_interval_runs_and_the_rest_are_recorded
 
 def test_catchup_is_bounded_by_max_active_runs(any_instance, tmp_path) -> None:
     store = any_instance.store
-    scheduler = Scheduler(store, airflow(tmp_path, catchup=True, max_active_runs=3), holder="d1")
+    scheduler = Scheduler(any_instance, airflow(tmp_path, catchup=True, max_active_runs=3), holder="d1")
     scheduler.tick(at(11, 0, 0, 30))
     first = scheduled_runs(store)
     assert len(first) == 3
@@ -124,7 +124,7 @@ def test_catchup_is_bounded_by_max_active_runs(any_instance, tmp_path) -> None:
 
 def test_a_dagster_schedule_that_was_down_fires_only_its_latest_missed_tick(any_instance, tmp_path) -> None:
     store = any_instance.store
-    scheduler = Scheduler(store, location(tmp_path, DAGSTER_SEED), holder="d1")
+    scheduler = Scheduler(any_instance, location(tmp_path, DAGSTER_SEED), holder="d1")
     scheduler.tick(at(1, 12))
     scheduler.tick(at(2, 0, 0, 1))
     scheduler.tick(at(7, 6))  # down from the 2nd to the 7th
@@ -143,11 +143,11 @@ def test_a_crash_between_queueing_and_recording_the_tick_queues_no_second_run(an
         raise KeyboardInterrupt  # the process dies before the tick is recorded
 
     source = location(tmp_path, DAGSTER_SEED)
-    Scheduler(store, source, holder="d1").tick(at(1, 12))
+    Scheduler(any_instance, source, holder="d1").tick(at(1, 12))
     with pytest.raises(KeyboardInterrupt):
-        Scheduler(store, source, holder="d1", submit=dies_after_queueing).tick(at(2, 0, 0, 1))
+        Scheduler(any_instance, source, holder="d1", submit=dies_after_queueing).tick(at(2, 0, 0, 1))
     assert len(scheduled_runs(store)) == 1 and store.get_ticks() == []
-    Scheduler(store, source, holder="d1").tick(at(2, 0, 0, 2))  # restarted
+    Scheduler(any_instance, source, holder="d1").tick(at(2, 0, 0, 2))  # restarted
     (run,) = scheduled_runs(store)
     (tick,) = store.get_ticks()
     assert tick.run_id == run.run_id
@@ -156,8 +156,8 @@ def test_a_crash_between_queueing_and_recording_the_tick_queues_no_second_run(an
 def test_two_schedulers_one_store_one_fires_the_other_takes_over_when_it_dies(any_instance, tmp_path) -> None:
     store = any_instance.store
     source = location(tmp_path, DAGSTER_SEED)
-    first = Scheduler(store, source, holder="a", lease_ttl=10)
-    second = Scheduler(store, source, holder="b", lease_ttl=10)
+    first = Scheduler(any_instance, source, holder="a", lease_ttl=10)
+    second = Scheduler(any_instance, source, holder="b", lease_ttl=10)
     first.tick(at(1, 23, 59, 55))
     second.tick(at(1, 23, 59, 56))
     first.tick(at(2, 0, 0, 0))
@@ -173,7 +173,7 @@ def test_two_schedulers_one_store_one_fires_the_other_takes_over_when_it_dies(an
 def test_an_edited_code_location_is_read_again(any_instance, tmp_path) -> None:
     store = any_instance.store
     source = location(tmp_path, DAGSTER_SEED)
-    scheduler = Scheduler(store, source, holder="d1")
+    scheduler = Scheduler(any_instance, source, holder="d1")
     scheduler.tick(at(1, 0, 30))
     hourly = DAGSTER_SEED + (
         'hourly = ScheduleDefinition(name="hourly", job=job, cron_schedule="@hourly", '

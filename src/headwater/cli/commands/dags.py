@@ -127,3 +127,28 @@ def backfill_dag(
     with open_instance() as instance:
         created = start_dag_backfill(instance, location, dag_id, start, end, max_concurrent=max_concurrent)
         drive_with_progress(instance, location, created.backfill_id)
+
+
+def _set_paused(dag_id: str, file: str | None, module: str | None, *, paused: bool) -> None:
+    from headwater.cli.console import out_console
+    from headwater.services.location import load_location, open_instance
+    from headwater.services.schedules import set_dag_paused
+
+    location = load_location(file, module)
+    with open_instance() as instance:
+        set_dag_paused(instance, location, dag_id, paused=paused)
+    out_console().print(f"Dag: {dag_id}, paused: {paused}", markup=False, highlight=False)
+
+
+@app.command("pause")
+@exits_on_error
+def pause_dag(dag_id: DagIdArgument, file: FileOption = None, module: ModuleOption = None) -> None:
+    """Pause a DAG: the scheduler stops creating its runs (stored)."""
+    _set_paused(dag_id, file, module, paused=True)
+
+
+@app.command("unpause")
+@exits_on_error
+def unpause_dag(dag_id: DagIdArgument, file: FileOption = None, module: ModuleOption = None) -> None:
+    """Unpause a DAG: the scheduler runs its due intervals (all missed ones with catchup=True)."""
+    _set_paused(dag_id, file, module, paused=False)

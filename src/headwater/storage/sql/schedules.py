@@ -81,13 +81,6 @@ class ScheduleQueries:
             value = conn.execute(select(t.c.updated_at).where(t.c.name == name)).scalar()
         return None if value is None else float(value)
 
-    def run_id_for_key(self, run_key: str) -> str | None:
-        """The id of the run with ``run_key``, or None."""
-        t = s.runs
-        with self._connect() as conn:
-            value = conn.execute(select(t.c.run_id).where(t.c.run_key == run_key)).scalar()
-        return None if value is None else str(value)
-
     def last_tick_time(self, schedule_name: str) -> float | None:
         """The time of ``schedule_name``'s newest recorded tick (its cursor), or None."""
         t = s.schedule_ticks
