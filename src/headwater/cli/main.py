@@ -15,6 +15,9 @@
     headwater ui | dev [-f FILE | -m MODULE | --dags-folder DIR] [--host ADDRESS] [--port PORT] [--token TOKEN]
     headwater daemon [-f FILE | -m MODULE | --dags-folder DIR] [--max-concurrent-runs N] [--tag-limit KEY[:VALUE]=N] | scheduler ...
     headwater schedules list|start NAME|stop NAME|ticks [NAME] | dags pause|unpause DAG_ID
+    headwater runs submit [-f FILE | -m MODULE] [--select SEL | --job JOB] [--tag K=V] [--run-key KEY]
+    headwater dags trigger DAG_ID [--conf JSON] [--exec-date DATE] [--detach]
+    (materialize and job run take --detach too: queue the run for the daemon, print its id)
 
 Exit codes: 0 success, 1 a failed run, 2 bad input (usage, definitions, selection, code
 location), 3 the stores (an unknown run id among them). The command modules import only
@@ -91,7 +94,9 @@ app.add_typer(tasks.app, name="tasks", help="Test one task of a DAG: `headwater 
 
 
 #: the commands that run steps, as their leading words: they run under a supervisor
-_RUN_COMMANDS = {("materialize",), ("job", "run"), ("jobs", "run"), ("dags", "test"), ("runs", "reexecute")}
+_RUN_COMMANDS = {
+    ("materialize",), ("job", "run"), ("jobs", "run"), ("dags", "test"), ("dags", "trigger"), ("runs", "reexecute"),
+}
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ import typer
 __all__ = [
     "DagIdArgument",
     "DaskAddressOption",
+    "DetachOption",
     "ExecutorOption",
     "FileOption",
     "ForceOption",
@@ -75,5 +76,12 @@ RunConfigOption = Annotated[
     typer.Option(
         "--config", metavar="FILE",
         help="Run config for assets that take a Config: a YAML or JSON file of the form ops: {ASSET: {config: {...}}}.",
+    ),
+]
+DetachOption = Annotated[
+    bool,
+    typer.Option(
+        "--detach", "-d",
+        help="Queue the run for `headwater daemon` and print its id at once, instead of running it here.",
     ),
 ]

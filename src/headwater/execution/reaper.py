@@ -34,6 +34,10 @@ def reap_dead_runs(store: _RunsAndEvents) -> list[str]:
     for run in store.list_runs(limit=100, status=RunStatus.STARTED):
         if run.hostname != host or run.pid is None or run.pid == os.getpid() or process_alive(run.pid):
             continue
+        # Listed as started, then found dead: it may have recorded its end in between. Its
+        # process is gone, so what the store says now is final.
+        if store.get_run(run.run_id).status is not RunStatus.STARTED:
+            continue
         error = f"the process running it (pid {run.pid}) died before the run ended"
         store.update_run(run.run_id, status=RunStatus.FAILURE, ended_at=last_heard_of(store, run), error=error)
         reaped.append(run.run_id)

@@ -35,6 +35,7 @@ from headwater.execution.lifeline import set_parent_death_signal
 
 if TYPE_CHECKING:
     from headwater.settings import Settings
+    from headwater.storage.sql.store import SqlStore
 
 __all__ = ["ForkLauncher"]
 
@@ -148,6 +149,7 @@ def _serve(requests: int, settings: Settings) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     for name in _PRELOAD:
         importlib.import_module(name)
+    store = _warm_store(settings)
     pending = b""
     while True:
         _reap()
@@ -161,10 +163,41 @@ def _serve(requests: int, settings: Settings) -> None:
         for line in lines:
             run_id, _, claimed_by = line.decode().partition(" ")
             if run_id and claimed_by:
-                _fork_run(requests, settings, run_id, claimed_by)
+                _fork_run(requests, settings, store, run_id, claimed_by)
 
 
-def _fork_run(requests: int, settings: Settings, run_id: str, claimed_by: str) -> None:
+def _warm_store(settings: Settings) -> SqlStore:
+    """The run store, opened and warmed here once, so each run's process starts with it warm.
+
+    A fresh engine compiles every statement and adapts every column type to its dialect on
+    first use: a hundred milliseconds and more before a run's first step. The server runs
+    one throw-away run on a temporary store (every code path of a run, once) and reads every
+    table of the real store, then closes its connections: the children inherit the engine
+    with its dialect's caches and its compiled statements, and open connections of their own.
+    """
+    from sqlalchemy import select
+
+    from headwater.definitions.asset import asset
+    from headwater.definitions.loading import collect
+    from headwater.execution.run import execute
+    from headwater.storage.instance import Instance
+    from headwater.storage.sql.schema import metadata
+    from headwater.storage.sql.store import SqlStore
+
+    def warm() -> int:
+        return 1
+
+    with Instance.ephemeral() as scratch:
+        execute(collect([asset(warm)]), "*", instance=scratch)
+    store = SqlStore(settings.database_url)
+    with store.engine.connect() as conn:
+        for table in metadata.sorted_tables:
+            conn.execute(select(table).limit(0))
+    store.engine.dispose()  # no connection crosses a fork
+    return store
+
+
+def _fork_run(requests: int, settings: Settings, store: SqlStore, run_id: str, claimed_by: str) -> None:
     if os.fork() != 0:
         return
     code = 1
@@ -172,7 +205,7 @@ def _fork_run(requests: int, settings: Settings, run_id: str, claimed_by: str) -
         os.close(requests)
         os.setsid()
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        code = _run(settings, run_id, claimed_by)
+        code = _run(settings, store, run_id, claimed_by)
     except BaseException:  # noqa: BLE001 -- a run process must never return into the server's loop
         import traceback
 
@@ -186,11 +219,12 @@ def _fork_run(requests: int, settings: Settings, run_id: str, claimed_by: str) -
         os._exit(code)
 
 
-def _run(settings: Settings, run_id: str, claimed_by: str) -> int:
+def _run(settings: Settings, store: SqlStore, run_id: str, claimed_by: str) -> int:
     from headwater.scheduling.launch import run_claimed
+    from headwater.storage.artifacts import FsspecArtifactStore
     from headwater.storage.instance import Instance
 
-    with Instance.from_settings(settings) as instance:
+    with Instance(settings, store, FsspecArtifactStore(settings.artifacts_url)) as instance:
         return run_claimed(instance, run_id, claimed_by)
 
 

@@ -26,7 +26,8 @@ class Daemons:
         with Instance.get() as instance:
             before = {d.daemon_id for d in instance.store.list_daemons()}
         proc = subprocess.Popen(
-            [sys.executable, "-m", "headwater", "daemon", *args], env=self.env, stderr=subprocess.PIPE
+            [sys.executable, "-m", "headwater", "daemon", *args], env={**os.environ, **self.env},
+            stderr=subprocess.DEVNULL if not wait else subprocess.PIPE,
         )
         self.procs.append(proc)
         if wait:
@@ -70,6 +71,14 @@ class Daemons:
                 proc.wait()
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The run store's backend for this test: SQLite under HEADWATER_HOME, or a fresh PostgreSQL schema."""
+    if request.param == "postgres":
+        monkeypatch.setenv("HEADWATER_DATABASE_URL", request.getfixturevalue("postgres_schema_url"))
+    return str(request.param)
+
+
 @pytest.fixture
 def marks(tmp_path: Path) -> Path:
     return tmp_path / "marks.txt"
@@ -79,7 +88,7 @@ def marks(tmp_path: Path) -> Path:
 def daemons(marks: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Daemons]:
     """Daemons sharing this test's store (HEADWATER_HOME, or HEADWATER_DATABASE_URL when set)."""
     monkeypatch.setenv("HW_MARKS", str(marks))
-    started = Daemons(dict(os.environ))
+    started = Daemons({})
     try:
         yield started
     finally:

@@ -12,8 +12,9 @@ if TYPE_CHECKING:
     from headwater.execution.observer import RunObserver
     from headwater.execution.run import RunResult
     from headwater.services.launch import RunOptions
+    from headwater.storage.instance import Instance
 
-__all__ = ["parse_logical_date", "run_options", "run_with_console"]
+__all__ = ["parse_logical_date", "report_submitted", "run_options", "run_with_console"]
 
 
 def run_options(
@@ -63,3 +64,18 @@ def run_with_console(start: Callable[[RunObserver], RunResult], *, quiet: bool) 
     finally:
         observer.close()
     raise typer.Exit(0 if result.success else 1)
+
+
+def report_submitted(run_id: str, instance: Instance) -> None:
+    """Print a queued run's id on stdout (for scripts), and on stderr whether a daemon will run it."""
+    from headwater.cli.console import error_console
+    from headwater.services.queue import queue_status
+
+    typer.echo(run_id)
+    console = error_console()
+    console.print(f"queued run {run_id}; follow it with: headwater runs show {run_id}", markup=False, highlight=False)
+    if not queue_status(instance).daemon_running:
+        console.print(
+            "no daemon is running: the run waits QUEUED until one starts (headwater daemon)",
+            style="yellow", markup=False, highlight=False,
+        )

@@ -1,4 +1,5 @@
-"""``headwater dags test DAG_ID [LOGICAL_DATE]`` and ``headwater dags list``, as Airflow users type them.
+"""``headwater dags test DAG_ID [LOGICAL_DATE]``, ``dags trigger DAG_ID [--conf JSON] [--detach]`` and
+``headwater dags list``, as Airflow users type them.
 
 A DAG is a job named like the DAG (tagged ``dag_id``), so ``dags test`` is ``job run`` with
 the run tagged with its logical date (now when not given) and, with ``-c``, its
@@ -16,6 +17,7 @@ from headwater.cli.errors import exits_on_error, fail
 from headwater.cli.options import (
     DagIdArgument,
     DaskAddressOption,
+    DetachOption,
     ExecutorOption,
     FileOption,
     LogicalDateArgument,
@@ -47,20 +49,11 @@ def test_dag(
     ] = None,
 ) -> None:
     """Run every task of a DAG once, in dependency order, with live output."""
-    from headwater.cli.commands._common import parse_logical_date, run_options, run_with_console
+    from headwater.cli.commands._common import run_options, run_with_console
     from headwater.services.launch import run_job
     from headwater.services.location import load_location, open_instance
 
-    when = parse_logical_date(logical_date)
-    tags = {"logical_date": when.isoformat()}
-    if conf is not None:
-        try:
-            parsed = json.loads(conf)
-        except json.JSONDecodeError as exc:
-            raise fail(f"--conf is not valid JSON: {exc}") from None
-        if not isinstance(parsed, dict):
-            raise fail("--conf must be a JSON object")
-        tags["dag_run_conf"] = json.dumps(parsed)
+    tags = _dag_run_tags(logical_date, conf)
     location = load_location(file, module)
     # As `airflow dags test` does, every task runs: no task is skipped as up to date.
     options = run_options(
@@ -71,6 +64,63 @@ def test_dag(
         run_with_console(
             lambda observer: run_job(instance, location, dag_id, options=options, observer=observer), quiet=quiet
         )
+
+
+@app.command("trigger")
+@exits_on_error
+def trigger_dag(
+    dag_id: DagIdArgument,
+    file: FileOption = None,
+    module: ModuleOption = None,
+    conf: Annotated[
+        str | None, typer.Option("--conf", "-c", metavar="JSON", help="dag_run.conf as a JSON object.")
+    ] = None,
+    exec_date: Annotated[
+        str | None,
+        typer.Option("--exec-date", "-e", metavar="LOGICAL_DATE", help="The run's logical date (ISO); now by default."),
+    ] = None,
+    detach: DetachOption = False,
+    quiet: QuietOption = False,
+    executor: ExecutorOption = None,
+) -> None:
+    """Trigger a DAG run (Airflow's command): every task, with --conf as dag_run.conf.
+
+    --detach queues the run for `headwater daemon`, prints its id and returns; without it the
+    run goes now, here, with live output.
+    """
+    from headwater.cli.commands._common import report_submitted, run_options, run_with_console
+    from headwater.services.launch import run_job
+    from headwater.services.location import load_location, open_instance
+    from headwater.services.queue import submit_job
+
+    tags = _dag_run_tags(exec_date, conf)
+    location = load_location(file, module)
+    # An Airflow DAG run runs every task: nothing is skipped as up to date.
+    options = run_options(executor=executor, force=True, tags=tags)
+    if detach:
+        with open_instance(sweep=False) as instance:
+            report_submitted(submit_job(instance, location, dag_id, options=options), instance)
+        return
+    with open_instance() as instance:
+        run_with_console(
+            lambda observer: run_job(instance, location, dag_id, options=options, observer=observer), quiet=quiet
+        )
+
+
+def _dag_run_tags(logical_date: str | None, conf: str | None) -> dict[str, str]:
+    """A DAG run's tags: its logical date (now by default) and ``dag_run.conf`` from ``--conf``."""
+    from headwater.cli.commands._common import parse_logical_date
+
+    tags = {"logical_date": parse_logical_date(logical_date).isoformat()}
+    if conf is not None:
+        try:
+            parsed = json.loads(conf)
+        except json.JSONDecodeError as exc:
+            raise fail(f"--conf is not valid JSON: {exc}") from None
+        if not isinstance(parsed, dict):
+            raise fail("--conf must be a JSON object")
+        tags["dag_run_conf"] = json.dumps(parsed)
+    return tags
 
 
 @app.command("list")

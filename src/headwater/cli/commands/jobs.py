@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from headwater.cli.errors import exits_on_error
-from headwater.cli.options import DaskAddressOption, ExecutorOption, FileOption, ForceOption, MaxConcurrencyOption, ModuleOption, PoolLimitOption, QuietOption, RunConfigOption
+from headwater.cli.options import DaskAddressOption, DetachOption, ExecutorOption, FileOption, ForceOption, MaxConcurrencyOption, ModuleOption, PoolLimitOption, QuietOption, RunConfigOption
 
 __all__ = ["app"]
 
@@ -27,8 +27,12 @@ def run_job(
     pool_limit: PoolLimitOption = None,
     force: ForceOption = False,
     config: RunConfigOption = None,
+    detach: DetachOption = False,
 ) -> None:
-    """Run a job: materialize its selection, with its tags, executor and config (--config over it)."""
+    """Run a job: materialize its selection, with its tags, executor and config (--config over it).
+
+    --detach queues the run for `headwater daemon`, prints its id and returns.
+    """
     from headwater.cli.commands._common import run_options, run_with_console
     from headwater.services.launch import run_job as run_job_now
     from headwater.services.location import load_location, open_instance
@@ -38,6 +42,18 @@ def run_job(
         executor=executor, force=force, max_concurrency=max_concurrency, dask_address=dask_address,
         pool_limit=pool_limit,
     )
+    if detach:
+        from headwater.cli.commands._common import report_submitted
+        from headwater.services.launch import merged_run_config
+        from headwater.services.queue import submit_job
+
+        with open_instance(sweep=False) as instance:
+            run_id = submit_job(
+                instance, location, job, options=options,
+                run_config=merged_run_config(None, config),
+            )
+            report_submitted(run_id, instance)
+        return
     with open_instance() as instance:
         run_with_console(
             lambda observer: run_job_now(

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from headwater.cli.errors import exits_on_error
-from headwater.cli.options import DaskAddressOption, ExecutorOption, FileOption, ForceOption, MaxConcurrencyOption, ModuleOption, PoolLimitOption, QuietOption, RunConfigOption
+from headwater.cli.options import DaskAddressOption, DetachOption, ExecutorOption, FileOption, ForceOption, MaxConcurrencyOption, ModuleOption, PoolLimitOption, QuietOption, RunConfigOption
 
 __all__ = ["materialize"]
 
@@ -36,6 +36,7 @@ def materialize(
         str | None,
         typer.Option("--partition", metavar="KEY", help="The partition of the partitioned assets to compute."),
     ] = None,
+    detach: DetachOption = False,
 ) -> None:
     """Materialize assets: run the selected steps and store what they return.
 
@@ -43,7 +44,7 @@ def materialize(
     skipped as up to date (use --force to run them anyway). --config gives the run config
     of assets that take a Config (exit 2 when it does not fit). --partition computes one
     partition of partitioned assets (exit 2 when it is not one of theirs). Exits 1 when a
-    step fails.
+    step fails. --detach queues the run for `headwater daemon`, prints its id and returns.
     """
     from headwater.cli.commands._common import run_options, run_with_console
     from headwater.services.launch import merged_run_config, run_selection
@@ -55,6 +56,14 @@ def materialize(
         pool_limit=pool_limit, tags={"dagster/partition": partition} if partition is not None else None,
     )
     run_config = merged_run_config(None, config)
+    if detach:
+        from headwater.cli.commands._common import report_submitted
+        from headwater.services.queue import submit_selection
+
+        with open_instance(sweep=False) as instance:
+            run_id = submit_selection(instance, location, select, options=options, run_config=run_config)
+            report_submitted(run_id, instance)
+        return
     with open_instance() as instance:
         run_with_console(
             lambda observer: run_selection(

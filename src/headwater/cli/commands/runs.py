@@ -1,4 +1,4 @@
-"""``headwater runs list``, ``runs show RUN_ID|latest`` and ``runs reexecute RUN_ID``."""
+"""``headwater runs list``, ``runs submit``, ``runs show RUN_ID|latest`` and ``runs reexecute RUN_ID``."""
 
 from __future__ import annotations
 
@@ -61,8 +61,11 @@ def list_runs(
         tags[key] = value
     after = parse_logical_date(since).timestamp() if since is not None else None
     query = RunQuery(statuses=statuses, job_name=job, dag_id=dag, tags=tags, created_after=after)
+    from headwater.services.queue import queue_status
+
     with open_instance(sweep=False) as instance:
         page = runs_page(instance, query, limit=limit, cursor=before)
+        waiting = queue_status(instance)
     console = out_console()
     if not page.runs:
         filtered = query != RunQuery() or before is not None
@@ -85,6 +88,62 @@ def list_runs(
     console.print(table)
     if page.next_cursor is not None:
         console.print(f"[dim]More: headwater runs list --before {page.next_cursor}[/]", soft_wrap=True)
+    if waiting.queued and not waiting.daemon_running:
+        console.print(
+            f"{waiting.queued} run{'s' if waiting.queued != 1 else ''} queued and no daemon is running: "
+            "start one with `headwater daemon`",
+            style="yellow", markup=False, highlight=False,
+        )
+
+
+@app.command("submit")
+@exits_on_error
+def submit_run(
+    file: FileOption = None,
+    module: ModuleOption = None,
+    select: Annotated[
+        str | None, typer.Option("--select", "-s", metavar="SELECTION", help="What to run (default: everything).")
+    ] = None,
+    job: Annotated[str | None, typer.Option("--job", "-j", metavar="JOB", help="Run this job (or DAG) instead.")] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", "-t", metavar="KEY=VALUE", help="A tag for the run (repeatable).")
+    ] = None,
+    run_key: Annotated[
+        str | None, typer.Option("--run-key", metavar="KEY", help="A key no other run may have: submitting it twice queues one run.")
+    ] = None,
+    priority: Annotated[int, typer.Option("--priority", help="Higher runs are launched first.")] = 0,
+    executor: ExecutorOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Run every selected step, even those up to date.")] = False,
+    config: Annotated[
+        str | None, typer.Option("--config", metavar="FILE", help="Run config (YAML or JSON), over the job's.")
+    ] = None,
+) -> None:
+    """Queue a run for `headwater daemon` and print its id (the code loads when it starts)."""
+    from headwater.cli.commands._common import report_submitted, run_options
+    from headwater.services.launch import merged_run_config
+    from headwater.services.location import load_location, open_instance
+    from headwater.services.queue import submit_job, submit_selection
+
+    if select is not None and job is not None:
+        raise fail("give --select or --job, not both")
+    tags: dict[str, str] = {}
+    for item in tag or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise fail(f"--tag expects KEY=VALUE, got {item!r}")
+        tags[key] = value
+    location = load_location(file, module)
+    options = run_options(executor=executor, force=force, tags=tags)
+    run_config = merged_run_config(None, config)
+    with open_instance(sweep=False) as instance:
+        if job is not None:
+            run_id = submit_job(instance, location, job, options=options, run_config=run_config, run_key=run_key, priority=priority)
+        else:
+            run_id = submit_selection(
+                instance, location, select or "*", options=options, run_config=run_config, run_key=run_key,
+                priority=priority,
+            )
+        report_submitted(run_id, instance)
 
 
 @app.command("show")
