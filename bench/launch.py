@@ -41,6 +41,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=20)
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--max-concurrent-runs", type=int, default=4)
+    parser.add_argument("--poll-interval", type=float, default=0.02, help="the daemon's (seconds)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="headwater-bench-launch-") as folder:
@@ -55,7 +56,7 @@ def main() -> None:
 
         with Instance.get() as instance:
             daemon = subprocess.Popen(
-                [sys.executable, "-m", "headwater", "daemon", "--max-concurrent-runs", str(args.max_concurrent_runs)],
+                [sys.executable, "-m", "headwater", "daemon", "--max-concurrent-runs", str(args.max_concurrent_runs), "--poll-interval", str(args.poll_interval)],
                 stderr=subprocess.DEVNULL,
             )
             try:
