@@ -29,6 +29,7 @@ from types import MappingProxyType
 from typing import Any
 
 from headwater.definitions.asset import CONTEXT_PARAMETER, AssetIn, Output, prefix_path, key_of
+from headwater.definitions.checks import AssetCheckSpec
 from headwater.definitions.node import NODE_ATTRIBUTE, AssetKey, Node, NodeOptions, RetryPolicy, defined_at
 from headwater.definitions.unsupported import refuse_unsupported
 from headwater.errors import DefinitionError
@@ -209,15 +210,18 @@ def multi_asset(
             compute_kind: as on ``@asset``.
         can_subset: the function can compute any subset of its assets; it reads
             ``context.selected_output_names``.
+        check_specs: ``AssetCheckSpec``s of checks on its assets that the function reports on,
+            by yielding (or returning with its outputs) ``AssetCheckResult(asset_key=...,
+            check_name=...)``, as in Dagster; a blocking check that fails fails the step, so
+            none of its assets is recorded and what is downstream does not run.
 
     ``config_schema``, ``required_resource_keys``, ``resource_defs``, ``internal_asset_deps``,
-    ``partitions_def``, ``backfill_policy`` and ``check_specs`` are refused with a
-    ``NotSupportedError``.
+    ``partitions_def`` and ``backfill_policy`` are refused with a ``NotSupportedError``.
     """
     refuse_unsupported(
         "@multi_asset", config_schema=config_schema, required_resource_keys=required_resource_keys,
         internal_asset_deps=internal_asset_deps, partitions_def=partitions_def, backfill_policy=backfill_policy,
-        resource_defs=resource_defs, check_specs=check_specs,
+        resource_defs=resource_defs,
     )
     if bool(outs) == bool(specs):
         raise DefinitionError("@multi_asset takes outs= or specs= (one of them, not empty)")
@@ -225,9 +229,11 @@ def multi_asset(
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
         op_key = name or fn.__name__
         outputs, asset_options = _outputs(outs, specs, group_name)
+        checks = _check_specs(op_key, check_specs, outputs)
         op_node = _op_node(fn, op_key, outputs, ins or {}, [*(deps or ()), *(d for s in specs or () for d in s.deps)],
                            description=description, op_tags=op_tags or {}, retry_policy=retry_policy,
-                           code_version=code_version, pool=pool, can_subset=can_subset, group=group_name)
+                           code_version=code_version, pool=pool, can_subset=can_subset, group=group_name,
+                           check_specs=checks)
         kind = (compute_kind,) if compute_kind else ()
         nodes = [op_node] + [
             _asset_node(fn, op_key, output, asset_options[output.name], kind) for output in outputs
@@ -236,6 +242,27 @@ def multi_asset(
         return fn
 
     return register
+
+
+def _check_specs(op_key: str, check_specs: object | None, outputs: list[MultiOutput]) -> tuple[Any, ...]:
+    """The ``AssetCheckSpec``s of a multi-asset, each on one of its assets, names unique.
+
+    Raises:
+        DefinitionError: a spec is not an ``AssetCheckSpec``, is on another asset, or repeats a name.
+    """
+    specs = tuple(check_specs or ())  # type: ignore[call-overload]
+    keys = sorted(output.asset_key for output in outputs)
+    for spec in specs:
+        if not isinstance(spec, AssetCheckSpec):
+            raise DefinitionError(f"@multi_asset {op_key!r}: check_specs takes AssetCheckSpec(...)s, not {spec!r}")
+        if spec.asset_key not in keys:
+            raise DefinitionError(
+                f"@multi_asset {op_key!r}: check {spec.name!r} is on {spec.asset_key!r}, which is not one of its "
+                f"assets {keys}"
+            )
+    if len({spec.name for spec in specs}) != len(specs):
+        raise DefinitionError(f"@multi_asset {op_key!r}: two check_specs share a name")
+    return specs
 
 
 def _outputs(
@@ -270,7 +297,7 @@ def _outputs(
 def _op_node(
     fn: Callable[..., Any], op_key: str, outputs: list[MultiOutput], ins: Mapping[str, AssetIn],
     deps: Iterable[object], *, description: str | None, op_tags: Mapping[str, Any], retry_policy: RetryPolicy | None,
-    code_version: str | None, pool: str | None, can_subset: bool, group: str | None,
+    code_version: str | None, pool: str | None, can_subset: bool, group: str | None, check_specs: tuple[Any, ...] = (),
 ) -> Node:
     parameters = [
         p.name for p in inspect.signature(fn).parameters.values()
@@ -298,6 +325,7 @@ def _op_node(
             check_types=False,
             multi_outputs=tuple(outputs),
             can_subset=can_subset,
+            check_specs=check_specs,
         ),
         kind="multi",
         defined_at=defined_at(fn),

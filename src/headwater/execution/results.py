@@ -71,7 +71,7 @@ def unwrap(node: Node, result: Any, *, generator: bool, selected: frozenset[str]
             result names no declared check, or a declared check got no result.
     """
     if node.kind == "multi":
-        return Produced(True, _multi_outputs(node, result, generator, selected))
+        return _multi_produced(node, result, generator, selected)
     if not generator and node.kind != "check" and not node.options.check_specs and not isinstance(result, _WRAPPED):
         return Produced(True, result)  # the common case: a plain value, no checks to resolve
     items = list(result) if generator else [result]
@@ -99,6 +99,20 @@ def unwrap(node: Node, result: Any, *, generator: bool, selected: frozenset[str]
             if isinstance(output, MaterializeResult):
                 checks.extend(output.check_results)
     produced.checks = _resolve_checks(node, checks, expect_all=produced.produced or node.kind == "check")
+    produced.blocked = _blocking_failure(node, produced.checks)
+    return produced
+
+
+def _multi_produced(node: Node, result: Any, generator: bool, selected: frozenset[str] | None) -> Produced:
+    """A multi-asset's outputs, and the results of the checks it declares (``check_specs``)."""
+    items = list(result) if generator else list(result) if isinstance(result, tuple) else [result]
+    checks = [item for item in items if isinstance(item, AssetCheckResult)]
+    if checks:  # the rest are its outputs
+        rest = [item for item in items if not isinstance(item, AssetCheckResult)]
+        result = rest if generator else tuple(rest) if len(rest) != 1 else rest[0]
+    checks += [check for item in items if isinstance(item, MaterializeResult) for check in item.check_results]
+    produced = Produced(True, _multi_outputs(node, result, generator, selected))
+    produced.checks = _resolve_checks(node, checks, expect_all=selected is None)
     produced.blocked = _blocking_failure(node, produced.checks)
     return produced
 

@@ -78,6 +78,8 @@ def _multi_view(**options: Any) -> str:
         return 1, 2
 
     # outs= and specs= (its two required forms) are exercised by tests/unit/execution/test_multi_asset.py
+    if "check_specs" in options:  # a check on one of its own assets
+        options["check_specs"] = [AssetCheckSpec("positive", asset="a")]
     nodes = multi_asset_nodes(multi_asset(outs={"a": AssetOut(), "b": AssetOut()}, **options)(pair))
     return repr([(n.key, dict(n.inputs), n.deps, n.options) for n in nodes])
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from headwater import (
+    AssetCheckSpec,
     AssetExecutionContext,
     AssetOut,
     AssetSpec,
@@ -144,3 +145,19 @@ def test_definition_errors() -> None:
         multi_asset(outs={"a": AssetOut()}, internal_asset_deps={"a": set()})
     with pytest.raises(NotSupportedError, match="'dagster_type'"):
         AssetOut(dagster_type=int)
+
+
+def test_check_specs_must_name_its_own_assets_and_results_must_match_them(instance) -> None:
+    with pytest.raises(DefinitionError, match=r"check 'rows' is on 'elsewhere', which is not one of its assets \['a', 'b'\]"):
+        multi_asset(outs={"a": AssetOut(), "b": AssetOut()}, check_specs=[AssetCheckSpec("rows", asset="elsewhere")])(lambda: None)
+    with pytest.raises(DefinitionError, match="two check_specs share a name"):
+        multi_asset(outs={"a": AssetOut(), "b": AssetOut()},
+                    check_specs=[AssetCheckSpec("rows", asset="a"), AssetCheckSpec("rows", asset="b")])(lambda: None)
+
+    @multi_asset(outs={"a": AssetOut(), "b": AssetOut()}, check_specs=[AssetCheckSpec("rows", asset="a")])
+    def forgets_its_check():
+        yield Output(1, output_name="a")
+        yield Output(2, output_name="b")
+
+    result = run(instance, forgets_its_check)
+    assert "declares check(s) ['rows'] but gave no result for them" in result.steps["forgets_its_check"].error
