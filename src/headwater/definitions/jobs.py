@@ -151,11 +151,16 @@ class ScheduleDefinition:
         owners: shown beside the schedule.
 
         run_config: the config of each run it starts (a ``RunConfig`` or Dagster's dict form).
+        run_config_fn: instead of ``run_config``, a function of the tick's
+            ``ScheduleEvaluationContext`` giving the run's config.
+        tags_fn: instead of ``tags``, a function of the context giving the run's tags.
+        should_execute: a function of the context; a tick where it returns False starts no
+            run (it is skipped).
         execution_fn: decides each tick's runs (what ``@schedule`` sets): it returns
-            ``RunRequest``s, a ``SkipReason`` or a run config dict.
+            ``RunRequest``s, a ``SkipReason`` or a run config dict; it excludes the four above.
 
-    Dagster's ``run_config_fn``, ``tags_fn``, ``should_execute``, ``environment_vars``,
-    ``required_resource_keys`` and ``target`` are refused with a ``NotSupportedError``.
+    Dagster's ``environment_vars``, ``required_resource_keys`` and ``target`` are refused with a
+    ``NotSupportedError``.
 
     Raises:
         InvalidCronError: the cron string or the time zone is not valid.
@@ -174,6 +179,9 @@ class ScheduleDefinition:
     owners: tuple[str, ...]
     run_config: Any
     execution_fn: Any
+    run_config_fn: Any
+    tags_fn: Any
+    should_execute: Any
 
     def __init__(
         self,
@@ -198,12 +206,20 @@ class ScheduleDefinition:
         owners: Sequence[str] | None = None,
     ) -> None:
         refuse_unsupported(
-            "ScheduleDefinition", run_config_fn=run_config_fn, tags_fn=tags_fn,
-            should_execute=should_execute, environment_vars=environment_vars,
-            required_resource_keys=required_resource_keys, target=target,
+            "ScheduleDefinition", environment_vars=environment_vars, required_resource_keys=required_resource_keys,
+            target=target,
         )
         if execution_fn is not None and run_config is not None:
             raise DefinitionError("ScheduleDefinition: give execution_fn or run_config, not both")
+        _refuse_both("run_config", run_config, "run_config_fn", run_config_fn)
+        _refuse_both("tags", tags, "tags_fn", tags_fn)
+        if execution_fn is not None and (run_config_fn or tags_fn or should_execute):
+            raise DefinitionError(
+                "ScheduleDefinition: give execution_fn, or run_config_fn/tags_fn/should_execute, not both"
+            )
+        for what, fn in (("run_config_fn", run_config_fn), ("tags_fn", tags_fn), ("should_execute", should_execute)):
+            if fn is not None and not callable(fn):
+                raise DefinitionError(f"ScheduleDefinition: {what} must be a function of the tick's context, not {fn!r}")
         if job is None and job_name is None:
             raise TypeError("ScheduleDefinition needs job= or job_name=")
         resolved_job_name = job_name if job_name is not None else getattr(job, "name", None)
@@ -227,6 +243,9 @@ class ScheduleDefinition:
         set_field(self, "owners", tuple(owners or ()))
         set_field(self, "run_config", run_config)
         set_field(self, "execution_fn", execution_fn)
+        set_field(self, "run_config_fn", run_config_fn)
+        set_field(self, "tags_fn", tags_fn)
+        set_field(self, "should_execute", should_execute)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Call a ``@schedule``'s function directly, as a test does (Dagster's behaviour).
@@ -242,6 +261,11 @@ class ScheduleDefinition:
         """The first fire time strictly after ``after`` (now by default), in the schedule's zone."""
         start = after if after is not None else datetime.now(UTC)
         return next_fire_time(self.cron_schedule, timezone(self.execution_timezone), start)
+
+
+def _refuse_both(name: str, value: Any, fn_name: str, fn: Any) -> None:
+    if value is not None and fn is not None:
+        raise DefinitionError(f"ScheduleDefinition: give {name} or {fn_name}, not both")
 
 
 @dataclass(frozen=True, slots=True, init=False)

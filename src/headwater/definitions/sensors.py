@@ -31,7 +31,7 @@ from typing import Any
 
 from headwater.definitions.partitions import PARTITION_TAG
 from headwater.definitions.asset import key_of
-from headwater.definitions.jobs import AssetJob, DefaultScheduleStatus, ScheduleDefinition
+from headwater.definitions.jobs import AssetJob, DefaultScheduleStatus, ScheduleDefinition, define_asset_job
 from headwater.definitions.node import AssetKey
 from headwater.definitions.unsupported import refuse_unsupported
 from headwater.errors import DefinitionError
@@ -229,17 +229,22 @@ def sensor(
         description: shown by ``headwater sensors list``; the docstring by default.
         default_status: ``DefaultSensorStatus.RUNNING`` to run without being turned on.
         tags, metadata: kept with the sensor.
+        asset_selection: instead of a job, the assets its run requests materialize (keys,
+            assets or an ``AssetSelection``), as in Dagster: the sensor gets a job of its own,
+            ``__anonymous_asset_job_<sensor name>``, selecting them.
 
-    ``asset_selection``, ``jobs``, ``required_resource_keys`` and ``target`` are refused with a
-    ``NotSupportedError``.
+    ``jobs``, ``required_resource_keys`` and ``target`` are refused with a ``NotSupportedError``.
     """
-    refuse_unsupported(
-        "@sensor", asset_selection=asset_selection, jobs=jobs, required_resource_keys=required_resource_keys,
-        target=target,
-    )
+    refuse_unsupported("@sensor", jobs=jobs, required_resource_keys=required_resource_keys, target=target)
+    if asset_selection is not None and (job is not None or job_name is not None):
+        raise DefinitionError("@sensor: give job (or job_name) or asset_selection, not both")
 
     def register(fn: Callable[..., Any]) -> SensorDefinition:
-        return _sensor_definition(fn, name, job, job_name, minimum_interval_seconds, description, default_status,
+        own_job = job
+        if asset_selection is not None:
+            selection = [asset_selection] if isinstance(asset_selection, str) else asset_selection
+            own_job = define_asset_job(f"__anonymous_asset_job_{name or fn.__name__}", selection=selection)  # type: ignore[arg-type]
+        return _sensor_definition(fn, name, own_job, job_name, minimum_interval_seconds, description, default_status,
                                   tags, metadata)
 
     return register

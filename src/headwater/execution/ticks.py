@@ -55,7 +55,13 @@ def evaluate_schedule(schedule: ScheduleDefinition, context: ScheduleEvaluationC
     """The runs a tick of ``schedule`` asks for (one run of its job, with its run config, when
     it has no function)."""
     if schedule.execution_fn is None:
-        return Tick([RunRequest(run_config=schedule.run_config, tags=schedule.tags, job_name=schedule.job_name)])
+        if schedule.should_execute is not None and not _call(schedule.name, schedule.should_execute, context):
+            return Tick(skip_message=f"should_execute function for {schedule.name} returned false.")
+        run_config = (
+            _call(schedule.name, schedule.run_config_fn, context) if schedule.run_config_fn else schedule.run_config
+        )
+        tags = dict(_call(schedule.name, schedule.tags_fn, context) or {}) if schedule.tags_fn else schedule.tags
+        return Tick([RunRequest(run_config=run_config, tags=tags, job_name=schedule.job_name)])
     returned = _call(schedule.name, schedule.execution_fn, context)
     if isinstance(returned, dict):  # a run config for one run of the job
         returned = RunRequest(run_config=returned)

@@ -23,6 +23,7 @@ from headwater import (
     sensor,
 )
 from headwater.definitions.loading import collect
+from headwater.definitions.selection import resolve_selection
 from headwater.errors import DefinitionError, NotSupportedError, UserCodeError
 from headwater.execution.observer import NullObserver
 from headwater.execution.ticks import evaluate_schedule, evaluate_sensor
@@ -130,3 +131,46 @@ def test_definition_errors() -> None:
     assert dict(RunRequest(partition_key="2024-01-01").tags) == {"dagster/partition": "2024-01-01"}
     with pytest.raises(TypeError, match="has no function to call"):
         ScheduleDefinition(job=orders_job, cron_schedule="@daily")(build_schedule_context())
+
+
+def test_schedule_functions_for_config_tags_and_whether_to_run() -> None:
+    """Dagster's ``run_config_fn``, ``tags_fn`` and ``should_execute``, called with each tick's context."""
+    weekdays = ScheduleDefinition(
+        name="weekday_report", job=orders_job, cron_schedule="0 7 * * *",
+        run_config_fn=lambda context: {"ops": {"orders": {"config": {"day": f"{context.scheduled_execution_time:%a}"}}}},
+        tags_fn=lambda context: {"day": f"{context.scheduled_execution_time:%Y-%m-%d}"},
+        should_execute=lambda context: context.scheduled_execution_time.weekday() < 5,
+    )
+    monday = evaluate_schedule(weekdays, build_schedule_context(datetime(2024, 3, 4, 7, tzinfo=UTC)))
+    [request] = monday.run_requests
+    assert (request.run_config, dict(request.tags), request.job_name) == (
+        {"ops": {"orders": {"config": {"day": "Mon"}}}}, {"day": "2024-03-04"}, "orders_job"
+    )
+    saturday = evaluate_schedule(weekdays, build_schedule_context(datetime(2024, 3, 9, 7, tzinfo=UTC)))
+    assert saturday.run_requests == [] and saturday.skip_message == "should_execute function for weekday_report returned false."
+    for wrong, message in [
+        ({"run_config": {}, "run_config_fn": lambda c: {}}, "give run_config or run_config_fn, not both"),
+        ({"tags": {"a": "b"}, "tags_fn": lambda c: {}}, "give tags or tags_fn, not both"),
+        ({"execution_fn": lambda c: None, "should_execute": lambda c: True}, "give execution_fn, or run_config_fn"),
+        ({"run_config_fn": {"ops": {}}}, "run_config_fn must be a function"),
+    ]:
+        with pytest.raises(DefinitionError, match=message):
+            ScheduleDefinition(job=orders_job, cron_schedule="@daily", **wrong)
+
+
+def test_a_sensor_with_an_asset_selection_runs_those_assets_through_a_job_of_its_own() -> None:
+    @asset
+    def report(orders: list[int]) -> int:
+        return sum(orders)
+
+    @sensor(asset_selection=[report], minimum_interval_seconds=30)
+    def orders_changed(context):  # noqa: ANN001, ANN201
+        return RunRequest(run_key="r1")
+
+    location = collect([orders, report, orders_changed])
+    job = location.job("__anonymous_asset_job_orders_changed")
+    assert resolve_selection(location.graph, job.selection) == ("report",)
+    [request] = evaluate_sensor(orders_changed, build_sensor_context()).run_requests
+    assert request.job_name == "__anonymous_asset_job_orders_changed"
+    with pytest.raises(DefinitionError, match="give job .* or asset_selection, not both"):
+        sensor(job=orders_job, asset_selection=[report])
