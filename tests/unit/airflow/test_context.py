@@ -56,8 +56,13 @@ def test_prev_success_variables_describe_the_latest_successful_run_with_an_earli
     assert not run("02", fail=True).success  # a failed run is never the prior success
     run("05")  # a later logical date, run earlier: not prior to 01-03
     assert run("03").output_for("history.prior") == ["2024-01-01T00:00:00+00:00", "2024-01-02T00:00:00+00:00"]
+    scheduled = run_dag([d], "history", tags={  # a run the scheduler started carries its interval
+        "logical_date": "2024-01-05T12:00:00+00:00", "data_interval_start": "2024-01-05T12:00:00+00:00",
+        "data_interval_end": "2024-01-05T18:00:00+00:00", "dag_run_conf": "{}",
+    })
+    assert scheduled.success
     sixth = run("06")
-    assert sixth.output_for("history.prior") == ["2024-01-05T00:00:00+00:00", "2024-01-06T00:00:00+00:00"]
+    assert sixth.output_for("history.prior") == ["2024-01-05T12:00:00+00:00", "2024-01-05T18:00:00+00:00"]
     assert not any(tag.startswith("headwater/airflow") for tag in instance.store.get_run(sixth.run_id).tags)
 
 

@@ -285,7 +285,12 @@ def airflow_context(task: BaseOperator, step_context: Any, map_index: int = -1) 
     ds = logical_date.strftime("%Y-%m-%d")
     ds_nodash = ds.replace("-", "")
     prior = prior_success_of(tags)
-    prior_end = schedule_neighbours(task, prior.logical_date)[1] if prior is not None else None
+    prior_start = prior_end = None
+    if prior is not None:
+        prior_start, prior_end = (
+            (prior.interval.start, prior.interval.end) if prior.interval is not None
+            else (prior.logical_date, schedule_neighbours(task, prior.logical_date)[1])
+        )
     return {
         "conf": _EmptyConfig(),
         "dag": dag,
@@ -308,7 +313,7 @@ def airflow_context(task: BaseOperator, step_context: Any, map_index: int = -1) 
         "prev_ds": prev_ds,
         "prev_ds_nodash": prev_ds.replace("-", "") if prev_ds else None,
         "prev_execution_date": previous,
-        "prev_data_interval_start_success": prior.logical_date if prior is not None else None,
+        "prev_data_interval_start_success": prior_start,
         "prev_data_interval_end_success": prior_end,
         "prev_execution_date_success": prior.logical_date if prior is not None else None,
         "prev_start_date_success": prior.start_date if prior is not None else None,

@@ -7,7 +7,9 @@ looks it up in the run store when it starts (:func:`prior_success_tags`) and han
 its steps as a run tag that is not stored with the run (steps may run in other processes,
 which do not open the store); :func:`prior_success_of` reads it back in the step.
 
-A run's logical date is its ``logical_date`` tag, else when it started.
+A run's logical date is its ``logical_date`` tag, else when it started; its data interval is
+the one its tags carry (a scheduled or backfilled run's), else the task works it out from the
+logical date as it does for its own run.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from headwater.definitions.airflow.intervals import DataInterval, interval_from_tags, interval_tags
 from headwater.storage.base import RunStore
 from headwater.storage.records import RunStatus, RunsFilter
 
@@ -36,6 +39,8 @@ class PriorSuccess:
     logical_date: datetime
     start_date: datetime | None
     end_date: datetime | None
+    #: the run's data interval, when its tags carried one
+    interval: DataInterval | None = None
 
 
 def _logical_date(tags: Mapping[str, str], started_at: float | None) -> datetime | None:
@@ -65,6 +70,9 @@ def prior_success_tags(store: RunStore, job_name: str, tags: Mapping[str, str], 
     when, run = max(earlier, key=lambda pair: pair[0])
     found = {"run_id": run.run_id, "logical_date": when.isoformat(), "start_date": _when(run.started_at),
              "end_date": _when(run.ended_at)}
+    interval = interval_from_tags(run.tags)
+    if interval is not None:
+        found.update(interval_tags(interval))
     return {PRIOR_SUCCESS_TAG: json.dumps(found)}
 
 
@@ -80,4 +88,4 @@ def prior_success_of(tags: Mapping[str, str]) -> PriorSuccess | None:
 
     logical = date("logical_date")
     assert logical is not None
-    return PriorSuccess(found["run_id"], logical, date("start_date"), date("end_date"))
+    return PriorSuccess(found["run_id"], logical, date("start_date"), date("end_date"), interval_from_tags(found))
