@@ -194,7 +194,7 @@ def multi_asset(
     retry_policy: RetryPolicy | None = None,
     code_version: str | None = None,
     specs: Iterable[AssetSpec] | None = None,
-    check_specs: object | None = None,
+    check_specs: Iterable[AssetCheckSpec] | None = None,
     pool: str | None = None,
     compute_kind: str | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -244,13 +244,15 @@ def multi_asset(
     return register
 
 
-def _check_specs(op_key: str, check_specs: object | None, outputs: list[MultiOutput]) -> tuple[Any, ...]:
+def _check_specs(
+    op_key: str, check_specs: Iterable[AssetCheckSpec] | None, outputs: list[MultiOutput]
+) -> tuple[AssetCheckSpec, ...]:
     """The ``AssetCheckSpec``s of a multi-asset, each on one of its assets, names unique.
 
     Raises:
         DefinitionError: a spec is not an ``AssetCheckSpec``, is on another asset, or repeats a name.
     """
-    specs = tuple(check_specs or ())  # type: ignore[call-overload]
+    specs = tuple(check_specs or ())
     keys = sorted(output.asset_key for output in outputs)
     for spec in specs:
         if not isinstance(spec, AssetCheckSpec):
@@ -297,7 +299,7 @@ def _outputs(
 def _op_node(
     fn: Callable[..., Any], op_key: str, outputs: list[MultiOutput], ins: Mapping[str, AssetIn],
     deps: Iterable[object], *, description: str | None, op_tags: Mapping[str, Any], retry_policy: RetryPolicy | None,
-    code_version: str | None, pool: str | None, can_subset: bool, group: str | None, check_specs: tuple[Any, ...] = (),
+    code_version: str | None, pool: str | None, can_subset: bool, group: str | None, check_specs: tuple[AssetCheckSpec, ...] = (),
 ) -> Node:
     parameters = [
         p.name for p in inspect.signature(fn).parameters.values()
