@@ -134,6 +134,24 @@ def define_asset_job(
     )
 
 
+def job_for_target(target: object, owner: str | None, where: str) -> AssetJob:
+    """The job a schedule's or sensor's ``target=`` (or ``asset_selection=``) runs, as Dagster reads it.
+
+    A job is itself; anything naming assets (an ``AssetSelection``, an asset, a key, a
+    selection string, or a list of them) becomes a job of the owner's own,
+    ``__anonymous_asset_job_<owner>``, selecting them.
+
+    Raises:
+        DefinitionError: the owner has no name to give its job.
+    """
+    if isinstance(target, AssetJob):
+        return target
+    if owner is None:
+        raise DefinitionError(f"{where}: a target of assets needs name= (its job is named after it)")
+    selection = target if isinstance(target, str | AssetSelection | list | tuple) else [target]
+    return define_asset_job(f"__anonymous_asset_job_{owner}", selection=selection)
+
+
 @dataclass(frozen=True, slots=True, init=False)
 class ScheduleDefinition:
     """Run a job on a cron schedule (Dagster's ``ScheduleDefinition``).
@@ -157,9 +175,12 @@ class ScheduleDefinition:
         should_execute: a function of the context; a tick where it returns False starts no
             run (it is skipped).
         execution_fn: decides each tick's runs (what ``@schedule`` sets): it returns
-            ``RunRequest``s, a ``SkipReason`` or a run config dict; it excludes the four above.
+            ``RunRequest``s, a ``SkipReason`` or a run config dict; it excludes ``run_config``,
+            ``run_config_fn`` and ``tags_fn``.
+        target: instead of ``job``/``job_name``: a job, or assets to run (an ``AssetSelection``,
+            assets, keys), which get a job of their own (see :func:`job_for_target`).
 
-    Dagster's ``environment_vars``, ``required_resource_keys`` and ``target`` are refused with a
+    Dagster's ``environment_vars`` and ``required_resource_keys`` are refused with a
     ``NotSupportedError``.
 
     Raises:
@@ -207,16 +228,17 @@ class ScheduleDefinition:
     ) -> None:
         refuse_unsupported(
             "ScheduleDefinition", environment_vars=environment_vars, required_resource_keys=required_resource_keys,
-            target=target,
         )
+        if target is not None:
+            if job is not None or job_name is not None:
+                raise DefinitionError("ScheduleDefinition: give target or job (job_name), not both")
+            job = job_for_target(target, name, "ScheduleDefinition")
         if execution_fn is not None and run_config is not None:
             raise DefinitionError("ScheduleDefinition: give execution_fn or run_config, not both")
         _refuse_both("run_config", run_config, "run_config_fn", run_config_fn)
         _refuse_both("tags", tags, "tags_fn", tags_fn)
-        if execution_fn is not None and (run_config_fn or tags_fn or should_execute):
-            raise DefinitionError(
-                "ScheduleDefinition: give execution_fn, or run_config_fn/tags_fn/should_execute, not both"
-            )
+        if execution_fn is not None and (run_config_fn or tags_fn):
+            raise DefinitionError("ScheduleDefinition: give execution_fn, or run_config_fn/tags_fn, not both")
         for what, fn in (("run_config_fn", run_config_fn), ("tags_fn", tags_fn), ("should_execute", should_execute)):
             if fn is not None and not callable(fn):
                 raise DefinitionError(f"ScheduleDefinition: {what} must be a function of the tick's context, not {fn!r}")

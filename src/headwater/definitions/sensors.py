@@ -31,7 +31,7 @@ from typing import Any
 
 from headwater.definitions.partitions import PARTITION_TAG
 from headwater.definitions.asset import key_of
-from headwater.definitions.jobs import AssetJob, DefaultScheduleStatus, ScheduleDefinition, define_asset_job
+from headwater.definitions.jobs import AssetJob, DefaultScheduleStatus, ScheduleDefinition, job_for_target
 from headwater.definitions.node import AssetKey
 from headwater.definitions.unsupported import refuse_unsupported
 from headwater.errors import DefinitionError
@@ -232,18 +232,19 @@ def sensor(
         asset_selection: instead of a job, the assets its run requests materialize (keys,
             assets or an ``AssetSelection``), as in Dagster: the sensor gets a job of its own,
             ``__anonymous_asset_job_<sensor name>``, selecting them.
+        target: instead of ``job``: a job, or assets as for ``asset_selection``.
 
-    ``jobs``, ``required_resource_keys`` and ``target`` are refused with a ``NotSupportedError``.
+    ``jobs`` and ``required_resource_keys`` are refused with a ``NotSupportedError``.
     """
-    refuse_unsupported("@sensor", jobs=jobs, required_resource_keys=required_resource_keys, target=target)
-    if asset_selection is not None and (job is not None or job_name is not None):
-        raise DefinitionError("@sensor: give job (or job_name) or asset_selection, not both")
+    refuse_unsupported("@sensor", jobs=jobs, required_resource_keys=required_resource_keys)
+    given = [what for what, value in (("job", job), ("job_name", job_name), ("asset_selection", asset_selection),
+                                      ("target", target)) if value is not None]
+    if len(given) > 1:
+        raise DefinitionError(f"@sensor: give one of job, job_name, asset_selection or target, not {' and '.join(given)}")
 
     def register(fn: Callable[..., Any]) -> SensorDefinition:
-        own_job = job
-        if asset_selection is not None:
-            selection = [asset_selection] if isinstance(asset_selection, str) else asset_selection
-            own_job = define_asset_job(f"__anonymous_asset_job_{name or fn.__name__}", selection=selection)  # type: ignore[arg-type]
+        chosen = target if target is not None else asset_selection
+        own_job = job if chosen is None else job_for_target(chosen, name or fn.__name__, "@sensor")
         return _sensor_definition(fn, name, own_job, job_name, minimum_interval_seconds, description, default_status,
                                   tags, metadata)
 
@@ -324,20 +325,20 @@ def schedule(
     The function takes a ``ScheduleEvaluationContext`` and returns a ``RunRequest`` (or
     several), a ``SkipReason``, or a run config dict for one run of the job.
 
+    ``should_execute`` (a function of the context) skips the ticks where it returns False;
+    ``target`` is a job or assets to run instead of ``job`` (see ``ScheduleDefinition``).
+
     Returns:
         A ``ScheduleDefinition`` (callable with a context, as a test does).
     """
-    refuse_unsupported(
-        "@schedule", required_resource_keys=required_resource_keys, environment_vars=environment_vars,
-        should_execute=should_execute, target=target,
-    )
+    refuse_unsupported("@schedule", required_resource_keys=required_resource_keys, environment_vars=environment_vars)
 
     def register(fn: Callable[..., Any]) -> ScheduleDefinition:
         return ScheduleDefinition(
             name=name or fn.__name__, cron_schedule=cron_schedule, job=job, job_name=job_name,
             execution_timezone=execution_timezone, default_status=default_status,
             description=description or (fn.__doc__ or "").strip() or None, tags=tags, metadata=metadata,
-            execution_fn=fn,
+            execution_fn=fn, should_execute=should_execute, target=target,
         )
 
     return register

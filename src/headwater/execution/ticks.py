@@ -54,9 +54,9 @@ class Tick:
 def evaluate_schedule(schedule: ScheduleDefinition, context: ScheduleEvaluationContext) -> Tick:
     """The runs a tick of ``schedule`` asks for (one run of its job, with its run config, when
     it has no function)."""
+    if schedule.should_execute is not None and not _call(schedule.name, schedule.should_execute, context):
+        return Tick(skip_message=f"should_execute function for {schedule.name} returned false.")
     if schedule.execution_fn is None:
-        if schedule.should_execute is not None and not _call(schedule.name, schedule.should_execute, context):
-            return Tick(skip_message=f"should_execute function for {schedule.name} returned false.")
         run_config = (
             _call(schedule.name, schedule.run_config_fn, context) if schedule.run_config_fn else schedule.run_config
         )

@@ -112,7 +112,7 @@ SAMPLES: dict[str, Any] = {
     "run_config": {"ops": {}}, "run_config_fn": lambda ctx: {}, "tags_fn": lambda ctx: {},
     "should_execute": lambda ctx: True, "environment_vars": {"A": "1"}, "execution_timezone": "Europe/Paris",
     "execution_fn": lambda ctx: None, "job": define_asset_job("other_job"),
-    "default_status": headwater.DefaultScheduleStatus.RUNNING, "target": object(),
+    "default_status": headwater.DefaultScheduleStatus.RUNNING, "target": define_asset_job("target_job"),
     "assets": [up], "schedules": [ScheduleDefinition(job=define_asset_job("j2"), cron_schedule="@daily")],
     "sensors": [object()], "jobs": [define_asset_job("j3")], "resources": {"db": object()},
     "loggers": {"console": object()}, "asset_checks": [object()], "component_tree": object(),
@@ -177,7 +177,7 @@ MAKERS: dict[str, Callable[..., str]] = {
     "asset": _asset_view,
     "define_asset_job": lambda **kw: _object_view(define_asset_job("job", **kw)),
     "ScheduleDefinition": lambda **kw: _object_view(
-        ScheduleDefinition(**{"cron_schedule": "@daily", **({} if "job_name" in kw else {"job": define_asset_job("j")}), **kw})
+        ScheduleDefinition(**{"cron_schedule": "@daily", **({} if {"job_name", "target"} & set(kw) else {"job": define_asset_job("j")}), **kw})
     ),
     "Definitions": lambda **kw: _object_view(Definitions(**kw)),
     "AssetIn": lambda **kw: _object_view(AssetIn(**kw)),

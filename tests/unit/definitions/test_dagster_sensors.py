@@ -8,6 +8,7 @@ import pytest
 
 from headwater import (
     AssetEvent,
+    AssetSelection,
     Definitions,
     RunConfig,
     RunRequest,
@@ -151,7 +152,7 @@ def test_schedule_functions_for_config_tags_and_whether_to_run() -> None:
     for wrong, message in [
         ({"run_config": {}, "run_config_fn": lambda c: {}}, "give run_config or run_config_fn, not both"),
         ({"tags": {"a": "b"}, "tags_fn": lambda c: {}}, "give tags or tags_fn, not both"),
-        ({"execution_fn": lambda c: None, "should_execute": lambda c: True}, "give execution_fn, or run_config_fn"),
+        ({"execution_fn": lambda c: None, "tags_fn": lambda c: {}}, "give execution_fn, or run_config_fn"),
         ({"run_config_fn": {"ops": {}}}, "run_config_fn must be a function"),
     ]:
         with pytest.raises(DefinitionError, match=message):
@@ -172,5 +173,37 @@ def test_a_sensor_with_an_asset_selection_runs_those_assets_through_a_job_of_its
     assert resolve_selection(location.graph, job.selection) == ("report",)
     [request] = evaluate_sensor(orders_changed, build_sensor_context()).run_requests
     assert request.job_name == "__anonymous_asset_job_orders_changed"
-    with pytest.raises(DefinitionError, match="give job .* or asset_selection, not both"):
+    with pytest.raises(DefinitionError, match="give one of job, job_name, asset_selection or target, not job and asset"):
         sensor(job=orders_job, asset_selection=[report])
+
+
+def test_target_is_a_job_or_assets_for_schedules_and_sensors() -> None:
+    """Dagster's ``target=``: a job, or assets that get a job of their own."""
+    @asset
+    def summary(orders: list[int]) -> int:
+        return len(orders)
+
+    nightly = ScheduleDefinition(name="nightly", cron_schedule="@daily", target=AssetSelection.keys("summary"))
+    on_job = ScheduleDefinition(cron_schedule="@hourly", target=orders_job)
+
+    @schedule(cron_schedule="0 9 * * *", target=summary, should_execute=lambda context: False)
+    def morning(context):  # noqa: ANN001, ANN201
+        return RunRequest()
+
+    @sensor(target="summary")
+    def poll(context):  # noqa: ANN001, ANN201
+        return RunRequest()
+
+    location = collect([orders, summary, nightly, on_job, morning, poll])
+    for owner, job_name in [(nightly, "__anonymous_asset_job_nightly"), (morning, "__anonymous_asset_job_morning"),
+                            (poll, "__anonymous_asset_job_poll"), (on_job, "orders_job")]:
+        assert owner.job_name == job_name
+        expected = ("orders",) if job_name == "orders_job" else ("summary",)
+        assert resolve_selection(location.graph, location.job(job_name).selection) == expected
+    assert evaluate_schedule(morning, build_schedule_context()).skip_message == (
+        "should_execute function for morning returned false."
+    )
+    with pytest.raises(DefinitionError, match="a target of assets needs name="):
+        ScheduleDefinition(cron_schedule="@daily", target=[summary])
+    with pytest.raises(DefinitionError, match="give target or job"):
+        ScheduleDefinition(name="both", cron_schedule="@daily", target=[summary], job=orders_job)
