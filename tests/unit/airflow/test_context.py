@@ -28,9 +28,24 @@ def test_the_templates_reference_variables_of_a_daily_run(run_dag) -> None:
 
 def test_a_template_naming_a_variable_not_provided_fails_as_undefined(run_dag) -> None:
     with DAG("undefined_ctx") as d:
-        BashOperator(task_id="events", bash_command="echo {{ triggering_asset_events }}")
+        BashOperator(task_id="events", bash_command="echo {{ triggering_asset_events | length }} {{ no_such_thing }}")
     result = run_dag([d], "undefined_ctx")
-    assert "'triggering_asset_events' is undefined" in result.steps["undefined_ctx.events"].error
+    assert "'no_such_thing' is undefined" in result.steps["undefined_ctx.events"].error
+
+
+def test_the_context_holds_every_name_taskflow_treats_as_context() -> None:
+    """CONTEXT_KEYS (which TaskFlow parameters receive) and the built context agree."""
+    from types import SimpleNamespace
+
+    from headwater.definitions.airflow.context_keys import CONTEXT_KEYS
+    from headwater.execution.airflow.context import airflow_context
+
+    with DAG("keys_ctx") as d:
+        task = BashOperator(task_id="t", bash_command="true")
+    step = SimpleNamespace(run_id="r1", attempt=1, run_tags={}, log=None, first_started_at=0.0, reschedules=0)
+    built = set(airflow_context(task, step))
+    assert built - CONTEXT_KEYS == set()
+    assert CONTEXT_KEYS - built == {"exception", "templates_dict"}  # set while the task runs
 
 
 def _prior(ti, prev_data_interval_start_success, prev_data_interval_end_success, prev_start_date_success,

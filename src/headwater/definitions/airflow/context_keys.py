@@ -16,5 +16,5 @@ CONTEXT_KEYS = frozenset({
     "prev_data_interval_start_success", "prev_ds", "prev_ds_nodash", "prev_end_date_success", "prev_execution_date",
     "prev_execution_date_success", "prev_start_date_success",
     "run_id", "task", "task_instance", "task_instance_key_str", "task_reschedule_count", "templates_dict", "test_mode", "ti", "tomorrow_ds",
-    "tomorrow_ds_nodash", "ts", "ts_nodash", "ts_nodash_with_tz", "var", "yesterday_ds", "yesterday_ds_nodash",
+    "tomorrow_ds_nodash", "triggering_asset_events", "triggering_dataset_events", "ts", "ts_nodash", "ts_nodash_with_tz", "var", "yesterday_ds", "yesterday_ds_nodash",
 })

@@ -263,9 +263,10 @@ def schedule_neighbours(task: BaseOperator, logical_date: datetime) -> tuple[dat
 def airflow_context(task: BaseOperator, step_context: Any, map_index: int = -1) -> dict[str, Any]:
     """The Airflow context of ``task`` running in ``step_context`` (a fresh dict per call).
 
-    It holds the variables of Airflow's templates reference, except asset events, which are
-    not tracked yet (a template naming them fails as undefined). The ``prev_*_success`` ones
+    It holds the variables of Airflow's templates reference. The ``prev_*_success`` ones
     describe the DAG's prior successful run (see :mod:`.history`); None when it has none.
+    ``triggering_asset_events`` (``triggering_dataset_events``) is empty, as Airflow's is for
+    a run not triggered by assets (asset schedules are refused).
     """
     logical_date = logical_date_of(step_context)
     previous, end = schedule_neighbours(task, logical_date)
@@ -326,6 +327,8 @@ def airflow_context(task: BaseOperator, step_context: Any, map_index: int = -1) 
         "test_mode": False,
         "ti": ti,
         "tomorrow_ds": _ds_add(ds, 1),
+        "triggering_asset_events": {},
+        "triggering_dataset_events": {},
         "tomorrow_ds_nodash": _ds_add(ds, 1).replace("-", ""),
         "ts": logical_date.isoformat(),
         "ts_nodash": logical_date.strftime("%Y%m%dT%H%M%S"),
