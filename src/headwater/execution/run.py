@@ -24,6 +24,7 @@ from headwater.definitions.graph import Graph
 from headwater.definitions.loading import CodeLocation, collect
 from headwater.definitions.partitions import PARTITION_TAG
 from headwater.errors import RunFailedError, StorageError
+from headwater.execution.airflow.callbacks import run_dag_callbacks
 from headwater.execution.airflow.history import prior_success_tags
 from headwater.execution.capture import capture_output
 from headwater.execution.executors import ExecutorOptions, open_executor
@@ -223,6 +224,7 @@ def execute(
                 plan, pool, recorder, run_tags=step_tags, pool_limits=limits, artifact_check=instance.check_artifact,
                 stored_xcoms=stored_xcoms,
             )
+            run_dag_callbacks(plan, records, recorder, instance.artifacts, step_tags)
         except KeyboardInterrupt:
             recorder.finish(RunStatus.CANCELED, "interrupted")
             raise

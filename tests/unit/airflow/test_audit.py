@@ -95,7 +95,8 @@ def test_every_dag_argument_is_implemented_recorded_or_refused() -> None:
     named = own_parameters(airflow.DAG)
     implemented = {"dag_id", "description", "schedule", "schedule_interval", "start_date", "default_args", "tags",
                    "params", "doc_md", "render_template_as_native_obj", "is_paused_upon_creation",
-                   "template_searchpath", "user_defined_macros", "user_defined_filters"}
+                   "template_searchpath", "user_defined_macros", "user_defined_filters", "on_failure_callback",
+                   "on_success_callback"}
     accepted = named | set(DAG_RECORDED) | set(DAG_UNSUPPORTED) | implemented
     for name in accepted:
         assert (name in implemented) + (name in DAG_RECORDED) + (name in DAG_UNSUPPORTED) == 1, name

@@ -91,8 +91,6 @@ DAG_RECORDED: Mapping[str, str] = {
 DAG_UNSUPPORTED: Mapping[str, Any] = {
     "end_date": None,
     "dagrun_timeout": None,
-    "on_failure_callback": None,
-    "on_success_callback": None,
     "sla_miss_callback": None,
     "fail_stop": False,
     "fail_fast": False,

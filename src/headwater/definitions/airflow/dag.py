@@ -52,7 +52,9 @@ REGISTRY_NAME = "__headwater_dags__"
 _OWN_MODULES = ("headwater.definitions.airflow", "headwater.airflow")
 _NOT_SET: Any = object()
 #: DAG keywords taken through ``**kwargs``: implemented ones, and those of :mod:`.arguments`
-_EXTRA_IMPLEMENTED = frozenset({"template_searchpath", "user_defined_macros", "user_defined_filters"})
+_EXTRA_IMPLEMENTED = frozenset({
+    "template_searchpath", "user_defined_macros", "user_defined_filters", "on_failure_callback", "on_success_callback",
+})
 _KEYWORDS = _EXTRA_IMPLEMENTED | set(DAG_RECORDED) | set(DAG_UNSUPPORTED)
 
 _stack: ContextVar[tuple[DAG, ...]] = ContextVar("headwater_dag_stack", default=())
@@ -94,6 +96,9 @@ class DAG:
         tags: labels; the DAG's tasks are tagged with them (``--select tag:ml``).
         params: default run parameters, the ``params`` of every task's context.
         doc_md, render_template_as_native_obj, is_paused_upon_creation: as in Airflow.
+        on_success_callback, on_failure_callback: called (a function, or each of a list) with
+            a task's context and ``context["reason"]`` when the DAG's run succeeds or fails
+            (see :mod:`headwater.execution.airflow.callbacks`).
         max_active_runs, max_active_tasks: kept, with no effect (see :mod:`.arguments`).
         dagrun_timeout: refused (not supported yet) unless None.
 
@@ -154,6 +159,8 @@ class DAG:
         self.render_template_as_native_obj = render_template_as_native_obj
         self.is_paused_upon_creation = is_paused_upon_creation
         self.extra_kwargs = dict(kwargs)
+        self.on_success_callback = kwargs.get("on_success_callback")
+        self.on_failure_callback = kwargs.get("on_failure_callback")
         self.task_dict: dict[str, BaseOperator] = {}
         #: group id -> TaskGroup (see :mod:`.task_group`)
         self.task_groups: dict[str, Any] = {}
