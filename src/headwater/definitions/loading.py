@@ -286,8 +286,9 @@ def collect(
                 jobs.setdefault(id(member.job), member.job)
         elif isinstance(member, SensorDefinition):
             sensors.setdefault(id(member), member)
-            if member.job is not None:
-                jobs.setdefault(id(member.job), member.job)
+            for sensor_job in (member.job, *member.jobs):
+                if sensor_job is not None:
+                    jobs.setdefault(id(sensor_job), sensor_job)
         elif isinstance(member, Definitions):
             executor = member.executor or executor
             for key, resource in member.resources.items():

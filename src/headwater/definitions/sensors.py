@@ -180,6 +180,7 @@ class SensorDefinition:
             the ``AssetEvent``); returns ``RunRequest``s, a ``SkipReason`` or nothing.
         job_name: the job its run requests run, when they name none.
         job: that job, when given as an object (collected with the sensor).
+        jobs: the jobs its run requests choose from by ``job_name`` (``@sensor(jobs=[...])``).
         minimum_interval_seconds: at least this long between ticks.
         asset_key: for an ``@asset_sensor``, the asset whose materializations it watches.
     """
@@ -194,6 +195,7 @@ class SensorDefinition:
     tags: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     metadata: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     asset_key: str | None = None
+    jobs: tuple[AssetJob, ...] = ()
 
     @property
     def kind(self) -> str:
@@ -215,7 +217,7 @@ def sensor(
     tags: Mapping[str, str] | None = None,
     metadata: Mapping[str, Any] | None = None,
     asset_selection: object | None = None,
-    jobs: object | None = None,
+    jobs: Iterable[object] | None = None,
     required_resource_keys: object | None = None,
     target: object | None = None,
 ) -> Callable[[Callable[..., Any]], SensorDefinition]:
@@ -233,20 +235,31 @@ def sensor(
             assets or an ``AssetSelection``), as in Dagster: the sensor gets a job of its own,
             ``__anonymous_asset_job_<sensor name>``, selecting them.
         target: instead of ``job``: a job, or assets as for ``asset_selection``.
+        jobs: several jobs; each run request names its own with ``RunRequest(job_name=...)``
+            (one job is as ``job=``).
 
-    ``jobs`` and ``required_resource_keys`` are refused with a ``NotSupportedError``.
+    ``required_resource_keys`` is refused with a ``NotSupportedError``.
     """
-    refuse_unsupported("@sensor", jobs=jobs, required_resource_keys=required_resource_keys)
+    refuse_unsupported("@sensor", required_resource_keys=required_resource_keys)
     given = [what for what, value in (("job", job), ("job_name", job_name), ("asset_selection", asset_selection),
-                                      ("target", target)) if value is not None]
+                                      ("target", target), ("jobs", jobs)) if value is not None]
     if len(given) > 1:
         raise DefinitionError(f"@sensor: give one of job, job_name, asset_selection or target, not {' and '.join(given)}")
+
+    several = tuple(jobs or ())
+    if any(not isinstance(each, AssetJob) for each in several):
+        raise DefinitionError(f"@sensor: jobs= takes jobs (define_asset_job), not {list(several)!r}")
 
     def register(fn: Callable[..., Any]) -> SensorDefinition:
         chosen = target if target is not None else asset_selection
         own_job = job if chosen is None else job_for_target(chosen, name or fn.__name__, "@sensor")
-        return _sensor_definition(fn, name, own_job, job_name, minimum_interval_seconds, description, default_status,
-                                  tags, metadata)
+        if len(several) == 1:
+            own_job = several[0]
+        definition = _sensor_definition(fn, name, own_job, job_name, minimum_interval_seconds, description,
+                                        default_status, tags, metadata)
+        if len(several) > 1:
+            object.__setattr__(definition, "jobs", several)
+        return definition
 
     return register
 

@@ -78,7 +78,7 @@ def evaluate_sensor(
     """
     if sensor.asset_key is None:
         returned = _call(sensor.name, sensor.evaluation_fn, context)
-        return _tick(returned, sensor.job_name, sensor.tags, cursor=context.cursor)
+        return _one_of_its_jobs(sensor, _tick(returned, sensor.job_name, sensor.tags, cursor=context.cursor))
     if materializations is None:
         raise TypeError(f"asset sensor {sensor.name!r} needs the store's materializations to evaluate")
     seen = float(context.cursor) if context.cursor else 0.0
@@ -92,6 +92,21 @@ def evaluate_sensor(
     )
     returned = _call(sensor.name, sensor.evaluation_fn, context, event)
     return _tick(returned, sensor.job_name, sensor.tags, cursor=repr(latest.created_at))
+
+
+def _one_of_its_jobs(sensor: SensorDefinition, tick: Tick) -> Tick:
+    """Check that each run request of a sensor with several jobs names one of them."""
+    if not sensor.jobs:
+        return tick
+    names = sorted(job.name for job in sensor.jobs)
+    for request in tick.run_requests:
+        if request.job_name not in names:
+            raise UserCodeError(
+                f"sensor {sensor.name!r} targets several jobs {names}: a RunRequest must name one of them with "
+                f"job_name=, not {request.job_name!r}",
+                step_key=sensor.name,
+            )
+    return tick
 
 
 def _call(name: str, fn: Any, *args: Any) -> Any:

@@ -207,3 +207,23 @@ def test_target_is_a_job_or_assets_for_schedules_and_sensors() -> None:
         ScheduleDefinition(cron_schedule="@daily", target=[summary])
     with pytest.raises(DefinitionError, match="give target or job"):
         ScheduleDefinition(name="both", cron_schedule="@daily", target=[summary], job=orders_job)
+
+
+def test_a_sensor_over_several_jobs_names_one_in_each_run_request() -> None:
+    refunds_job = define_asset_job("refunds_job", selection=[orders])
+
+    @sensor(jobs=[orders_job, refunds_job])
+    def router(context):  # noqa: ANN001, ANN201
+        return [RunRequest(run_key="o", job_name="orders_job"), RunRequest(run_key="r", job_name="refunds_job")]
+
+    @sensor(jobs=[orders_job, refunds_job])
+    def unnamed(context):  # noqa: ANN001, ANN201
+        return RunRequest(run_key="x")
+
+    location = collect([orders, router, unnamed])
+    assert {"orders_job", "refunds_job"} <= set(location.jobs)
+    tick = evaluate_sensor(router, build_sensor_context())
+    assert [(r.run_key, r.job_name) for r in tick.run_requests] == [("o", "orders_job"), ("r", "refunds_job")]
+    with pytest.raises(UserCodeError, match=r"targets several jobs \['orders_job', 'refunds_job'\]: a RunRequest must name"):
+        evaluate_sensor(unnamed, build_sensor_context())
+    assert sensor(jobs=[orders_job])(lambda context: None).job_name == "orders_job"
