@@ -7,7 +7,8 @@ One module per job: :mod:`.dag` (the DAG and how it is collected), :mod:`.operat
 short-circuits), :mod:`.sensors`, :mod:`.virtualenv` (another Python),
 :mod:`.task_group` (``TaskGroup``, ``@task_group``, ``Label``), :mod:`.taskflow` (``@dag``,
 ``@task``), :mod:`.mapping` (``.expand()``), :mod:`.xcomarg` (references to run-time
-values), :mod:`.context_keys` (the names of a task's context), :mod:`.variables`
+values), :mod:`.protocols` (what a task and a group are to the others, so the modules
+import as a tree), :mod:`.context_keys` (the names of a task's context), :mod:`.variables`
 (``Variable``, ``BaseHook.get_connection``), :mod:`.exceptions` and :mod:`.schedule`
 (Airflow schedules as cron strings). These modules declare; running a task (``ti``, the
 template context, rendering, callbacks, mapped instances) is :mod:`headwater.execution.airflow`'s.

@@ -34,17 +34,16 @@ from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType, MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from headwater.definitions.airflow.arguments import DAG_RECORDED, DAG_UNSUPPORTED, refuse_unsupported
+from headwater.definitions.airflow.protocols import Task
 from headwater.definitions.airflow.schedule import DagSchedule, cron_for, timezone_name
 from headwater.definitions.jobs import AssetJob, DefaultScheduleStatus, Definitions
 from headwater.definitions.dags import DagSummary
 from headwater.definitions.names import check_name
 from headwater.errors import CycleError, DefinitionError, DuplicateKeyError
 
-if TYPE_CHECKING:
-    from headwater.definitions.airflow.operators import BaseOperator
 
 __all__ = ["DAG", "DagCycleError", "current_dag", "days_ago", "user_site"]
 
@@ -161,7 +160,7 @@ class DAG:
         self.extra_kwargs = dict(kwargs)
         self.on_success_callback = kwargs.get("on_success_callback")
         self.on_failure_callback = kwargs.get("on_failure_callback")
-        self.task_dict: dict[str, BaseOperator] = {}
+        self.task_dict: dict[str, Task] = {}
         #: group id -> TaskGroup (see :mod:`.task_group`)
         self.task_groups: dict[str, Any] = {}
         #: (upstream task id, downstream task id) -> the edge's ``Label`` text
@@ -182,7 +181,7 @@ class DAG:
     def __exit__(self, *exc: object) -> None:
         _stack.reset(self._tokens.pop())
 
-    def add_task(self, task: BaseOperator) -> None:
+    def add_task(self, task: Task) -> None:
         """Add ``task``; its ``task_id`` must be new to this DAG.
 
         Raises:
@@ -199,7 +198,7 @@ class DAG:
         self.task_dict[task.task_id] = task
         self.touch()
 
-    def add_tasks(self, tasks: list[BaseOperator]) -> None:
+    def add_tasks(self, tasks: list[Task]) -> None:
         for task in tasks:
             task.dag = self
 
@@ -208,14 +207,14 @@ class DAG:
         self._version += 1
 
     @property
-    def tasks(self) -> list[BaseOperator]:
+    def tasks(self) -> list[Task]:
         return list(self.task_dict.values())
 
     @property
     def task_ids(self) -> list[str]:
         return list(self.task_dict)
 
-    def get_task(self, task_id: str) -> BaseOperator:
+    def get_task(self, task_id: str) -> Task:
         try:
             return self.task_dict[task_id]
         except KeyError:
@@ -225,11 +224,11 @@ class DAG:
         return task_id in self.task_dict
 
     @property
-    def roots(self) -> list[BaseOperator]:
+    def roots(self) -> list[Task]:
         return [t for t in self.tasks if not t.upstream_task_ids]
 
     @property
-    def leaves(self) -> list[BaseOperator]:
+    def leaves(self) -> list[Task]:
         return [t for t in self.tasks if not t.downstream_task_ids]
 
     def resolved_params(self) -> dict[str, Any]:

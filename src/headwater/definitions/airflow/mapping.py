@@ -16,13 +16,11 @@ receives that list, as Airflow hands it the sequence of the mapped results::
 from __future__ import annotations
 
 import inspect
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from headwater.definitions.airflow.protocols import Group, Task
 from headwater.definitions.airflow.xcomarg import XComArg, find_refs, input_key
 
-if TYPE_CHECKING:
-    from headwater.definitions.airflow.operators import BaseOperator
-    from headwater.definitions.airflow.task_group import TaskGroup
 
 __all__ = ["EXPAND_KWARGS", "MappedArgs", "OperatorPartial"]
 
@@ -41,7 +39,7 @@ class MappedArgs:
     """
 
     def __init__(
-        self, target: str, mapped: dict[str, Any] | None = None, kwargs_list: Any = None, group: TaskGroup | None = None
+        self, target: str, mapped: dict[str, Any] | None = None, kwargs_list: Any = None, group: Group | None = None
     ) -> None:
         self.target = target
         self.mapped = dict(mapped or {})
@@ -51,7 +49,7 @@ class MappedArgs:
     def refs(self) -> list[XComArg]:
         return list(find_refs([self.mapped, self.kwargs_list]))
 
-    def node_inputs(self, task: BaseOperator) -> dict[str, str]:
+    def node_inputs(self, task: Task) -> dict[str, str]:
         found = {}
         for name, value in self.mapped.items():
             key = input_key(value, task)
@@ -66,21 +64,21 @@ class MappedArgs:
 class OperatorPartial:
     """``SomeOperator.partial(...)``: the fixed arguments, waiting for ``.expand(...)``."""
 
-    def __init__(self, operator_class: type[BaseOperator], kwargs: dict[str, Any]) -> None:
+    def __init__(self, operator_class: type[Task], kwargs: dict[str, Any]) -> None:
         self.operator_class = operator_class
         self.kwargs = kwargs
 
-    def expand(self, **mapped: Any) -> BaseOperator:
+    def expand(self, **mapped: Any) -> Task:
         """One task instance per element (the cross product over several arguments)."""
         if not mapped:
             raise TypeError("expand() needs at least one argument to map over")
         return self._build(MappedArgs("attrs", mapped=mapped))
 
-    def expand_kwargs(self, kwargs_list: Any) -> BaseOperator:
+    def expand_kwargs(self, kwargs_list: Any) -> Task:
         """One task instance per dict of arguments."""
         return self._build(MappedArgs("attrs", kwargs_list=kwargs_list))
 
-    def _build(self, mapped: MappedArgs) -> BaseOperator:
+    def _build(self, mapped: MappedArgs) -> Task:
         # A required argument given only per instance is set when each instance runs.
         per_instance = {name: None for name in _required_keywords(self.operator_class) if name not in self.kwargs}
         operator = self.operator_class(**{**per_instance, **self.kwargs})
@@ -90,7 +88,7 @@ class OperatorPartial:
         return operator
 
 
-def _required_keywords(operator_class: type[BaseOperator]) -> list[str]:
+def _required_keywords(operator_class: type[Task]) -> list[str]:
     parameters = inspect.signature(operator_class.__init__).parameters.values()
     return [
         p.name for p in parameters

@@ -23,6 +23,7 @@ from typing import Any
 from headwater.definitions.airflow.arguments import OPERATOR_UNSUPPORTED, refuse_unsupported
 from headwater.definitions.airflow.dag import DAG, current_dag, user_site
 from headwater.definitions.airflow.mapping import MappedArgs, OperatorPartial
+from headwater.definitions.airflow.protocols import Task
 from headwater.definitions.airflow.relations import DependencyMixin, relation_ends
 from headwater.definitions.airflow.schedule import seconds
 from headwater.definitions.airflow.task_group import Label, TaskGroup, current_group, mapped_group_of
@@ -210,11 +211,11 @@ class BaseOperator(DependencyMixin):
         return set(self._downstream)
 
     @property
-    def upstream_list(self) -> list[BaseOperator]:
+    def upstream_list(self) -> list[Task]:
         return [self._dag.task_dict[t] for t in self._upstream] if self._dag else []
 
     @property
-    def downstream_list(self) -> list[BaseOperator]:
+    def downstream_list(self) -> list[Task]:
         return [self._dag.task_dict[t] for t in self._downstream] if self._dag else []
 
     def set_upstream(self, other: Any) -> None:
@@ -236,7 +237,7 @@ class BaseOperator(DependencyMixin):
         frontier = [self.task_id]
         while frontier:
             task = self._dag.task_dict[frontier.pop()]
-            for relative in task._upstream if upstream else task._downstream:
+            for relative in task.upstream_task_ids if upstream else task.downstream_task_ids:
                 if relative not in found:
                     found.add(relative)
                     frontier.append(relative)

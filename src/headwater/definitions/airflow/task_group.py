@@ -39,16 +39,15 @@ import inspect
 import re
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from headwater.definitions.airflow.dag import DAG, current_dag
 from headwater.definitions.airflow.mapping import MappedArgs
+from headwater.definitions.airflow.protocols import Task
 from headwater.definitions.airflow.relations import DependencyMixin, relation_ends
 from headwater.definitions.airflow.xcomarg import MappedArgument
 from headwater.errors import DefinitionError, DuplicateKeyError
 
-if TYPE_CHECKING:
-    from headwater.definitions.airflow.operators import BaseOperator
 
 __all__ = ["Label", "TaskGroup", "current_group", "mapped_group_of", "task_group"]
 
@@ -160,20 +159,20 @@ class TaskGroup(DependencyMixin):
     def __exit__(self, *exc: object) -> None:
         _groups.reset(self._tokens.pop())
 
-    def __iter__(self) -> Iterator[BaseOperator]:
+    def __iter__(self) -> Iterator[Task]:
         return iter(self.tasks)
 
     @property
-    def tasks(self) -> list[BaseOperator]:
+    def tasks(self) -> list[Task]:
         """Every task inside the group, nested groups included."""
         return [t for t in self.dag.tasks if self.group_id in t.group_ids()]
 
-    def get_roots(self) -> list[BaseOperator]:
+    def get_roots(self) -> list[Task]:
         """The tasks of the group with no upstream task inside it."""
         ids = {t.task_id for t in self.tasks}
         return [t for t in self.tasks if not t.upstream_task_ids & ids]
 
-    def get_leaves(self) -> list[BaseOperator]:
+    def get_leaves(self) -> list[Task]:
         """The tasks of the group with no downstream task inside it."""
         ids = {t.task_id for t in self.tasks}
         return [t for t in self.tasks if not t.downstream_task_ids & ids]
@@ -188,7 +187,7 @@ class TaskGroup(DependencyMixin):
         for leaf in self._members(self.get_leaves(), "last"):
             leaf.set_downstream(other)
 
-    def _members(self, tasks: list[BaseOperator], which: str) -> list[BaseOperator]:
+    def _members(self, tasks: list[Task], which: str) -> list[Task]:
         if not tasks:
             raise DefinitionError(f"task group {self.group_id!r} has no tasks to link to (its {which} tasks)")
         return tasks

@@ -15,10 +15,10 @@ A :class:`DagParam` (a ``@dag`` function's parameter) resolves to ``params[name]
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from headwater.definitions.airflow.operators import BaseOperator
+from headwater.definitions.airflow.protocols import Task
+
 
 __all__ = ["RETURN_VALUE", "AssetRef", "DagParam", "MappedArgument", "XComArg", "find_refs", "input_key", "resolve"]
 
@@ -29,7 +29,7 @@ RETURN_VALUE = "return_value"
 class XComArg:
     """The value task ``operator`` pushes under ``key`` (its return value by default)."""
 
-    def __init__(self, operator: BaseOperator, key: str = RETURN_VALUE) -> None:
+    def __init__(self, operator: Task, key: str = RETURN_VALUE) -> None:
         self.operator = operator
         self.key = key
 
@@ -117,7 +117,7 @@ class AssetRef:
         return f"AssetRef({self.key!r})"
 
 
-def input_key(value: Any, task: BaseOperator) -> str | None:
+def input_key(value: Any, task: Task) -> str | None:
     """The upstream key whose value the engine hands over for ``value``, if it is such a reference.
 
     That is an asset reference, or the return value of another task of the same DAG.
