@@ -85,3 +85,24 @@ def any_instance(request: pytest.FixtureRequest, headwater_home: Path, monkeypat
     opened = Instance.get()
     yield opened
     opened.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A run store URL on each backend: a SQLite file in ``tmp_path``, then a fresh PostgreSQL
+    schema (which fails, never skips, when the server cannot be reached)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/store/headwater.db"
+    return str(request.getfixturevalue("postgres_schema_url"))
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[object]:
+    """An open, empty run store on each backend."""
+    from headwater.storage.sql.store import SqlStore
+
+    opened = SqlStore(store_url)
+    try:
+        yield opened
+    finally:
+        opened.close()

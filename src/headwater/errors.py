@@ -19,6 +19,7 @@
     │   └── PartitionKeyError      a partition key (or range) outside its definition
     ├── RunKeyTaken                a run was submitted with a run key already used (CLI exit 2)
     ├── RunClaimLost               a queued run was released before its process could start it
+    ├── RunStateError              a run's state does not allow the command: canceling an ended run (CLI exit 2)
     ├── StepError                  one step failed; recorded on the run (CLI exit 1)
     │   ├── UserCodeError          the user's function raised; carries its traceback
     │   ├── TypeMismatchError      an input or output broke its type hint
@@ -69,6 +70,7 @@ __all__ = [
     "RunFailedError",
     "RunKeyTaken",
     "RunNotFound",
+    "RunStateError",
     "SelectionError",
     "StepError",
     "StepTimeout",
@@ -192,6 +194,10 @@ class RunClaimLost(HeadwaterError):
     Its coordinator was presumed dead (or stopped) and the run went back to the queue, where
     another coordinator runs it: starting it here too would run it twice.
     """
+
+
+class RunStateError(HeadwaterError):
+    """A run's state does not allow what was asked (canceling a run that already ended)."""
 
 
 class StepError(HeadwaterError):

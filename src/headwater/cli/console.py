@@ -50,9 +50,10 @@ _STYLES = {
     "RUNNING": "blue",
     "QUEUED": "dim",
     "PENDING": "dim",
+    "CANCELING": "yellow",
     "CANCELED": "yellow",
 }
-_MARKS = {"SUCCESS": "✔", "FAILURE": "✘", "SKIPPED": "↷", "UPSTREAM_FAILED": "↯", "UP_TO_DATE": "="}
+_MARKS = {"SUCCESS": "✔", "FAILURE": "✘", "SKIPPED": "↷", "UPSTREAM_FAILED": "↯", "UP_TO_DATE": "=", "CANCELED": "■"}
 #: up-to-date steps in a row shown one line each; more are summarized in one line
 UP_TO_DATE_SHOWN = 10
 
@@ -181,11 +182,11 @@ class ConsoleObserver:
             " ",
             (status.lower().replace("_", " "), status_style(status)),
         ]
-        if record.duration is not None and status in ("SUCCESS", "FAILURE"):
+        if record.duration is not None and status in ("SUCCESS", "FAILURE", "CANCELED"):
             parts.append(f" in {format_duration(record.duration)}")
         if record.attempts > 1:
             parts.append(f" after {record.attempts} attempts")
-        if record.reason and status in ("SKIPPED", "UPSTREAM_FAILED", "UP_TO_DATE"):
+        if record.reason and status in ("SKIPPED", "UPSTREAM_FAILED", "UP_TO_DATE", "CANCELED"):
             parts.append((f" ({record.reason})", "dim"))
         return Text.assemble(*parts)
 
@@ -217,7 +218,7 @@ class ConsoleObserver:
         for record in steps:
             counts[str(record.status)] = counts.get(str(record.status), 0) + 1
         words = {"SUCCESS": "succeeded", "FAILURE": "failed", "SKIPPED": "skipped", "UPSTREAM_FAILED": "upstream failed",
-                 "UP_TO_DATE": "up to date"}
+                 "UP_TO_DATE": "up to date", "CANCELED": "canceled"}
         summary = ", ".join(f"{n} {words.get(s, s.lower())}" for s, n in counts.items())
         status = str(result.status)
         run_id = result.run_id
@@ -231,7 +232,17 @@ class ConsoleObserver:
                 f": {summary}" if summary else "",
             )
         )
+        if status == "CANCELED":
+            interrupted = [r.step_key for r in steps if str(r.status) == "CANCELED"]
+            stopped = f"; stopped {', '.join(interrupted)} (recorded with its output so far)" if interrupted else ""
+            self._print(Text.assemble(("Canceled: ", "bold yellow"), getattr(result, "error", None) or "", stopped))
         self._print(Text.assemble(("See it with: ", "dim"), f"headwater runs show {run_id}"))
+
+    def interrupted(self) -> None:
+        """Ctrl-C ended the command: say so (the run, if one started, said how it ended)."""
+        self._stop_progress()
+        if self.run_id is None:
+            self._print(Text("Interrupted before the run started: nothing was run.", style="yellow"))
 
     # -- helpers -------------------------------------------------------------------------
 

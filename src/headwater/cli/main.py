@@ -27,6 +27,7 @@ command that runs, so start-up stays a few tens of milliseconds.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
@@ -111,7 +112,16 @@ def main() -> None:
         from headwater.execution.supervisor import supervise
 
         supervise()
-    app(prog_name="headwater")
+    try:
+        app(prog_name="headwater")
+    except SystemExit as exc:
+        from headwater.cli.commands import _common
+
+        if _common.run_canceled:  # its records are written: leave, abandoned step threads and all
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(exc.code if isinstance(exc.code, int) else 1)
+        raise
 
 
 if __name__ == "__main__":

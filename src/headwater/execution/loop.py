@@ -82,7 +82,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from headwater.definitions.metadata import normalize_metadata
-from headwater.errors import PlanError, WorkerLost
+from headwater.errors import FailureKind, PlanError, WorkerLost
+from headwater.execution.cancel import INTERRUPTED, Cancellation, interrupts_deferred
 from headwater.execution.context import RETURN_VALUE, UNMAPPED, XComKey
 from headwater.execution.executors import Executor
 from headwater.execution.recorder import RunRecorder
@@ -101,6 +102,11 @@ __all__ = ["CONFIG_METADATA", "StepOutput", "run_plan"]
 CONFIG_METADATA = "headwater/config"
 
 _IN_MEMORY_MISSING = object()
+#: what the completed queue holds to wake the loop when the run is canceled
+_WAKE = "\x00wake"
+#: how long canceled steps have to report back (their stopped workers' output) before
+#: they are recorded as abandoned
+_CANCEL_GRACE_S = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +130,10 @@ def run_plan(
     pool_limits: Mapping[str, int] | None = None,
     artifact_check: ArtifactCheck | None = None,
     stored_xcoms: StoredXComs | None = None,
+    cancellation: Cancellation | None = None,
 ) -> tuple[dict[str, StepRecord], dict[str, StepOutput]]:
-    """Run ``plan`` on ``executor``, recording as it goes.
+    """Run ``plan`` on ``executor``, recording as it goes, until every step ended or the run
+    was canceled (``cancellation`` requested, or ``KeyboardInterrupt``).
 
     Args:
         pool_limits: pool name -> how many steps of that pool may run at once.
@@ -133,13 +141,15 @@ def run_plan(
             it is intact; a step whose stored value is not intact is never up to date.
         stored_xcoms: the XComs of steps outside the run (and of up-to-date ones) that the
             steps of the run may pull, read from the store beforehand.
+        cancellation: requested to stop the run; a ``KeyboardInterrupt`` requests it too.
 
     Returns:
-        The final record of every step, and the outputs of the steps that produced one
-        (ran or were up to date).
+        The final record of every step that ended (every step, unless the run was
+        canceled), and the outputs of the steps that produced one (ran or were up to date).
     """
     return _RunLoop(
-        plan, executor, recorder, dict(run_tags or {}), check_pool_limits(pool_limits), artifact_check, stored_xcoms
+        plan, executor, recorder, dict(run_tags or {}), check_pool_limits(pool_limits), artifact_check, stored_xcoms,
+        cancellation or Cancellation(),
     ).run()
 
 
@@ -167,8 +177,10 @@ class _RunLoop:
         pool_limits: dict[str, int] | None = None,
         artifact_check: ArtifactCheck | None = None,
         stored_xcoms: StoredXComs | None = None,
+        cancellation: Cancellation | None = None,
     ) -> None:
         self.plan = plan
+        self.cancellation = cancellation or Cancellation()
         self.artifact_check = artifact_check
         #: key -> why it runs (or that it is up to date), by the staleness rule
         self.decisions: dict[str, Decision] = {}
@@ -194,8 +206,11 @@ class _RunLoop:
         self.tally: dict[str, Counter[StepStatus]] = {key: Counter() for key in plan.steps}
         self.ready: list[tuple[int, str]] = []
         self.retries: list[tuple[float, int, str, int]] = []
-        self.completed: queue.SimpleQueue[tuple[str, Future[StepOutcome]]] = queue.SimpleQueue()
+        self.completed: queue.SimpleQueue[tuple[str, Future[StepOutcome] | None]] = queue.SimpleQueue()
         self.running = 0
+        #: key -> its future, for the steps submitted and not yet handled (None while the
+        #: executor's ``submit`` has not returned: an in-process step runs inside it)
+        self.active: dict[str, Future[StepOutcome] | None] = {}
         self.outputs: dict[str, StepOutput] = {
             key: StepOutput(StoredValue.of(m)) for key, m in plan.external.items()
         }
@@ -212,15 +227,78 @@ class _RunLoop:
             settled = self._evaluate(key)
             if settled is not None:
                 self._finish(settled)
+        self.cancellation.on_request(self._on_cancel)
 
     def run(self) -> tuple[dict[str, StepRecord], dict[str, StepOutput]]:
         total = len(self.plan.steps)
-        while len(self.records) < total:
-            self._submit_ready()
-            if len(self.records) >= total:
-                break
-            self._wait_and_handle()
+        try:
+            while len(self.records) < total and not self.cancellation.requested:
+                self._submit_ready()
+                if len(self.records) >= total or self.cancellation.requested:
+                    break
+                self._wait_and_handle()
+        except KeyboardInterrupt:
+            self.cancellation.request(INTERRUPTED)
+        if self.cancellation.requested:
+            with interrupts_deferred():
+                self._stop_running()
         return self.records, self.outputs
+
+    # -- canceling ----------------------------------------------------------------------
+
+    def _on_cancel(self) -> None:
+        """Wake the loop and have the executor stop its steps (in the thread that canceled)."""
+        self.completed.put((_WAKE, None))
+        stop = getattr(self.executor, "cancel", None)
+        if stop is not None:
+            stop()
+
+    def _stop_running(self) -> None:
+        """Record the steps the cancellation interrupted, with what they printed so far.
+
+        Steps whose worker was stopped report back within a grace period (their output so
+        far arrives with them); a step that finished meanwhile counts as it ended. Steps
+        still out after the grace (an in-process step, a thread) are abandoned.
+        """
+        self._on_cancel()
+        deadline = time.monotonic() + _CANCEL_GRACE_S
+        while any(future is not None for future in self.active.values()):
+            try:
+                key, future = self.completed.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if future is None or key not in self.active:
+                continue
+            del self.active[key]
+            outcome = _outcome_of(key, self.attempt[key], future)
+            if outcome.ok or outcome.failure_kind is not FailureKind.WORKER_LOST:
+                self._handle(self.plan.steps[key], outcome)
+            else:
+                if outcome.logs:
+                    self.recorder.add_logs(outcome.logs)
+                self._cancel_step(key, outcome.started_at)
+        for key in sorted(self.active, key=self.index.__getitem__):
+            self._cancel_step(key, self.first_start.get(key))
+        self.active.clear()
+        for _, _, key, _ in sorted(self.retries):
+            self._cancel_step(key, None)
+        self.retries.clear()
+
+    def _cancel_step(self, key: str, attempt_started: float | None) -> None:
+        """Record ``key`` CANCELED: interrupted (``attempt_started`` given) or waiting to retry."""
+        now = time.time()
+        number = self.attempt.get(key, 1)
+        why = self.cancellation.reason or "canceled"
+        record = StepRecord(
+            self.run_id, key, StepStatus.CANCELED, number, self.first_start.get(key, now), now,
+            reason=f"interrupted: {why}" if attempt_started is not None else f"canceled while waiting to retry: {why}",
+        )
+        attempt = None
+        if attempt_started is not None:
+            attempt = StepAttempt(self.run_id, key, number, StepStatus.CANCELED, attempt_started, now)
+        self.decided.add(key)
+        self.records[key] = record
+        self.recorder.step_finished(record, attempt=attempt)
 
     # -- submitting ---------------------------------------------------------------------
 
@@ -234,7 +312,7 @@ class _RunLoop:
             self.retry_attempt[key] = attempt
             heapq.heappush(self.ready, (index, key))
         held: list[tuple[int, str]] = []
-        while self.ready and self.running < self.executor.max_concurrency:
+        while self.ready and self.running < self.executor.max_concurrency and not self.cancellation.requested:
             entry = heapq.heappop(self.ready)
             key = entry[1]
             step = self.plan.steps[key]
@@ -273,7 +351,7 @@ class _RunLoop:
         key = step.key
         self.first_start.setdefault(key, time.time())
         self.attempt[key] = attempt
-        self.recorder.step_started(key, attempt)
+        self.recorder.step_started(key, attempt, self.first_start[key])
         request = StepRequest(
             run_id=self.run_id,
             node=step.node,
@@ -293,7 +371,9 @@ class _RunLoop:
         self.running += 1
         if step.node.options.pool in self.in_pool:
             self.in_pool[step.node.options.pool] += 1
+        self.active[key] = None
         future = self.executor.submit(request)
+        self.active[key] = future
 
         def completed(done: Future[StepOutcome], key: str = key) -> None:
             self.completed.put((key, done))
@@ -354,17 +434,15 @@ class _RunLoop:
             key, future = self.completed.get(timeout=timeout)
         except queue.Empty:
             return
-        self.running -= 1
-        self._pool_release(key)
-        self._handle(self.plan.steps[key], _outcome_of(key, self.attempt[key], future))
-        while True:  # drain whatever else finished meanwhile, without sleeping
+        while future is not None:  # then drain whatever else finished meanwhile, without sleeping
+            self.running -= 1
+            self._pool_release(key)
+            del self.active[key]
+            self._handle(self.plan.steps[key], _outcome_of(key, self.attempt[key], future))
             try:
                 key, future = self.completed.get_nowait()
             except queue.Empty:
                 return
-            self.running -= 1
-            self._pool_release(key)
-            self._handle(self.plan.steps[key], _outcome_of(key, self.attempt[key], future))
 
     def _handle(self, step: PlannedStep, outcome: StepOutcome) -> None:
         if outcome.logs:
@@ -381,7 +459,7 @@ class _RunLoop:
         )
         attempt = StepAttempt(
             self.run_id, step.key, outcome.attempt, status,
-            outcome.started_at, outcome.ended_at, outcome.error, outcome.traceback,
+            outcome.started_at, outcome.ended_at, outcome.error, outcome.traceback, outcome.failure_kind,
         )
         if outcome.skipped is not None:
             self._finish(StepRecord(
@@ -405,7 +483,7 @@ class _RunLoop:
         record = StepRecord(
             self.run_id, step.key, StepStatus.FAILURE, outcome.attempt,
             self.first_start.get(step.key, outcome.started_at), outcome.ended_at,
-            error=outcome.error, traceback=outcome.traceback,
+            error=outcome.error, traceback=outcome.traceback, failure_kind=outcome.failure_kind,
         )
         self._finish(record, attempt=attempt)
 

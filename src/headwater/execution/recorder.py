@@ -54,6 +54,7 @@ from headwater.storage.records import (
     RunStatus,
     StepAttempt,
     StepRecord,
+    StepStatus,
     XCom,
 )
 
@@ -106,6 +107,8 @@ class RunRecorder:
         self._xcoms: list[XCom] = []
         self._metrics: list[Metric] = []
         self._checks: list[CheckEvaluation] = []
+        #: the run's status as recorded by :meth:`finish`
+        self.final_status: RunStatus | None = None
 
     def start(self, run: Run, step_keys: Sequence[str]) -> None:
         """Write the (started) run's record, now, and start the flusher.
@@ -144,9 +147,17 @@ class RunRecorder:
         for line in lines:
             self._observer.step_output(line.step_key, line.stream, line.text)
 
-    def step_started(self, step_key: str, attempt: int) -> None:
+    def step_started(self, step_key: str, attempt: int, first_started_at: float | None = None) -> None:
+        """A step's attempt starts: the step is RUNNING (a record that its final one replaces,
+        in the buffer when the step is quick, so it costs no write then)."""
         self._raise_failure()
-        self._buffer(self._events, Event(self.run_id, EventKind.STEP_START, time.time(), step_key, f"attempt {attempt}"))
+        now = time.time()
+        with self._lock:
+            self._steps[step_key] = StepRecord(
+                self.run_id, step_key, StepStatus.RUNNING, attempt, first_started_at or now
+            )
+            self._events.append(Event(self.run_id, EventKind.STEP_START, now, step_key, f"attempt {attempt}"))
+            self._arm()
         self._observer.step_started(step_key, attempt)
 
     def step_retrying(self, attempt: StepAttempt, delay: float) -> None:
@@ -227,6 +238,10 @@ class RunRecorder:
     def finish(self, status: RunStatus, error: str | None = None) -> float:
         """Stop the flusher, write everything and the run's final status; returns the end time.
 
+        The status is written only while the run is still STARTED or CANCELING: a run that
+        another process already ended (found lost while this one was frozen) stays as it was
+        ended, and :attr:`final_status` says how.
+
         Raises:
             StorageError: the run store failed; the run is recorded FAILURE with the reason
                 when the store still takes that one update.
@@ -245,9 +260,13 @@ class RunRecorder:
             # land (a one-row update, which may fit where a batch of logs did not), and a
             # run whose records are incomplete never ends SUCCESS.
             reason = error if error and str(exc) in error else f"{error}; then {exc}" if error else str(exc)
-            self._store.update_run(self.run_id, status=RunStatus.FAILURE, ended_at=ended, error=reason)
+            self._store.update_run(self.run_id, status=RunStatus.FAILURE, ended_at=ended, error=reason, only_from=_OPEN)
+            self.final_status = RunStatus.FAILURE
             raise
-        self._store.update_run(self.run_id, status=status, ended_at=ended, error=error)
+        if self._store.update_run(self.run_id, status=status, ended_at=ended, error=error, only_from=_OPEN):
+            self.final_status = status
+        else:
+            self.final_status = self._store.get_run(self.run_id).status
         return ended
 
     # -- the time bound ----------------------------------------------------------------------
@@ -293,10 +312,14 @@ class RunRecorder:
             raise failure
 
 
+#: the statuses of a run whose end is not yet recorded
+_OPEN = (RunStatus.STARTED, RunStatus.CANCELING)
+
 _STEP_EVENTS = {
     "SUCCESS": EventKind.STEP_SUCCESS,
     "FAILURE": EventKind.STEP_FAILURE,
     "SKIPPED": EventKind.STEP_SKIPPED,
     "UPSTREAM_FAILED": EventKind.STEP_UPSTREAM_FAILED,
     "UP_TO_DATE": EventKind.STEP_UP_TO_DATE,
+    "CANCELED": EventKind.STEP_CANCELED,
 }

@@ -26,11 +26,12 @@ from headwater.definitions.partitions import PARTITION_TAG
 from headwater.errors import RunFailedError, StorageError
 from headwater.execution.airflow.callbacks import run_dag_callbacks
 from headwater.execution.airflow.history import prior_success_tags
+from headwater.execution.cancel import INTERRUPTED, Cancellation
 from headwater.execution.capture import capture_output
 from headwater.execution.executors import ExecutorOptions, open_executor
+from headwater.execution.heartbeat import TIMEOUT_TAG, Heartbeat, heartbeat_timeout
 from headwater.execution.loop import StepOutput, check_pool_limits, run_plan
 from headwater.execution.observer import EchoObserver, NullObserver, RunObserver
-from headwater.execution.reaper import reap_dead_runs
 from headwater.execution.recorder import RunRecorder
 from headwater.execution.supervisor import track
 from headwater.execution.xcoms import load_stored_xcoms
@@ -55,8 +56,10 @@ class RunResult:
 
     Attributes:
         run_id: the run's id, as ``headwater runs show`` takes it.
-        status: ``SUCCESS`` or ``FAILURE`` (``CANCELED`` when interrupted).
-        steps: step key -> the step's final record.
+        status: ``SUCCESS`` or ``FAILURE``; ``CANCELED`` when it was canceled or interrupted.
+        steps: step key -> the step's final record (of the steps that ended: a canceled
+            run has no record of the steps it never started).
+        error: why the run failed or was canceled, as recorded.
     """
 
     run_id: str
@@ -66,6 +69,7 @@ class RunResult:
     ended_at: float
     _outputs: dict[str, StepOutput] = field(repr=False, default_factory=dict)
     _instance: Instance | None = field(repr=False, default=None)
+    error: str | None = None
 
     @property
     def success(self) -> bool:
@@ -180,7 +184,7 @@ def execute(
     extra = dict(executor_config or {})
     if location is not None:
         extra.setdefault("location", location)
-    reap_dead_runs(instance.store)
+    beat_timeout = heartbeat_timeout()
     run_id = queued_run.run_id if queued_run is not None else uuid.uuid4().hex
     started = time.time()
     # Under the CLI's supervisor, the steps running are reported, so a step that kills this
@@ -188,7 +192,7 @@ def execute(
     recorder = RunRecorder(instance.store, run_id, track(instance.settings.database_url, observer or _SILENT))
     options = ExecutorOptions(instance.artifacts, recorder.sink_for, max_concurrency, extra)
     pool = open_executor(executor_name, options)
-    run_tags = {**dict(tags or {}), "executor": executor_name}
+    run_tags = {**dict(tags or {}), "executor": executor_name, TIMEOUT_TAG: f"{beat_timeout:g}"}
     if partition_key is not None:
         run_tags[PARTITION_TAG] = partition_key
     if location is not None and location.file is not None:
@@ -205,12 +209,15 @@ def execute(
         tags=run_tags,
         pid=os.getpid(),
         hostname=socket.gethostname(),
+        heartbeat_at=started,
     )
     if queued_run is not None:
         run = replace(
             run, created_at=queued_run.created_at, launch=queued_run.launch, priority=queued_run.priority,
             run_key=queued_run.run_key, claimed_by=queued_run.claimed_by,
         )
+    cancellation = Cancellation()
+    heartbeat = Heartbeat(instance.store, run_id, cancellation, timeout=beat_timeout)
     # The executor starts before the run is recorded: one that cannot start (a scheduler out
     # of reach) leaves no run behind.
     step_tags = run_tags
@@ -219,14 +226,15 @@ def execute(
         step_tags = {**run_tags, **prior_success_tags(instance.store, job_name, run_tags, started)}
     with capture_output(), pool:
         recorder.start(run, plan.keys)
+        heartbeat.start()
         try:
             records, outputs = run_plan(
                 plan, pool, recorder, run_tags=step_tags, pool_limits=limits, artifact_check=instance.check_artifact,
-                stored_xcoms=stored_xcoms,
+                stored_xcoms=stored_xcoms, cancellation=cancellation,
             )
             run_dag_callbacks(plan, records, recorder, instance.artifacts, step_tags)
         except KeyboardInterrupt:
-            recorder.finish(RunStatus.CANCELED, "interrupted")
+            recorder.finish(RunStatus.CANCELED, INTERRUPTED)
             raise
         except StorageError as exc:
             recorder.finish(RunStatus.FAILURE, f"the run store failed: {exc}")
@@ -234,13 +242,20 @@ def execute(
         except BaseException as exc:
             recorder.finish(RunStatus.FAILURE, f"Headwater failed while running: {type(exc).__name__}: {exc}")
             raise
+        finally:
+            heartbeat.stop()
     failed = [r for r in records.values() if r.status is StepStatus.FAILURE]
-    status = RunStatus.FAILURE if failed else RunStatus.SUCCESS
     error = "; ".join(f"step {r.step_key!r} failed: {r.error}" for r in failed) or None
+    if cancellation.requested:
+        status, error = RunStatus.CANCELED, cancellation.reason
+    else:
+        status = RunStatus.FAILURE if failed else RunStatus.SUCCESS
     ended = recorder.finish(status, error)
-    ordered = {key: records[key] for key in plan.keys}
-    result = RunResult(run_id, status, ordered, started, ended, outputs, instance)
+    ordered = {key: records[key] for key in plan.keys if key in records}
+    result = RunResult(run_id, recorder.final_status or status, ordered, started, ended, outputs, instance, error=error)
     (observer or _SILENT).run_finished(result)
+    if cancellation.reason == INTERRUPTED:
+        raise KeyboardInterrupt
     return result
 
 
@@ -303,6 +318,9 @@ def materialize(
         raise
     if owned:
         weakref.finalize(result, instance.close)
+    if raise_on_error and not result.success and not result.failures:
+        run = instance.store.get_run(result.run_id)
+        raise RunFailedError(f"run {result.run_id} ended {result.status.value}: {run.error or 'no reason recorded'}", result)
     if raise_on_error and not result.success:
         failure = result.failures[0]
         raise RunFailedError(

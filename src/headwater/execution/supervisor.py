@@ -22,7 +22,8 @@ as ended) passes its exit code through unchanged.
 Signals: the supervisor ignores ``SIGINT`` (the terminal sends Ctrl-C to the child too,
 which cancels its run) and passes ``SIGTERM``, ``SIGHUP`` and ``SIGQUIT`` on to the child.
 Should the supervisor itself be killed, the child dies with it (the parent-death signal,
-see :mod:`headwater.execution.lifeline`) and the reaper closes the run.
+see :mod:`headwater.execution.lifeline`) and, its heartbeat stopped, the run is closed as
+lost (:mod:`headwater.scheduling.recovery`).
 
 Messages on the pipe, one a line, fields separated by ``\\x1f``::
 
@@ -44,10 +45,10 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from headwater.errors import RunNotFound
+from headwater.errors import FailureKind, RunNotFound
 from headwater.execution.lifeline import describe_exit, die_with
 from headwater.execution.observer import RunObserver
-from headwater.storage.records import Event, EventKind, RunStatus, StepRecord, StepStatus
+from headwater.storage.records import Event, EventKind, RunStatus, StepAttempt, StepRecord, StepStatus
 
 __all__ = ["supervise", "track"]
 
@@ -253,19 +254,29 @@ def _close_run(report: _Report, message: str) -> bool:
     now = time.time()
     with SqlStore(report.database_url) as store:
         try:
-            if store.get_run(report.run_id).status is not RunStatus.STARTED:
+            if store.get_run(report.run_id).status not in (RunStatus.STARTED, RunStatus.CANCELING):
                 return False
         except RunNotFound:
             return False
         store.upsert_steps(
             [
-                StepRecord(report.run_id, key, StepStatus.FAILURE, attempt, started, now, error=message)
+                StepRecord(
+                    report.run_id, key, StepStatus.FAILURE, attempt, started, now, error=message,
+                    failure_kind=FailureKind.WORKER_LOST,
+                )
                 for key, (started, attempt) in report.running.items()
             ]
         )
         store.add_events(
             [Event(report.run_id, EventKind.STEP_FAILURE, now, key, message) for key in report.running]
             + [Event(report.run_id, EventKind.RUN_FAILURE, now, message=message)]
+        )
+        store.add_attempts(
+            [
+                StepAttempt(report.run_id, key, attempt, StepStatus.FAILURE, started, now, message,
+                            failure_kind=FailureKind.WORKER_LOST)
+                for key, (started, attempt) in report.running.items()
+            ]
         )
         store.update_run(report.run_id, status=RunStatus.FAILURE, ended_at=now, error=message)
     return True

@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from headwater.scheduling.limits import RunLimits
-from headwater.storage.base import DaemonRegistry, EventLog, RunQueue, RunStore
+from headwater.storage.base import DaemonRegistry, EventLog, RunLiveness, RunQueue, RunStore
 from headwater.storage.records import Run
 
 __all__ = ["LOST_RUN_CHECKS", "Launcher", "RunCoordinator"]
@@ -37,20 +37,19 @@ class Launcher(Protocol):
     def launch(self, run_id: str, claimed_by: str) -> None: ...
 
 
-class _QueueStore(RunStore, RunQueue, DaemonRegistry, EventLog, Protocol):
+class _QueueStore(RunStore, RunQueue, RunLiveness, DaemonRegistry, EventLog, Protocol):
     """What the coordinator needs of the store (a ``SqlStore`` is all of it)."""
 
 
-def _reap_local(store: _QueueStore) -> None:
-    from headwater.execution.reaper import reap_dead_runs
+def _close_lost(store: _QueueStore) -> None:
+    from headwater.scheduling.recovery import close_lost_runs
 
-    reap_dead_runs(store)
+    close_lost_runs(store)
 
 
-#: The checks for runs whose process died, run by every coordinator each tick.
-#: LOST-RUN HOOK: the heartbeat-based check of issue 11 ("run process lost", on any host)
-#: replaces the pid-and-host reaper here.
-LOST_RUN_CHECKS: tuple[Callable[[_QueueStore], object], ...] = (_reap_local,)
+#: The checks for runs whose process died, run by every coordinator each tick: runs whose
+#: heartbeat is older than their timeout are closed as lost, on any host.
+LOST_RUN_CHECKS: tuple[Callable[[_QueueStore], object], ...] = (_close_lost,)
 
 
 class RunCoordinator:

@@ -28,6 +28,8 @@ This package door imports nothing; import the module you need.
 * :mod:`.partitions` -- ``partition_states``: each partition of an asset and where it stands.
 * :mod:`.backfills` -- start, drive, list, show, cancel and resume backfills.
 * :mod:`.frames` -- ``frame_preview``: a stored DataFrame's schema, row count and first rows.
+* :mod:`.cancel` -- ``cancel_run(instance, run_id) -> Run`` (a queued run at once, a started
+  one through CANCELING), ``wait_until_ended``.
 * :mod:`.named_values` -- Airflow Variables and Connections in the run store.
 * :mod:`.maintenance` -- ``verify_values``, ``collect_garbage``.
 """

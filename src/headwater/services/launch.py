@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from headwater.execution.run import RunResult
     from headwater.storage.instance import Instance
 
-__all__ = ["RunOptions", "merged_run_config", "reexecute_run", "run_job", "run_selection", "run_task"]
+__all__ = ["RunOptions", "close_lost_runs_of", "merged_run_config", "reexecute_run", "run_job", "run_selection", "run_task"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +57,7 @@ def run_selection(
     """Run ``selection`` of ``location`` now, skipping what is up to date unless forced."""
     from headwater.execution.run import execute
 
+    close_lost_runs_of(instance)
     chosen = options or RunOptions()
     return execute(
         location,
@@ -118,6 +119,7 @@ def run_task(
     its upstream XComs from their latest successful runs."""
     from headwater.execution.one_task import test_task
 
+    close_lost_runs_of(instance)
     chosen = options or RunOptions()
     return test_task(
         location, dag_id, task_id, instance=instance, logical_date=logical_date, executor=chosen.executor,
@@ -144,12 +146,21 @@ def reexecute_run(
     from headwater.execution.run import reexecute
     from headwater.services.runs import find_run
 
+    close_lost_runs_of(instance)
     original = find_run(instance, run_id)
     chosen = options or RunOptions()
     return reexecute(
         original.run_id, instance=instance, from_failure=from_failure, from_step=from_step, location=location,
         executor=chosen.executor, observer=observer, executor_config=dict(chosen.executor_config) or None,
     )
+
+
+def close_lost_runs_of(instance: Instance) -> None:
+    """Close the runs whose process was lost, as a new run starts (when the store can be written)."""
+    from headwater.scheduling.recovery import close_lost_runs
+
+    if not instance.read_only:
+        close_lost_runs(instance.store)
 
 
 def merged_run_config(base: object, config_file: str | None) -> object:

@@ -89,8 +89,8 @@ def list_runs(
 ) -> RunPage:
     """The runs ``query`` wants, newest first, ``limit`` at a time.
 
-    Runs whose process died on this host are closed as failed first (when the store can be
-    written), so a listing never shows a dead run as started.
+    Runs whose process was lost (their heartbeat stopped, on any host) are closed first
+    (when the store can be written), so a listing never shows a dead run as started.
 
     Args:
         instance: the stores.
@@ -101,11 +101,11 @@ def list_runs(
     Raises:
         RunNotFound: ``cursor`` names no run.
     """
-    from headwater.execution.reaper import reap_dead_runs
+    from headwater.scheduling.recovery import close_lost_runs
 
     store = instance.store
     if not instance.read_only:
-        reap_dead_runs(store)
+        close_lost_runs(store)
     filters = (query or RunQuery()).to_filter()
     found = store.list_runs(limit=limit + 1, before=cursor, filters=filters)
     page = tuple(found[:limit])

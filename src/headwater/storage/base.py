@@ -7,7 +7,7 @@ them: a run of a thousand steps commits a handful of transactions, not thousands
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, runtime_checkable
 
@@ -39,6 +39,7 @@ __all__ = [
     "MaterializationIndex",
     "MetricStore",
     "NamedValueStore",
+    "RunLiveness",
     "RunQueue",
     "RunStore",
     "ScheduleStateStore",
@@ -65,7 +66,10 @@ class RunStore(Protocol):
         started_at: float | None = None,
         ended_at: float | None = None,
         error: str | None = None,
-    ) -> None: ...
+        only_from: Collection[RunStatus] | None = None,
+    ) -> bool:
+        """Whether the run changed: only while its status is one of ``only_from``, when given."""
+        ...
 
     def get_run(self, run_id: str) -> Run:
         """Raises ``RunNotFound``."""
@@ -99,6 +103,30 @@ class RunStore(Protocol):
     def add_attempts(self, attempts: Sequence[StepAttempt]) -> None: ...
 
     def get_attempts(self, run_id: str, step_key: str | None = None) -> list[StepAttempt]: ...
+
+
+@runtime_checkable
+class RunLiveness(Protocol):
+    """A running run's heartbeat, and ending the runs whose process was lost."""
+
+    def beat(self, run_id: str, at: float | None = None) -> RunStatus:
+        """The run's status now; with ``at``, first record ``at`` as its heartbeat."""
+        ...
+
+    def end_lost_run(
+        self,
+        run: Run,
+        *,
+        status: RunStatus,
+        ended_at: float,
+        error: str,
+        steps: Sequence[StepRecord] = (),
+        attempts: Sequence[StepAttempt] = (),
+        events: Sequence[Event] = (),
+    ) -> bool:
+        """End ``run`` with its steps, attempts and events, unless its status or heartbeat
+        changed since it was read; whether this call ended it."""
+        ...
 
 
 @runtime_checkable

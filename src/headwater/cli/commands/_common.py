@@ -55,14 +55,21 @@ def parse_logical_date(text: str | None) -> datetime:
 
 
 def run_with_console(start: Callable[[RunObserver], RunResult], *, quiet: bool) -> None:
-    """Run ``start(observer)`` showing the run on the terminal; exit 0 on success, 1 on failure."""
+    """Run ``start(observer)`` showing the run on the terminal; exit 0 on success, 1 on failure
+    or cancel, 130 on Ctrl-C (the run is recorded canceled, and the terminal says so)."""
     from headwater.cli.console import ConsoleObserver
 
+    global run_canceled
     observer = ConsoleObserver(quiet=quiet)
     try:
         result = start(observer)
+    except KeyboardInterrupt:
+        run_canceled = True
+        observer.interrupted()
+        raise typer.Exit(130) from None
     finally:
         observer.close()
+    run_canceled = str(result.status) == "CANCELED"
     raise typer.Exit(0 if result.success else 1)
 
 
@@ -79,3 +86,8 @@ def report_submitted(run_id: str, instance: Instance) -> None:
             "no daemon is running: the run waits QUEUED until one starts (headwater daemon)",
             style="yellow", markup=False, highlight=False,
         )
+
+
+#: a run of this command was canceled: the process leaves without waiting for steps it
+#: abandoned (a thread blocked in a step cannot be stopped), see ``headwater.cli.main``
+run_canceled = False

@@ -1,4 +1,5 @@
-"""``headwater runs list``, ``runs submit``, ``runs show RUN_ID|latest`` and ``runs reexecute RUN_ID``."""
+"""``headwater runs list``, ``runs submit``, ``runs show RUN_ID|latest``, ``runs cancel RUN_ID`` and
+``runs reexecute RUN_ID``."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = ["app"]
 
-app = typer.Typer(no_args_is_help=True, help="List runs and show one run's steps, logs and errors.")
+app = typer.Typer(no_args_is_help=True, help="List runs, show one run's steps, logs and errors, cancel or re-execute one.")
 
 
 @app.command("list")
@@ -167,6 +168,37 @@ def show_run(
     _render_run(out_console(), detail, lines, full_traceback=full_traceback)
 
 
+@app.command("cancel")
+@exits_on_error
+def cancel_run(
+    run_id: Annotated[str, typer.Argument(metavar="RUN_ID", help="The run to cancel (a unique prefix, or 'latest').")],
+    wait: Annotated[
+        float,
+        typer.Option("--wait", min=0, metavar="SECONDS", help="Wait this long for the run to end (0: return at once)."),
+    ] = 30.0,
+) -> None:
+    """Cancel a run: a queued run at once; a running one stops its steps, keeps what they printed, ends CANCELED.
+
+    Exits 0 once the run is canceled (or still canceling when --wait runs out), 2 when it
+    had already ended.
+    """
+    from headwater.cli.console import out_console, styled_status
+    from headwater.services.cancel import cancel_run as request_cancel, wait_until_ended
+    from headwater.services.location import open_instance
+
+    with open_instance() as instance:
+        run = request_cancel(instance, run_id)
+        if not run.status.finished and wait > 0:
+            run = wait_until_ended(instance, run.run_id, timeout=wait)
+    console = out_console()
+    console.print(f"Run {run.run_id}: {styled_status(run.status)}", highlight=False)
+    if not run.status.finished:
+        console.print(
+            "Its process is stopping its steps; the run ends CANCELED when they have stopped "
+            "(or as lost, should its process be gone).", highlight=False,
+        )
+
+
 @app.command("reexecute")
 @exits_on_error
 def reexecute_run(
@@ -250,6 +282,8 @@ def _render_run(console: Console, detail: RunDetail, lines: list[LogLine], *, fu
         note = step.reason or ""
         if step.error and str(step.status) == "FAILURE":
             note = step.error.strip().splitlines()[-1] if step.error.strip() else note
+        if step.failure_kind is not None:
+            note = f"[{_KIND_WORDS.get(step.failure_kind.value, step.failure_kind.value)}] {note}"
         table.add_row(
             step.step_key,
             styled_status(step.status),
@@ -269,7 +303,8 @@ def _render_run(console: Console, detail: RunDetail, lines: list[LogLine], *, fu
         failed = str(step.status) == "FAILURE" and (step.error or step.traceback)
         if not step_lines and not failed:
             continue
-        _print_heading(console, f"{step.step_key} ({step.status})", status_style(step.status))
+        kind = f": {_KIND_WORDS.get(step.failure_kind.value, step.failure_kind.value)}" if step.failure_kind else ""
+        _print_heading(console, f"{step.step_key} ({step.status}{kind})", status_style(step.status))
         for line in step_lines:
             _print_line(console, line)
         if failed:
@@ -282,6 +317,11 @@ def _render_run(console: Console, detail: RunDetail, lines: list[LogLine], *, fu
         _print_heading(console, step_key, "")
         for line in orphan_lines:
             _print_line(console, line)
+
+
+#: how a step's failure kind reads on the terminal
+_KIND_WORDS = {"user": "user code", "type": "type check", "storage": "storage", "timeout": "timeout",
+               "worker_lost": "worker lost"}
 
 
 def _print_heading(console: Console, title: str, style: str) -> None:

@@ -20,6 +20,11 @@ The local cluster listens on loopback only, and serves no dashboard unless asked
 (``executor_config={"dashboard": True}`` for a free port, or ``"127.0.0.1:8787"``): the
 dashboard has no authentication, so it is never bound beyond this machine.
 
+What a step prints reaches the run as it happens: the task sends each line as a Dask
+worker event (``Worker.log_event``) on a topic the run subscribes to, and its outcome
+carries them all too; the lines already streamed are dropped from the outcome, so each
+line is recorded once, and what a stopped step printed is not lost with it.
+
 Each worker process prepares itself once per run, on the run's first step there (or at run
 start for the workers already there): the run's ``sys.path`` entries it lacks are appended,
 so a test module's functions resolve by reference, the project's modules it holds are
@@ -35,6 +40,13 @@ the local cluster is started with that setting at 0 (set
 ``DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=0`` on a scheduler you start yourself), so a
 lost worker fails its step at once with ``the Dask worker running 'train' was lost``, and
 the run loop retries it if the step allows.
+
+Canceling the run (:meth:`DaskExecutor.cancel`) cancels its tasks and stops the worker
+processes running them: a task's thread cannot be stopped, its process can. Each task
+reports where it runs when it starts (pid, host, worker address); a worker on this machine
+is killed (its nanny starts a fresh one), one elsewhere is restarted through its nanny
+(``Client.restart_workers``). Local workers ignore Ctrl-C, as the process pool's do: the
+run handles it (it cancels).
 """
 
 from __future__ import annotations
@@ -42,11 +54,14 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import logging
+import os
+import signal
 import socket
 import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Future
 from types import TracebackType
 from typing import Any
@@ -57,12 +72,13 @@ import distributed
 from distributed.comm.addressing import parse_address, parse_host_port
 
 from headwater.errors import CodeLocationError, PlanError, WorkerLost
-from headwater.execution.capture import capture_output
+from headwater.execution.capture import LineSink, capture_output
 from headwater.execution.executors import ExecutorOptions
 from headwater.execution.executors.fresh_code import UserCode
 from headwater.execution.executors.isolated import run_step_isolated
 from headwater.execution.step import StepOutcome, StepRequest, run_step
 from headwater.storage.base import ArtifactStore
+from headwater.storage.records import LogLine
 
 __all__ = ["DaskExecutor", "LocalDask", "is_loopback"]
 
@@ -93,6 +109,13 @@ class DaskExecutor:
         self._stack = contextlib.ExitStack()
         self._running: dict[str, Any] = {}
         self._lock = threading.Lock()
+        #: the topic this run's tasks send their events on
+        self._topic = f"headwater-{uuid.uuid4().hex}"
+        #: task key -> the live sink of its step, and how many lines it streamed
+        self._streams: dict[str, tuple[LineSink, list[int]]] = {}
+        #: task key -> (pid, host, worker address) of the worker process running it
+        self._where: dict[str, tuple[int, str, str]] = {}
+        self._canceled = False
         artifacts = options.artifacts
         if (
             self._address is not None
@@ -131,6 +154,7 @@ class DaskExecutor:
             self._local = LocalDask.start(self.max_concurrency, self._dashboard)
             self._stack.callback(self._local.close)
             self._client = self._local.client
+        self._client.subscribe_topic(self._topic, self._on_event)
         try:
             errors = {w: e for w, e in self._client.run(_prepare, self._setup).items() if e}
         except BaseException:
@@ -153,6 +177,8 @@ class DaskExecutor:
             self._running.clear()
         client, self._client = self._client, None
         try:
+            if client is not None and client.status == "running":
+                client.unsubscribe_topic(self._topic)
             if client is not None and running:
                 client.cancel(running)
                 if self._local is not None and self._warm:
@@ -181,19 +207,79 @@ class DaskExecutor:
             )
             return future
         task_key = f"headwater-{step_key.replace('/', '.')}-{attempt}-{uuid.uuid4().hex[:12]}"
-        task = self._client.submit(
-            _run_task, payload, self._options.artifacts, self._setup, key=task_key, pure=False, retries=0
-        )
         with self._lock:
+            if self._canceled:
+                future.set_result(_failed(step_key, attempt, submitted, "the run was canceled"))
+                return future
+            self._streams[task_key] = (self._options.sink_for(step_key), [0])
+            task = self._client.submit(
+                _run_task, payload, self._options.artifacts, self._setup, self._topic,
+                key=task_key, pure=False, retries=0,
+            )
             self._running[task_key] = task  # a task nobody holds a future of is forgotten by Dask
 
         def resolve(done: Any) -> None:
             with self._lock:
                 self._running.pop(task_key, None)
-            future.set_result(_outcome_of(done, step_key, attempt, submitted))
+                self._where.pop(task_key, None)
+                _, streamed = self._streams.pop(task_key, (None, [0]))
+            outcome = _outcome_of(done, step_key, attempt, submitted)
+            outcome.logs = outcome.logs[streamed[0]:]  # the rest reached the run as they were printed
+            future.set_result(outcome)
 
         task.add_done_callback(resolve)
         return future
+
+    # -- canceling ------------------------------------------------------------------------
+
+    def cancel(self) -> None:
+        """Cancel the run's tasks and stop the worker processes running them."""
+        with self._lock:
+            self._canceled = True
+            running = list(self._running.values())
+            where = list(self._where.values())
+        client = self._client
+        if running and client is not None:
+            client.cancel(running)
+        for place in where:
+            self._stop_worker(place)
+
+    def _on_event(self, event: tuple[float, Mapping[str, Any]]) -> None:
+        """A task's event (on the client's event loop): a line it printed, or where it runs."""
+        message = event[1]
+        task_key = str(message.get("task"))
+        with self._lock:
+            stream = self._streams.get(task_key)
+            if stream is None:  # its outcome arrived first, the lines in it (or another run's)
+                return
+            if message.get("kind") == "start":
+                place = (int(message["pid"]), str(message["host"]), str(message["worker"]))
+                self._where[task_key] = place
+                if self._canceled:  # it started just as the run was canceled
+                    self._stop_worker(place)
+                return
+            stream[1][0] += 1
+        stream[0](str(message["stream"]), str(message["text"]), message.get("level"))
+
+    def _stop_worker(self, place: tuple[int, str, str]) -> None:
+        """Stop the worker process at ``place``: kill it here, or restart it through its nanny."""
+        pid, host, address = place
+        if host == socket.gethostname():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            return
+        client = self._client
+
+        def restart() -> None:
+            try:
+                client.restart_workers([address], timeout=30, raise_for_error=False)
+            except Exception:  # noqa: BLE001 -- best effort: the task is canceled anyway
+                pass
+
+        if client is not None:
+            threading.Thread(target=restart, name="headwater-dask-stop", daemon=True).start()
 
 
 class LocalDask:
@@ -206,8 +292,9 @@ class LocalDask:
     @classmethod
     def start(cls, workers: int, dashboard: str | None) -> LocalDask:
         """Start ``workers`` single-threaded worker processes, Dask's own retries off."""
-        # Headwater's retries decide what happens to a step whose worker died.
-        with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        # Headwater's retries decide what happens to a step whose worker died. The workers
+        # ignore Ctrl-C: the run handles it (it cancels).
+        with dask.config.set({"distributed.scheduler.allowed-failures": 0}), _sigint_ignored():
             cluster = distributed.LocalCluster(
                 n_workers=workers,
                 threads_per_worker=1,
@@ -235,6 +322,19 @@ class LocalDask:
             self.client.close()
         finally:
             self.cluster.close()
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT while worker processes start, so that they inherit it ignored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
 
 
 def _dashboard_address(asked: object) -> str | None:
@@ -363,19 +463,34 @@ def _prepare(setup: _Setup) -> str | None:
         return _state.error
 
 
-def _run_task(payload: bytes, artifacts: ArtifactStore, setup: _Setup) -> StepOutcome:
-    """One step, on a Dask worker: the lines it prints come back in the outcome."""
+def _run_task(payload: bytes, artifacts: ArtifactStore, setup: _Setup, topic: str) -> StepOutcome:
+    """One step, on a Dask worker: the lines it prints are sent as events on ``topic`` as
+    they come, and come back in the outcome too."""
     error = _prepare(setup)
     if error is not None:
         raise CodeLocationError(error)
     started = time.time()
     request: StepRequest = cloudpickle.loads(payload)
+    worker = distributed.get_worker()
+    task_key = worker.get_current_task()
+    worker.log_event(
+        topic, {"kind": "start", "task": task_key, "pid": os.getpid(), "host": socket.gethostname(), "worker": worker.address}
+    )
     try:
         with capture_output():
             if request.node.options.timeout is not None:
                 # A running Dask task cannot be stopped; a forked child of the worker can.
                 return run_step_isolated(request, artifacts, request.node.options.timeout)
-            return run_step(request, artifacts, None)
+            lines: list[LogLine] = []
+            run_id, step_key = request.run_id, request.node.key
+
+            def sink(stream: str, text: str, level: str | None) -> None:
+                lines.append(LogLine(run_id, step_key, stream, time.time(), text, level))
+                worker.log_event(topic, {"kind": "line", "task": task_key, "stream": stream, "text": text, "level": level})
+
+            outcome = run_step(request, artifacts, sink)
+            outcome.logs = lines
+            return outcome
     finally:
         with _state.lock:
             _state.code.stamp_new(since=started)

@@ -13,6 +13,10 @@ naming the signal that killed it. The child dies with the process that forked it
 children from daemonic processes such as Dask's workers. Lines the step prints arrive with
 its outcome rather than live.
 
+An executor that must stop its steps when the run is canceled passes an
+:class:`IsolatedChildren`, which knows the children running and kills them all at once; a
+killed child's step fails with :class:`~headwater.errors.WorkerLost`.
+
 This is the one place Headwater forks a process that may have other threads (a thread
 pool, a Dask worker's event loop). The child only runs the step and leaves with
 ``os._exit``; the locks it could inherit held are the ones a step would take in another
@@ -24,6 +28,7 @@ from __future__ import annotations
 import os
 import selectors
 import signal
+import threading
 import time
 from dataclasses import replace
 
@@ -34,11 +39,52 @@ from headwater.execution.lifeline import die_with
 from headwater.execution.step import StepOutcome, StepRequest, run_step
 from headwater.storage.base import ArtifactStore
 
-__all__ = ["run_step_isolated"]
+__all__ = ["IsolatedChildren", "run_step_isolated"]
 
 
-def run_step_isolated(request: StepRequest, artifacts: ArtifactStore, timeout: float | None) -> StepOutcome:
-    """Run ``request`` in a forked child, killing it after ``timeout`` seconds."""
+class IsolatedChildren:
+    """The children an executor's isolated steps run in, so that they can all be stopped."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pids: set[int] = set()
+        self._stopped = False
+
+    def add(self, pid: int) -> None:
+        with self._lock:
+            self._pids.add(pid)
+            stopped = self._stopped
+        if stopped:
+            _kill(pid)
+
+    def discard(self, pid: int) -> None:
+        with self._lock:
+            self._pids.discard(pid)
+
+    def kill_all(self) -> None:
+        """Kill every child running now, and every child started from now on."""
+        with self._lock:
+            self._stopped = True
+            pids = list(self._pids)
+        for pid in pids:
+            _kill(pid)
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def run_step_isolated(
+    request: StepRequest, artifacts: ArtifactStore, timeout: float | None, children: IsolatedChildren | None = None
+) -> StepOutcome:
+    """Run ``request`` in a forked child, killing it after ``timeout`` seconds.
+
+    Args:
+        children: where the child is registered while it runs, to be stopped from outside.
+    """
     started = time.time()
     read_end, write_end = os.pipe()
     parent = os.getpid()
@@ -53,16 +99,28 @@ def run_step_isolated(request: StepRequest, artifacts: ArtifactStore, timeout: f
         finally:
             os._exit(0)
     os.close(write_end)
+    if children is not None:
+        children.add(pid)
     try:
         data, finished = _read_until(read_end, None if timeout is None else time.monotonic() + timeout)
+    except BaseException:  # interrupted (Ctrl-C): the child must not run on
+        _kill(pid)
+        os.waitpid(pid, 0)
+        if children is not None:
+            children.discard(pid)
+        raise
     finally:
         os.close(read_end)
     if not finished:
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
+        if children is not None:
+            children.discard(pid)
         message = f"step {request.node.key!r} ran past its timeout of {timeout:g}s and was stopped"
         return _failed(request, started, StepTimeout(message, step_key=request.node.key))
     _, status = os.waitpid(pid, 0)
+    if children is not None:
+        children.discard(pid)
     if data:
         try:
             return cloudpickle.loads(data)

@@ -11,9 +11,11 @@ per run at most, and only again when the code on disk changed (see
 Values do not travel through the pipes: a step's inputs arrive as :class:`StoredValue`
 references and its output is written to the artifact store by the worker that computed it.
 
-A run that ends early (Ctrl-C, an error in the run loop) stops its steps: the workers
-running them are killed and replaced, and its pending steps dropped; other runs sharing
-the pool go on.
+A run that is canceled (:meth:`ProcessExecutor.cancel`: ``headwater runs cancel``, Ctrl-C)
+or ends early (an error in the run loop) stops its steps: the workers running them are
+killed (``SIGKILL``: a step cannot be asked to stop) and replaced, and its pending steps
+dropped; other runs sharing the pool go on. What a killed step printed so far is already on
+its way through the pipe, and is read before its step is reported lost.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class ProcessExecutor:
         )
         self._pool: WorkerPool | None = None
         self._stack = contextlib.ExitStack()
+        self._canceled = False
 
     @property
     def pool(self) -> WorkerPool | None:
@@ -77,11 +80,20 @@ class ProcessExecutor:
         finally:
             self._stack.close()
 
+    def cancel(self) -> None:
+        """Stop this run's steps now: kill the workers running them, drop those not yet sent."""
+        self._canceled = True
+        pool = self._pool
+        if pool is not None:
+            pool.abandon(self._setup, "the run was canceled")
+
     def submit(self, request: StepRequest) -> Future[StepOutcome]:
         if self._pool is None:
             raise RuntimeError("ProcessExecutor.submit called outside its with-block")
         key = request.node.key
         try:
+            if self._canceled:
+                raise RuntimeError("the run was canceled")
             payload = cloudpickle.dumps(request)
         except Exception as exc:
             future: Future[StepOutcome] = Future()

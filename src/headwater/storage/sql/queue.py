@@ -159,7 +159,7 @@ class RunQueueMethods:
     def start_claimed_run(self, run: Run, claimed_by: str) -> bool:
         """Turn a claimed queued run into ``run`` (status ``STARTED``), if the claim still holds.
 
-        Writes ``run``'s status, start time, process, host, selection, job and tags. Nothing
+        Writes ``run``'s status, start time, process, host, selection, job, tags and heartbeat. Nothing
         is written when the run is no longer ``QUEUED`` with ``claimed_by``: a coordinator
         released it meanwhile (see the module docstring).
 
@@ -170,7 +170,9 @@ class RunQueueMethods:
         from headwater.storage.sql.store import _to_row
 
         row = _to_row(run)
-        values = {k: row[k] for k in ("status", "started_at", "pid", "hostname", "selection", "job_name", "tags")}
+        values = {
+            k: row[k] for k in ("status", "started_at", "pid", "hostname", "selection", "job_name", "tags", "heartbeat_at")
+        }
         with self._begin() as conn:
             started = conn.execute(
                 update(r)

@@ -1,6 +1,6 @@
 """``SqlStore``: the run store over SQLAlchemy Core, for any SQLite or PostgreSQL URL.
 
-It implements, structurally, ``RunStore``, ``EventLog``, ``MaterializationIndex``,
+It implements, structurally, ``RunStore``, ``RunLiveness``, ``EventLog``, ``MaterializationIndex``,
 ``CheckEvaluationIndex``, ``MetricStore``, ``XComStore``, ``ScheduleStateStore``, ``RunQueue`` and
 ``DaemonRegistry`` from
 :mod:`headwater.storage.base`.
@@ -29,7 +29,7 @@ import functools
 import json
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
 from enum import Enum
@@ -270,8 +270,16 @@ class SqlStore(BackfillQueries, RunQueueMethods, ScheduleQueries):
         started_at: float | None = None,
         ended_at: float | None = None,
         error: str | None = None,
-    ) -> None:
+        only_from: Collection[RunStatus] | None = None,
+    ) -> bool:
         """Set a run's status; the optional fields change only when given.
+
+        Args:
+            only_from: change the run only while its status is one of these (a
+                compare-and-set, so two processes never both end a run).
+
+        Returns:
+            Whether the run changed (always, without ``only_from``).
 
         Raises:
             RunNotFound: no run has ``run_id``.
@@ -280,10 +288,65 @@ class SqlStore(BackfillQueries, RunQueueMethods, ScheduleQueries):
         for column, value in (("started_at", started_at), ("ended_at", ended_at), ("error", error)):
             if value is not None:
                 values[column] = value
+        query = update(s.runs).where(s.runs.c.run_id == run_id)
+        if only_from is not None:
+            query = query.where(s.runs.c.status.in_([RunStatus(x).value for x in only_from]))
         with self._begin() as conn:
-            result = conn.execute(update(s.runs).where(s.runs.c.run_id == run_id).values(values))
-            if result.rowcount == 0:
+            if conn.execute(query.values(values)).rowcount:
+                return True
+            if conn.execute(select(s.runs.c.id).where(s.runs.c.run_id == run_id)).first() is None:
                 raise RunNotFound(f"no run with id {run_id!r}")
+        return False
+
+    # -- liveness --------------------------------------------------------------------------
+
+    def beat(self, run_id: str, at: float | None = None) -> RunStatus:
+        """The run's status now; with ``at``, first record ``at`` as its heartbeat.
+
+        Raises:
+            RunNotFound: no run has ``run_id``.
+        """
+        r = s.runs
+        if at is not None:
+            with self._begin() as conn:
+                conn.execute(update(r).where(r.c.run_id == run_id).values(heartbeat_at=at))
+                status = conn.execute(select(r.c.status).where(r.c.run_id == run_id)).scalar()
+        else:
+            with self._connect() as conn:
+                status = conn.execute(select(r.c.status).where(r.c.run_id == run_id)).scalar()
+        if status is None:
+            raise RunNotFound(f"no run with id {run_id!r}")
+        return RunStatus(status)
+
+    def end_lost_run(
+        self, run: Run, *, status: RunStatus, ended_at: float, error: str, steps: Sequence[StepRecord] = (),
+        attempts: Sequence[StepAttempt] = (), events: Sequence[Event] = (),
+    ) -> bool:
+        """End ``run``, found lost, unless it moved since it was read; in one transaction.
+
+        The run changes only while its status and heartbeat are still those of ``run`` (a
+        run that beat meanwhile is alive after all; a run another process ended stays ended).
+
+        Returns:
+            Whether this call ended it (with its ``steps``, ``attempts`` and ``events`` written).
+        """
+        r = s.runs
+        heartbeat = r.c.heartbeat_at.is_(None) if run.heartbeat_at is None else r.c.heartbeat_at == run.heartbeat_at
+        query = (
+            update(r)
+            .where(r.c.run_id == run.run_id, r.c.status == RunStatus(run.status).value, heartbeat)
+            .values(status=RunStatus(status).value, ended_at=ended_at, error=error)
+        )
+        with self._begin() as conn:
+            if not conn.execute(query).rowcount:
+                return False
+            if steps:
+                self._upsert_in(conn, s.steps, ["run_id", "step_key"], [_to_row(x) for x in steps])
+            if attempts:
+                self._upsert_in(conn, s.attempts, ["run_id", "step_key", "attempt"], [_to_row(x) for x in attempts])
+            if events:
+                conn.execute(insert(s.events), [_to_row(x) for x in events])
+        return True
 
     def get_run(self, run_id: str) -> Run:
         """The run with ``run_id``.

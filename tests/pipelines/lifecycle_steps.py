@@ -1,0 +1,32 @@
+"""Steps for the tests that cancel a run, interrupt it, or kill its process::
+
+    done_first -> talky -> after
+
+``done_first`` returns at once. ``talky`` prints a line, then writes
+``$HW_PID_DIR/talky-<attempt>.pid`` (so once the file exists, the line was printed), then
+works for ``HW_STEP_SECONDS`` (60 by default). ``after`` adds one to it.
+"""
+
+import os
+import time
+from pathlib import Path
+
+from headwater import RunContext, asset
+
+
+@asset
+def done_first() -> int:
+    return 1
+
+
+@asset
+def talky(context: RunContext, done_first: int) -> int:
+    print("talky is working", flush=True)
+    Path(os.environ["HW_PID_DIR"], f"talky-{context.attempt}.pid").write_text(str(os.getpid()))
+    time.sleep(float(os.environ.get("HW_STEP_SECONDS", "60")))
+    return done_first + 1
+
+
+@asset
+def after(talky: int) -> int:
+    return talky + 1
