@@ -162,7 +162,10 @@ def test_postgres_connections_lost_mid_run_fail_the_run_clearly(cli, tmp_path, m
     result = cli("materialize", "-q", "-f", write(tmp_path, source))
     assert result.exit_code == 3, result.output
     assert "could not write to the run store at postgresql" in result.stderr
-    assert "terminat" in result.stderr and "Traceback" not in result.output
+    # the server's words: "terminating connection", or "server closed the connection" when
+    # the connection the run writes on was dropped while idle (the heartbeat's reads keep
+    # another one busy)
+    assert ("terminat" in result.stderr or "closed the connection" in result.stderr) and "Traceback" not in result.output
     assert "SUCCESS" not in result.output
     from headwater.storage.sql.store import SqlStore
 

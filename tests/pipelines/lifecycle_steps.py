@@ -2,7 +2,8 @@
 
     done_first -> talky -> after
 
-``done_first`` returns at once. ``talky`` prints a line, then writes
+``done_first`` returns at once (a source whose version never changes: once it is stored,
+it is up to date). ``talky`` prints a line, then writes
 ``$HW_PID_DIR/talky-<attempt>.pid`` (so once the file exists, the line was printed), then
 works for ``HW_STEP_SECONDS`` (60 by default). ``after`` adds one to it.
 """
@@ -14,7 +15,7 @@ from pathlib import Path
 from headwater import RunContext, asset
 
 
-@asset
+@asset(source_version=lambda: "fixed")
 def done_first() -> int:
     return 1
 
