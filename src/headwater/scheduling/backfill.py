@@ -14,7 +14,8 @@ successful run, or was skipped as up to date, or failed:
   without a run (a second backfill of the same range runs nothing);
 * driving it again resumes it: a key that has a successful run is not run again, so a
   driver killed at any moment loses nothing and redoes nothing that succeeded (a run it
-  left half-done is closed by the reaper and run again, its finished steps skipped as up to
+  left half-done is closed as lost once its heartbeat times out
+  (:mod:`headwater.scheduling.recovery`) and run again, its finished steps skipped as up to
   date);
 * :func:`cancel_backfill` moves it to CANCELING: no new run starts, the driver waits for
   those going and ends it CANCELED (at once when no driver is alive).
@@ -45,8 +46,8 @@ from headwater.definitions.partitioned_nodes import partitions_def_of
 from headwater.definitions.partitions import BACKFILL_TAG, PARTITION_TAG, PartitionsDefinition, keys_between
 from headwater.definitions.selection import resolve_selection
 from headwater.errors import DefinitionError, PartitionKeyError, PlanError
-from headwater.execution.reaper import reap_dead_runs
 from headwater.planning.partition_status import PartitionState, partition_states
+from headwater.scheduling.recovery import close_lost_runs
 from headwater.storage.processes import process_alive
 from headwater.storage.records import Backfill, BackfillStatus, Run, RunStatus
 
@@ -321,7 +322,7 @@ def drive_backfill(
         return backfill_progress(instance, backfill_id)
     if _driver_alive(backfill) and backfill.pid != os.getpid():
         raise PlanError(f"backfill {backfill_id} is being driven by process {backfill.pid}; cancel it first")
-    reap_dead_runs(store)
+    close_lost_runs(store)
     store.update_backfill(
         backfill_id, status=BackfillStatus.REQUESTED, pid=os.getpid(), hostname=socket.gethostname(), ended_at=0.0
     )

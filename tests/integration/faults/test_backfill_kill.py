@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from headwater.scheduling.recovery import close_lost_runs
 from headwater.storage.instance import Instance
 from headwater.storage.records import BackfillStatus, RunStatus
 
@@ -44,7 +45,7 @@ def _succeeded(instance: Instance) -> dict[str, list[str]]:
 def test_a_killed_backfill_resumes_and_finishes_only_the_rest(kill_after: int, headwater_home: Path) -> None:
     driver = _headwater(
         "backfill", "daily_job", "--from", "2026-01-01", "--to", "2026-01-30", "-f", str(PIPELINE), "-c", "2",
-        PARTITION_SLEEP="0.15",
+        PARTITION_SLEEP="0.15", HEADWATER_HEARTBEAT_TIMEOUT="1",
     )
     deadline = time.monotonic() + 120
     with Instance.get() as instance:
@@ -57,6 +58,12 @@ def test_a_killed_backfill_resumes_and_finishes_only_the_rest(kill_after: int, h
         before = _succeeded(instance)
         (backfill,) = instance.store.list_backfills()
         assert backfill.status is BackfillStatus.REQUESTED  # killed: nobody could record its end
+        # the runs it left going are closed once their heartbeat times out (1 s), as the run
+        # coordinator (or the resumed driver) does
+        while [r for r in instance.store.list_runs(limit=500) if r.status is RunStatus.STARTED]:
+            assert time.monotonic() < deadline + 10, "runs of the killed driver were never closed"
+            close_lost_runs(instance.store)
+            time.sleep(0.1)
     assert 0 < len(before) < 30
 
     resumed = subprocess.run(
