@@ -53,7 +53,8 @@ def _wait_for(paths: list[Path], cli: subprocess.Popen[bytes], timeout: float = 
 def test_killing_the_cli_kills_its_workers_and_stores_nothing(tmp_path: Path, headwater_home: Path) -> None:
     pids = tmp_path / "pids"
     pids.mkdir()
-    env = {**os.environ, "HW_PID_DIR": str(pids), "HW_STEP_SECONDS": str(STEP_SECONDS)}
+    # a heartbeat timeout well under the wait below, so that `runs list` finds the run lost
+    env = {**os.environ, "HW_PID_DIR": str(pids), "HW_STEP_SECONDS": str(STEP_SECONDS), "HEADWATER_HEARTBEAT_TIMEOUT": "2"}
     cli = subprocess.Popen(
         [sys.executable, "-m", "headwater", "materialize", "-f", str(PIPELINE), "--executor", "process",
          "--max-concurrency", "2", "--quiet"],
@@ -85,7 +86,7 @@ def test_killing_the_cli_kills_its_workers_and_stores_nothing(tmp_path: Path, he
     with Instance.get() as instance:
         assert instance.store.get_materializations() == []
         runs = instance.store.list_runs()
-        assert len(runs) == 1 and runs[0].status is RunStatus.FAILURE  # the next command closed it
+        assert len(runs) == 1 and runs[0].status is RunStatus.FAILURE  # the next command closed it, lost
 
 
 def test_killing_the_cli_kills_the_child_running_a_step_with_a_timeout(tmp_path: Path, headwater_home: Path) -> None:
