@@ -5,7 +5,9 @@
 ``done_first`` returns at once (a source whose version never changes: once it is stored,
 it is up to date). ``talky`` prints a line, then writes
 ``$HW_PID_DIR/talky-<attempt>.pid`` (so once the file exists, the line was printed), then
-works for ``HW_STEP_SECONDS`` (60 by default). ``after`` adds one to it.
+works for the seconds in ``$HW_PID_DIR/seconds`` when that file exists (a test changes it
+between the runs a daemon launches), else ``HW_STEP_SECONDS`` (60 by default). ``after``
+adds one to it.
 """
 
 import os
@@ -24,7 +26,8 @@ def done_first() -> int:
 def talky(context: RunContext, done_first: int) -> int:
     print("talky is working", flush=True)
     Path(os.environ["HW_PID_DIR"], f"talky-{context.attempt}.pid").write_text(str(os.getpid()))
-    time.sleep(float(os.environ.get("HW_STEP_SECONDS", "60")))
+    seconds = Path(os.environ["HW_PID_DIR"], "seconds")
+    time.sleep(float(seconds.read_text() if seconds.exists() else os.environ.get("HW_STEP_SECONDS", "60")))
     return done_first + 1
 
 
