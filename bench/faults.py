@@ -7,8 +7,9 @@ artifact (``big``, 40 MB by default)::
     seed ──> big (large, random bytes) ──> digest
       └────> s1 ──> s2 ──> s3 ──> s4                 (small steps, a little sleep each)
 
-Then it runs the *next command* (``headwater runs list``, which closes the runs of dead
-processes) and counts, per run store and executor:
+Then it runs the *next command* (``headwater runs list``, which closes the runs whose
+heartbeat timed out: runs here beat for a timeout of ``HEARTBEAT_TIMEOUT_S``, and the next
+command comes just after it) and counts, per run store and executor:
 
 * bad materializations: recorded as materialized, but the artifact is missing, of the wrong
   size, or its BLAKE3 hash is not its data version;
@@ -156,6 +157,10 @@ def main() -> None:
     _print(results, args)
 
 
+#: the heartbeat timeout the trials' runs beat for (60 s by default; short here)
+HEARTBEAT_TIMEOUT_S = 1.0
+
+
 @dataclass
 class Window:
     run_s: float
@@ -185,7 +190,7 @@ def _trial(
 ) -> None:
     marker = uuid.uuid4().hex
     with _home(work, store) as env:
-        env.update(HW_BIG_BYTES=str(big_bytes), **{MARKER: marker})
+        env.update(HW_BIG_BYTES=str(big_bytes), HEADWATER_HEARTBEAT_TIMEOUT=str(HEARTBEAT_TIMEOUT_S), **{MARKER: marker})
         mark = Path(env["HW_MARK_DIR"], "big-returns")
         cli = subprocess.Popen(_command(pipeline, executor), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if aimed:
@@ -205,7 +210,7 @@ def _trial(
         pending.append(PendingOrphanCheck(marker, killed + ORPHAN_CHECK_S, tally))
         artifacts = Path(env["HEADWATER_HOME"]) / "artifacts"
         tally.tmp_left_by_kill += len(_temporary_files(artifacts))
-        time.sleep(0.5)  # a person types the next command
+        time.sleep(HEARTBEAT_TIMEOUT_S + 0.2)  # the next command comes once the run's heartbeat timed out
         listed = subprocess.run([sys.executable, "-m", "headwater", "runs", "list"], env=env, capture_output=True, text=True)
         if listed.returncode != 0:
             tally.notes.append(f"runs list failed: {listed.stderr.strip()[-200:]}")
