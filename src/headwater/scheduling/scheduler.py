@@ -100,13 +100,29 @@ class Scheduler:
         self.lease_ttl = lease_ttl
         self._submit = submit
         self._reported: dict[str, str] = {}
+        #: nothing is due before this, unless a schedule's state or code changes, which the
+        #: next full look (at ``_look_at``, at most ``_MAX_WAIT`` away) sees
+        self._due = 0.0
+        self._look_at = 0.0
 
     def close(self) -> None:
         """Give the lease up, so another scheduler takes over at once."""
         self.store.release_lease(LEASE_NAME, self.holder)
 
     def tick(self, now: float) -> float:
-        """Fire what is due at ``now`` (epoch seconds); the seconds until something may be due."""
+        """Fire what is due at ``now`` (epoch seconds); the seconds until something may be due.
+
+        The daemon's loop calls this as often as its busiest part wants; between ticks that
+        are due, and full looks at the schedules' states and code once a second, it returns
+        at once without touching the store.
+        """
+        if now < self._due and now < self._look_at:
+            return min(self._due, self._look_at) - now
+        wait = self._tick(now)
+        self._due, self._look_at = now + wait, now + _MAX_WAIT
+        return wait
+
+    def _tick(self, now: float) -> float:
         if not self.store.acquire_lease(LEASE_NAME, self.holder, ttl=self.lease_ttl, now=now):
             return min(_MAX_WAIT, self.lease_ttl / 3)
         moment = datetime.fromtimestamp(now, UTC)
@@ -152,6 +168,8 @@ class Scheduler:
             ))
         for tick in plan.fire:
             self._fire(ref, schedule, tick)
+        if plan.fire:
+            return 0.0  # the runs are queued: let the coordinator claim them at once
         if plan.waiting:
             return _MAX_WAIT
         return (first_tick_after(schedule, now) - now).total_seconds()
