@@ -69,3 +69,10 @@ def test_dags_backfill_gives_each_run_its_logical_date_and_data_interval(cli, tm
     assert lines[0]["start"].startswith("2026-01-01T00:00:00") and lines[0]["end"].startswith("2026-01-02T00:00:00")
     bad = cli("dags", "backfill", "nightly", "-s", "2026-01-05", "-e", "2026-01-01", "-f", str(dag_file))
     assert bad.exit_code == 2 and "runs backwards" in bad.stderr
+
+
+def test_job_run_computes_one_partition(cli) -> None:  # noqa: ANN001
+    result = cli("job", "run", "daily_job", "--partition", "2026-01-02", "-f", PIPELINE, "-q")
+    assert result.exit_code == 0, result.output
+    listing = cli("assets", "list", "-f", PIPELINE)
+    assert "partitions: 1 materialized, 0 stale, 0 failed" in listing.stdout

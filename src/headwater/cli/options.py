@@ -85,3 +85,12 @@ DetachOption = Annotated[
         help="Queue the run for `headwater daemon` and print its id at once, instead of running it here.",
     ),
 ]
+PartitionOption = Annotated[
+    str | None,
+    typer.Option("--partition", metavar="KEY", help="The partition of the partitioned assets to compute."),
+]
+
+
+def partition_tags(partition: str | None) -> dict[str, str] | None:
+    """The run tags naming ``--partition KEY`` (Dagster's ``dagster/partition``), or None."""
+    return {"dagster/partition": partition} if partition is not None else None

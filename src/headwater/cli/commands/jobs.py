@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from headwater.cli.errors import exits_on_error
-from headwater.cli.options import DaskAddressOption, DetachOption, ExecutorOption, FileOption, ForceOption, MaxConcurrencyOption, ModuleOption, PoolLimitOption, QuietOption, RunConfigOption
+from headwater.cli.options import DaskAddressOption, DetachOption, ExecutorOption, FileOption, ForceOption, MaxConcurrencyOption, ModuleOption, PartitionOption, PoolLimitOption, QuietOption, RunConfigOption, partition_tags
 
 __all__ = ["app"]
 
@@ -28,8 +28,10 @@ def run_job(
     force: ForceOption = False,
     config: RunConfigOption = None,
     detach: DetachOption = False,
+    partition: PartitionOption = None,
 ) -> None:
-    """Run a job: materialize its selection, with its tags, executor and config (--config over it).
+    """Run a job: materialize its selection, with its tags, executor and config (--config over it);
+    --partition computes that partition of a partitioned job.
 
     --detach queues the run for `headwater daemon`, prints its id and returns.
     """
@@ -40,7 +42,7 @@ def run_job(
     location = load_location(file, module)
     options = run_options(
         executor=executor, force=force, max_concurrency=max_concurrency, dask_address=dask_address,
-        pool_limit=pool_limit,
+        pool_limit=pool_limit, tags=partition_tags(partition),
     )
     if detach:
         from headwater.cli.commands._common import report_submitted

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from headwater.cli.errors import exits_on_error
-from headwater.cli.options import DaskAddressOption, DetachOption, ExecutorOption, FileOption, ForceOption, MaxConcurrencyOption, ModuleOption, PoolLimitOption, QuietOption, RunConfigOption
+from headwater.cli.options import DaskAddressOption, DetachOption, ExecutorOption, FileOption, ForceOption, MaxConcurrencyOption, ModuleOption, PartitionOption, PoolLimitOption, QuietOption, RunConfigOption, partition_tags
 
 __all__ = ["materialize"]
 
@@ -32,10 +32,7 @@ def materialize(
     pool_limit: PoolLimitOption = None,
     force: ForceOption = False,
     config: RunConfigOption = None,
-    partition: Annotated[
-        str | None,
-        typer.Option("--partition", metavar="KEY", help="The partition of the partitioned assets to compute."),
-    ] = None,
+    partition: PartitionOption = None,
     detach: DetachOption = False,
 ) -> None:
     """Materialize assets: run the selected steps and store what they return.
@@ -53,7 +50,7 @@ def materialize(
     location = load_location(file, module)
     options = run_options(
         executor=executor, force=force, max_concurrency=max_concurrency, dask_address=dask_address,
-        pool_limit=pool_limit, tags={"dagster/partition": partition} if partition is not None else None,
+        pool_limit=pool_limit, tags=partition_tags(partition),
     )
     run_config = merged_run_config(None, config)
     if detach:
