@@ -41,8 +41,14 @@ def _succeeded(instance: Instance) -> dict[str, list[str]]:
     return found
 
 
-@pytest.mark.parametrize("kill_after", [3, 11])
-def test_a_killed_backfill_resumes_and_finishes_only_the_rest(kill_after: int, headwater_home: Path) -> None:
+@pytest.mark.parametrize(
+    ("store", "kill_after"), [("sqlite", 3), ("sqlite", 15), pytest.param("postgres", 15, marks=pytest.mark.postgres)]
+)
+def test_a_killed_backfill_resumes_and_finishes_only_the_rest(
+    store: str, kill_after: int, headwater_home: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if store == "postgres":
+        monkeypatch.setenv("HEADWATER_DATABASE_URL", request.getfixturevalue("postgres_schema_url"))
     driver = _headwater(
         "backfill", "daily_job", "--from", "2026-01-01", "--to", "2026-01-30", "-f", str(PIPELINE), "-c", "2",
         PARTITION_SLEEP="0.15", HEADWATER_HEARTBEAT_TIMEOUT="1",
