@@ -97,3 +97,23 @@ def test_a_killed_backfill_resumes_and_finishes_only_the_rest(
         assert max(totals.values()) == 1, "a partition's downstream was computed twice"
         assert instance.store.get_backfill(backfill.backfill_id).status is BackfillStatus.COMPLETED_SUCCESS
         assert not [r for r in instance.store.list_runs(limit=500) if r.status is RunStatus.STARTED]
+
+
+def test_ctrl_c_cancels_the_backfill_after_the_runs_going(headwater_home: Path) -> None:
+    driver = _headwater(
+        "backfill", "daily_job", "--from", "2026-01-01", "--to", "2026-01-30", "-f", str(PIPELINE), "-c", "2",
+        PARTITION_SLEEP="0.3",
+    )
+    deadline = time.monotonic() + 120
+    with Instance.get() as instance:
+        while len(_succeeded(instance)) < 2:
+            assert driver.poll() is None and time.monotonic() < deadline
+            time.sleep(0.02)
+        driver.send_signal(signal.SIGINT)
+        out, err = driver.communicate(timeout=60)
+        assert driver.returncode == 1, out + err
+        assert "CANCELED" in out
+        (backfill,) = instance.store.list_backfills()
+        assert backfill.status is BackfillStatus.CANCELED
+        runs = instance.store.backfill_runs(backfill.backfill_id)
+        assert len(runs) < 30 and all(run.status.finished for run in runs)
