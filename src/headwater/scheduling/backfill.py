@@ -305,7 +305,8 @@ def drive_backfill(
     force: bool = False,
 ) -> BackfillProgress:
     """Run what remains of a backfill, at most ``max_concurrent`` runs at once; returns where
-    it ends. Safe to call again after a crash: what succeeded is not run again.
+    it ends. Safe to call again after a crash, a cancel or failures: what succeeded is not
+    run again, what failed is.
 
     Args:
         launcher: runs one key (see :data:`Launcher`); in this process by default.
@@ -318,7 +319,7 @@ def drive_backfill(
     """
     store = instance.store
     backfill = store.get_backfill(backfill_id)
-    if backfill.status.finished and backfill.status is not BackfillStatus.COMPLETED_FAILED:
+    if backfill.status is BackfillStatus.COMPLETED_SUCCESS:
         return backfill_progress(instance, backfill_id)
     if _driver_alive(backfill) and backfill.pid != os.getpid():
         raise PlanError(f"backfill {backfill_id} is being driven by process {backfill.pid}; cancel it first")

@@ -113,6 +113,9 @@ def test_cancel_stops_new_runs(instance, location) -> None:  # noqa: ANN001
     progress = drive_backfill(instance, location, created.backfill_id, launcher=cancel_after_two)
     assert progress.backfill.status is BackfillStatus.CANCELED
     assert len(seen) == 2 and progress.count(KeyState.PENDING) == 18
+    resumed = drive_backfill(instance, location, created.backfill_id, launcher=cancel_after_two)
+    assert resumed.backfill.status is BackfillStatus.COMPLETED_SUCCESS
+    assert len(seen) == 20 and sorted(seen) == sorted(set(seen))
 
 
 def test_a_backfill_with_no_driver_is_canceled_at_once(instance, location) -> None:  # noqa: ANN001
