@@ -211,7 +211,8 @@ def create_backfill(
     if isinstance(max_concurrent, bool) or not isinstance(max_concurrent, int) or max_concurrent < 1:
         raise PlanError(f"a backfill's concurrency must be a whole number of at least 1, not {max_concurrent!r}")
     instance.store.ensure_writable()
-    launch = {"file": str(location.file)} if location.file is not None else {"module": location.module}
+    launch: dict[str, Any] = {"file": str(location.file)} if location.file is not None else {"module": location.module}
+    launch["working_dir"] = os.getcwd()  # where a module location is importable from
     backfill = Backfill(
         backfill_id=uuid.uuid4().hex[:12],
         kind=kind,
