@@ -5,6 +5,7 @@
     import headwater
     model = headwater.load("trained_model")                   # the latest
     older = headwater.load("trained_model", version="5d10")   # a data-version prefix
+    day = headwater.load("daily_events", partition_key="2026-01-05")   # a partition's latest
     model = headwater.load("iris_classic.train", key="model")  # an XCom the task pushed
 """
 
@@ -30,6 +31,7 @@ def load(
     key: str | None = None,
     map_index: int | None = None,
     instance: Instance | None = None,
+    partition_key: str | None = None,
 ) -> Any:
     """The stored value of an asset or task: its latest materialization, or the one at ``version``.
 
@@ -40,6 +42,7 @@ def load(
             value when None or ``return_value``.
         map_index: which mapped instance's XCom; the list of all of them when None.
         instance: the stores to read; those of ``HEADWATER_HOME`` when None.
+        partition_key: the partition of a partitioned asset whose latest value to load.
 
     Raises:
         ArtifactNotFound: never materialized, no such version, or no such XCom key.
@@ -47,18 +50,20 @@ def load(
     """
     name = key_of(asset_key)
     if instance is not None:
-        return _load(instance, name, version, key, map_index)
+        return _load(instance, name, version, key, map_index, partition_key)
     from headwater.storage.instance import Instance
 
     opened = Instance.get()
     try:
-        return _load(opened, name, version, key, map_index)
+        return _load(opened, name, version, key, map_index, partition_key)
     finally:
         opened.close()
 
 
-def _load(instance: Instance, name: str, version: str | None, key: str | None, map_index: int | None) -> Any:
-    found = find_materialization(instance.store, name, version)
+def _load(
+    instance: Instance, name: str, version: str | None, key: str | None, map_index: int | None, partition: str | None
+) -> Any:
+    found = find_materialization(instance.store, name, version, partition=partition)
     if key is None or key == _RETURN_VALUE:
         return _read(instance, found.artifact_uri, found.serializer, found.size_bytes, found.data_version, found.run_id)
     pushed = instance.store.get_xcoms([(found.run_id, name)])

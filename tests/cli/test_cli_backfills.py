@@ -76,3 +76,15 @@ def test_job_run_computes_one_partition(cli) -> None:  # noqa: ANN001
     assert result.exit_code == 0, result.output
     listing = cli("assets", "list", "-f", PIPELINE)
     assert "partitions: 1 materialized, 0 stale, 0 failed" in listing.stdout
+
+
+def test_load_and_history_of_a_partition(cli) -> None:  # noqa: ANN001
+    cli("backfill", "daily_job", "--partitions", "2026-01-03,2026-01-04", "-f", PIPELINE)
+    loaded = cli("assets", "load", "daily_totals", "--partition", "2026-01-04")
+    assert loaded.exit_code == 0 and loaded.stdout.strip() == "6"
+    unnamed = cli("assets", "load", "daily_totals")
+    assert unnamed.exit_code == 3 and "is partitioned: name a partition" in unnamed.stderr
+    missing = cli("assets", "load", "daily_totals", "--partition", "2026-01-09")
+    assert missing.exit_code == 3 and "partition '2026-01-09' of asset 'daily_totals' has never been materialized" in missing.stderr
+    history = cli("assets", "history", "daily_totals")
+    assert "partition" in history.stdout and "2026-01-03" in history.stdout

@@ -32,17 +32,31 @@ class LineageNode:
 
 
 def find_materialization(
-    index: MaterializationIndex, asset_key: str, version: str | None = None
+    index: MaterializationIndex, asset_key: str, version: str | None = None, *, partition: str | None = None
 ) -> Materialization:
-    """The latest materialization of ``asset_key``, or the one whose data version is ``version``.
+    """The latest materialization of ``asset_key`` (of ``partition``, for a partitioned asset),
+    or the one whose data version is ``version``.
 
     Raises:
-        ArtifactNotFound: the asset was never materialized, or no version matches (or the
-            prefix matches several different versions).
+        ArtifactNotFound: the asset (or that partition) was never materialized, the asset is
+            partitioned and no partition is given, or no version matches (or the prefix
+            matches several different versions).
     """
+    if version is None and partition is not None:
+        found = index.latest_partition_materializations([asset_key], [partition]).get(asset_key, {})
+        if partition not in found:
+            raise ArtifactNotFound(f"partition {partition!r} of asset {asset_key!r} has never been materialized")
+        return found[partition]
     if version is None:
         latest = index.latest_materializations([asset_key]).get(asset_key)
         if latest is None:
+            partitions = index.latest_partition_materializations([asset_key]).get(asset_key, {})
+            if partitions:
+                newest = sorted(partitions)[-3:]
+                raise ArtifactNotFound(
+                    f"asset {asset_key!r} is partitioned: name a partition (--partition KEY, partition_key=); "
+                    f"the last stored are {', '.join(map(repr, newest))}"
+                )
             raise ArtifactNotFound(f"asset {asset_key!r} has never been materialized")
         return latest
     history = index.get_materializations(asset_key)

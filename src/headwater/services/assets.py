@@ -173,9 +173,10 @@ def load_asset_value(
     *,
     key: str | None = None,
     map_index: int | None = None,
+    partition: str | None = None,
 ) -> Any:
-    """A stored value: the latest, the one at data ``version``, or an XCom ``key`` (see
-    :func:`headwater.load`).
+    """A stored value: the latest (of ``partition``), the one at data ``version``, or an XCom
+    ``key`` (see :func:`headwater.load`).
 
     Raises:
         ArtifactNotFound: never materialized, no such version or XCom.
@@ -183,7 +184,7 @@ def load_asset_value(
     """
     from headwater.history import load
 
-    return load(asset_key, version, key=key, map_index=map_index, instance=instance)
+    return load(asset_key, version, key=key, map_index=map_index, instance=instance, partition_key=partition)
 
 
 def asset_lineage(instance: Instance, asset_key: str, version: str | None = None) -> LineageNode:

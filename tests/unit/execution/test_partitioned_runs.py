@@ -79,3 +79,13 @@ def test_a_partition_reads_the_same_partition_of_its_upstream(instance) -> None:
         materialize([events, counts], selection=["counts"], partition_key="2026-01-06", instance=instance)
     alone = materialize([events, counts], selection=["counts"], partition_key="2026-01-05", instance=instance)
     assert statuses(alone) == {"counts": StepStatus.UP_TO_DATE}
+
+
+def test_load_reads_a_partition_back(instance) -> None:  # noqa: ANN001
+    import headwater
+    from headwater.errors import ArtifactNotFound
+
+    materialize([events, counts], partition_key="2026-01-07", instance=instance)
+    assert headwater.load("events", partition_key="2026-01-07", instance=instance)[0] == "2026-01-07"
+    with pytest.raises(ArtifactNotFound, match="is partitioned: name a partition"):
+        headwater.load("events", instance=instance)

@@ -90,12 +90,14 @@ def history(
     with open_instance(sweep=False) as instance:
         found = asset_history(instance, asset_key, limit=limit)
     table = Table(title=f"Materializations of {asset_key}", title_justify="left")
-    for column in ("data version", "run", "created", "code version", "serializer", "size"):
+    partitioned = any(m.partition is not None for m in found)
+    for column in ("data version", *(("partition",) if partitioned else ()), "run", "created", "code version",
+                   "serializer", "size"):
         table.add_column(column, no_wrap=True)
     for m in found:
         table.add_row(
-            m.data_version[:12], m.run_id[:12], format_time(m.created_at), (m.code_version or "-")[:12],
-            m.serializer, _size(m.size_bytes),
+            m.data_version[:12], *((m.partition or "-",) if partitioned else ()), m.run_id[:12],
+            format_time(m.created_at), (m.code_version or "-")[:12], m.serializer, _size(m.size_bytes),
         )
     out_console().print(table)
 
@@ -113,14 +115,18 @@ def load(
         int | None,
         typer.Option("--map-index", metavar="N", help="The mapped instance whose XCom to load; all by default."),
     ] = None,
+    partition: Annotated[
+        str | None, typer.Option("--partition", metavar="KEY", help="The partition of a partitioned asset.")
+    ] = None,
 ) -> None:
-    """Load a stored value (the latest, or --version), or an XCom a task pushed (--key), and print it."""
+    """Load a stored value (the latest, of --partition, or --version), or an XCom a task pushed
+    (--key), and print it."""
     from headwater.cli.console import out_console
     from headwater.services.assets import load_asset_value
     from headwater.services.location import open_instance
 
     with open_instance(sweep=False) as instance:
-        value = load_asset_value(instance, asset_key, version, key=key, map_index=map_index)
+        value = load_asset_value(instance, asset_key, version, key=key, map_index=map_index, partition=partition)
     out_console().print(value)
 
 
