@@ -625,7 +625,8 @@ def keys_between(definition: PartitionsDefinition, first: str, last: str) -> lis
     """The keys of ``definition`` from ``first`` to ``last``, both included (a backfill's range).
 
     ``first`` and ``last`` need not be keys themselves for a time-window definition: a
-    date range (``2026-01-01`` to ``2026-03-31``) takes every window starting within it.
+    date range (``2026-01-01`` to ``2026-03-31``) takes every window starting within it,
+    the last day whole (24 hourly partitions of 2026-03-31).
 
     Raises:
         PartitionKeyError: the range runs backwards or holds no partition.
@@ -663,4 +664,6 @@ def _bound(definition: TimeWindowPartitionsDefinition, text: str, what: str) -> 
             ) from None
         tz = ZoneInfo(definition.timezone)
         parsed = parsed.replace(tzinfo=tz) if parsed.tzinfo is None else parsed.astimezone(tz)
+        if what == "end" and len(text) == len("2026-01-31"):  # a whole day: every window starting in it
+            parsed = parsed + timedelta(days=1) - timedelta(microseconds=1)
     return parsed

@@ -122,6 +122,11 @@ def test_a_range_takes_every_window_between_two_dates_and_refuses_an_empty_one()
     assert len(keys_between(daily, "2026-01-01", "2026-03-31")) == 90
     with pytest.raises(PartitionKeyError, match="runs backwards"):
         keys_between(daily, "2026-02-01", "2026-01-01")
+    hourly = HourlyPartitionsDefinition(start_date="2026-01-01-00:00")
+    assert len(keys_between(hourly, "2026-01-01", "2026-01-02")) == 48
+    assert keys_between(hourly, "2026-01-01-05:00", "2026-01-01-07:00") == [
+        "2026-01-01-05:00", "2026-01-01-06:00", "2026-01-01-07:00"
+    ]
     with pytest.raises(PartitionKeyError, match="holds no partition"):
         keys_between(daily, "2030-01-01", "2030-02-01")
 
