@@ -41,6 +41,7 @@ from enum import StrEnum
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from headwater.definitions.airflow.intervals import LOGICAL_DATE_TAG, interval_starting, interval_tags, intervals_between
 from headwater.definitions.cron import next_fire_time, timezone
 from headwater.definitions.partitioned_nodes import partitions_def_of
 from headwater.definitions.partitions import BACKFILL_TAG, PARTITION_TAG, PartitionsDefinition, keys_between
@@ -59,7 +60,6 @@ __all__ = [
     "BackfillProgress",
     "KeyState",
     "Launcher",
-    "LOGICAL_DATE_TAG",
     "backfill_progress",
     "cancel_backfill",
     "create_backfill",
@@ -68,8 +68,6 @@ __all__ = [
     "job_partition_keys",
 ]
 
-#: the run tag holding an Airflow run's logical date (read by the Airflow runtime)
-LOGICAL_DATE_TAG = "logical_date"
 #: the longest a backfill of a DAG may be, in runs (a typo in a date should not start 10**6 runs)
 MOST_LOGICAL_DATES = 100_000
 
@@ -174,13 +172,11 @@ def dag_logical_dates(location: CodeLocation, dag_id: str, start: datetime, end:
     if end < start:
         raise PartitionKeyError(f"the range {start.isoformat()} to {end.isoformat()} runs backwards")
     zone = timezone(schedule.execution_timezone)
-    dates: list[str] = []
-    tick = next_fire_time(schedule.cron_schedule, zone, start - _TINY)
-    while tick <= end:
-        dates.append(tick.isoformat())
-        if len(dates) > MOST_LOGICAL_DATES:
-            raise PartitionKeyError(f"the range holds more than {MOST_LOGICAL_DATES} runs of DAG {dag_id!r}")
-        tick = next_fire_time(schedule.cron_schedule, zone, tick)
+    first = next_fire_time(schedule.cron_schedule, zone, start - _TINY)
+    step = next_fire_time(schedule.cron_schedule, zone, first) - first
+    if first <= end and (end - first) / step > MOST_LOGICAL_DATES:  # a typo in a date should not start 10**6 runs
+        raise PartitionKeyError(f"the range holds more than {MOST_LOGICAL_DATES} runs of DAG {dag_id!r}")
+    dates = [i.logical_date.isoformat() for i in intervals_between(schedule.cron_schedule, zone, start, end)]
     if not dates:
         raise PartitionKeyError(
             f"DAG {dag_id!r} is scheduled {schedule.cron_schedule!r}: no run falls from "
@@ -356,7 +352,7 @@ def drive_backfill(
                     canceled = True
                     break
                 key = queue.pop(0)
-                going.add(pool.submit(launch, BackfillRun(backfill, key, _tags_for(backfill, key))))
+                going.add(pool.submit(launch, BackfillRun(backfill, key, _tags_for(location, backfill, key))))
             if canceled:
                 queue.clear()
             if not going:
@@ -392,9 +388,17 @@ def _finish(instance: Instance, backfill_id: str, canceled: bool) -> BackfillPro
     return backfill_progress(instance, backfill_id)
 
 
-def _tags_for(backfill: Backfill, key: str) -> dict[str, str]:
-    tag = PARTITION_TAG if backfill.kind == "job" else LOGICAL_DATE_TAG
-    return {**backfill.tags, BACKFILL_TAG: backfill.backfill_id, tag: key}
+def _tags_for(location: CodeLocation, backfill: Backfill, key: str) -> dict[str, str]:
+    """A run's tags: the backfill's, its id, and the partition (or the DAG run's logical date
+    and data interval)."""
+    tags = {**backfill.tags, BACKFILL_TAG: backfill.backfill_id}
+    if backfill.kind == "job":
+        return {**tags, PARTITION_TAG: key}
+    schedule = next((s for s in location.schedules.values() if s.job_name == backfill.target), None)
+    if schedule is None:  # the DAG lost its schedule since: its logical date alone
+        return {**tags, LOGICAL_DATE_TAG: key}
+    zone = timezone(schedule.execution_timezone)
+    return {**tags, **interval_tags(interval_starting(schedule.cron_schedule, zone, datetime.fromisoformat(key)))}
 
 
 def _up_to_date(instance: Instance, location: CodeLocation, backfill: Backfill, keys: Sequence[str]) -> set[str]:

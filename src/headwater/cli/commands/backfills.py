@@ -105,7 +105,7 @@ def list_backfills(limit: Annotated[int, typer.Option("--limit", "-n", min=1)] =
     from headwater.services.backfills import list_backfills as listing
     from headwater.services.location import open_instance
 
-    with open_instance() as instance:
+    with open_instance(sweep=False) as instance:
         found = listing(instance, limit=limit)
     if not found:
         out_console().print("No backfills yet.")
@@ -131,7 +131,7 @@ def show_backfill(backfill_id: BackfillArgument) -> None:
     from headwater.services.backfills import backfill_progress
     from headwater.services.location import open_instance
 
-    with open_instance() as instance:
+    with open_instance(sweep=False) as instance:
         progress = backfill_progress(instance, backfill_id)
     b = progress.backfill
     console = out_console()
@@ -157,7 +157,7 @@ def cancel(backfill_id: BackfillArgument) -> None:
     from headwater.services.backfills import cancel_backfill
     from headwater.services.location import open_instance
 
-    with open_instance() as instance:
+    with open_instance(sweep=False) as instance:
         result = cancel_backfill(instance, backfill_id)
     out_console().print(f"Backfill {backfill_id} {result.status.value}", highlight=False)
 
