@@ -9,7 +9,9 @@ successful run, or was skipped as up to date, or failed:
   ``dagster/partition`` or ``logical_date``, so the runs of a backfill, and what each did, are
   read back from the run store: nothing else needs to be written per run;
 * at most ``max_concurrent`` runs go at once; each is handed to one function, the
-  :data:`Launcher` (in this process by default; the run queue when it exists);
+  :data:`Launcher`: :func:`in_process_launcher` runs it on a thread of the driver (no
+  daemon needed), :func:`queue_launcher` submits it to the run queue, where
+  ``headwater daemon`` runs it in a fresh process, and waits for its end;
 * a partition whose every partitioned asset is already materialized and current is skipped
   without a run (a second backfill of the same range runs nothing);
 * driving it again resumes it: a key that has a successful run is not run again, so a
@@ -65,7 +67,9 @@ __all__ = [
     "create_backfill",
     "dag_logical_dates",
     "drive_backfill",
+    "in_process_launcher",
     "job_partition_keys",
+    "queue_launcher",
 ]
 
 #: the longest a backfill of a DAG may be, in runs (a typo in a date should not start 10**6 runs)
@@ -450,3 +454,36 @@ def in_process_launcher(instance: Instance, location: CodeLocation) -> Launcher:
 
 
 _TINY = timedelta(microseconds=1)
+
+
+def queue_launcher(instance: Instance, *, poll_interval: float = 0.2) -> Launcher:
+    """A launcher submitting each key's run to the run queue (``headwater daemon`` runs it in
+    a fresh process, with the code on disk then) and waiting for its end.
+
+    Each run has the run key ``backfill/<id>/<key>/<n>`` (its n-th run in the backfill), so a
+    driver that dies after submitting never queues that run twice: driven again, it waits for
+    the run already queued or going.
+    """
+    from headwater.scheduling.queue import submit
+
+    def launch(request: BackfillRun) -> RunStatus:
+        backfill = request.backfill
+        tag = PARTITION_TAG if backfill.kind == "job" else LOGICAL_DATE_TAG
+        earlier = [r for r in instance.store.backfill_runs(backfill.backfill_id) if r.tags.get(tag) == request.key]
+        going = next((r for r in reversed(earlier) if not r.status.finished), None)
+        if going is not None:
+            run_id = going.run_id
+        else:
+            run_id = submit(
+                backfill.launch.get("file"), backfill.launch.get("module"),
+                working_dir=backfill.launch.get("working_dir"), job=backfill.target, tags=dict(request.tags),
+                run_key=f"backfill/{backfill.backfill_id}/{request.key}/{len(earlier) + 1}",
+                force=backfill.kind == "dag", instance=instance,
+            )
+        while True:
+            status = instance.store.get_run(run_id).status
+            if status.finished:
+                return status
+            time.sleep(poll_interval)
+
+    return launch

@@ -26,6 +26,7 @@ from headwater.scheduling.backfill import (
     dag_logical_dates,
     drive_backfill,
     job_partition_keys,
+    queue_launcher,
 )
 from headwater.storage.records import Backfill
 
@@ -88,9 +89,16 @@ def drive(
     *,
     on_progress: Callable[[BackfillProgress], None] | None = None,
     force: bool = False,
+    queued: bool = False,
 ) -> BackfillProgress:
-    """Run what remains of the backfill in this process; returns where it ended."""
-    return drive_backfill(instance, location, backfill_id, on_progress=on_progress, force=force)
+    """Drive what remains of the backfill from this process; returns where it ended.
+
+    Args:
+        queued: submit each run to the run queue (``headwater daemon`` runs it) instead of
+            running it here.
+    """
+    launcher = queue_launcher(instance) if queued else None
+    return drive_backfill(instance, location, backfill_id, launcher=launcher, on_progress=on_progress, force=force)
 
 
 def list_backfills(instance: Instance, *, limit: int = 50) -> list[BackfillProgress]:

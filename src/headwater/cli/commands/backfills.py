@@ -19,6 +19,10 @@ __all__ = ["MaxConcurrentOption", "app", "backfill", "drive_with_progress"]
 app = typer.Typer(no_args_is_help=True, help="List, show, cancel and resume backfills.")
 
 BackfillArgument = Annotated[str, typer.Argument(metavar="BACKFILL_ID", help="The backfill's id (backfills list).")]
+QueueOption = Annotated[
+    bool,
+    typer.Option("--queue", help="Submit each run to the run queue (headwater daemon runs it) instead of running it here."),
+]
 MaxConcurrentOption = Annotated[
     int, typer.Option("--max-concurrent", "-c", min=1, help="How many runs of the backfill may go at once.")
 ]
@@ -43,6 +47,7 @@ def backfill(
     module: ModuleOption = None,
     max_concurrent: MaxConcurrentOption = 4,
     force: Annotated[bool, typer.Option("--force", help="Run partitions that are already up to date too.")] = False,
+    queue: QueueOption = False,
 ) -> None:
     """Backfill a partitioned job: one run per partition, a few at once, with a progress bar.
 
@@ -59,10 +64,12 @@ def backfill(
         created = start_job_backfill(
             instance, location, job, first=first, last=last, partitions=keys, max_concurrent=max_concurrent
         )
-        drive_with_progress(instance, location, created.backfill_id, force=force)
+        drive_with_progress(instance, location, created.backfill_id, force=force, queued=queue)
 
 
-def drive_with_progress(instance: Instance, location: CodeLocation, backfill_id: str, *, force: bool = False) -> None:
+def drive_with_progress(
+    instance: Instance, location: CodeLocation, backfill_id: str, *, force: bool = False, queued: bool = False
+) -> None:
     """Drive a backfill in this process with a progress bar; exit 0, or 1 when it did not succeed."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -80,7 +87,7 @@ def drive_with_progress(instance: Instance, location: CodeLocation, backfill_id:
             finished = progress.done + progress.count("failed") + progress.count("canceled")
             bar.update(task, total=len(progress.keys), completed=finished, detail=_summary(progress))
 
-        result = drive(instance, location, backfill_id, on_progress=show, force=force)
+        result = drive(instance, location, backfill_id, on_progress=show, force=force, queued=queued)
         show(result)
     status = result.backfill.status.value
     out_console().print(f"Backfill {backfill_id} {status}: {len(result.keys)} keys: {_summary(result)}", highlight=False)
@@ -165,7 +172,8 @@ def cancel(backfill_id: BackfillArgument) -> None:
 @app.command("resume")
 @exits_on_error
 def resume(backfill_id: BackfillArgument, file: FileOption = None, module: ModuleOption = None,
-           force: Annotated[bool, typer.Option("--force", help="Run up-to-date partitions too.")] = False) -> None:
+           force: Annotated[bool, typer.Option("--force", help="Run up-to-date partitions too.")] = False,
+           queue: QueueOption = False) -> None:
     """Resume a backfill that was killed, canceled or had failures: what succeeded is not run again."""
     from headwater.services.backfills import location_of
     from headwater.services.location import load_location, open_instance
@@ -173,4 +181,4 @@ def resume(backfill_id: BackfillArgument, file: FileOption = None, module: Modul
     with open_instance() as instance:
         stored_file, stored_module = location_of(instance, backfill_id)
         location = load_location(file or (stored_file if module is None else None), module or stored_module)
-        drive_with_progress(instance, location, backfill_id, force=force)
+        drive_with_progress(instance, location, backfill_id, force=force, queued=queue)

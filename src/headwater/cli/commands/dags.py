@@ -161,6 +161,9 @@ def backfill_dag(
     max_concurrent: Annotated[
         int, typer.Option("--max-active-runs", "-c", min=1, help="How many runs may go at once.")
     ] = 4,
+    queue: Annotated[
+        bool, typer.Option("--queue", help="Submit each run to the run queue (headwater daemon runs it).")
+    ] = False,
 ) -> None:
     """Run a DAG for every scheduled logical date from START to END (Airflow's ``dags backfill``).
 
@@ -176,7 +179,7 @@ def backfill_dag(
     location = load_location(file, module)
     with open_instance() as instance:
         created = start_dag_backfill(instance, location, dag_id, start, end, max_concurrent=max_concurrent)
-        drive_with_progress(instance, location, created.backfill_id)
+        drive_with_progress(instance, location, created.backfill_id, queued=queue)
 
 
 def _set_paused(dag_id: str, file: str | None, module: str | None, *, paused: bool) -> None:
