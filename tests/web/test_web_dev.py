@@ -57,6 +57,26 @@ def test_launching_the_iris_job_shows_the_run_live_and_the_asset_plots_accuracy(
     assert page.locator("section.metric[data-metric=accuracy] circle.point").count() >= 1
 
 
+def test_logs_stream_while_a_step_runs_and_cancel_stops_it(
+    start_server: Callable[..., RunningServer], browser_page: Any
+) -> None:
+    server = start_server("dev", "-f", str(PIPELINES / "web_slow.py"), "--port", "0")
+    page = browser_page
+    page.goto(server.url + "/assets")
+    page.wait_for_selector("#graph[data-ready=true]")
+    page.fill("#graph-search", "ticker")
+    page.click("#select-all-matches")
+    page.click("#materialize")
+    page.click("#launched-run")
+    page.wait_for_selector("#log-lines .line:has-text('tick 5')")
+    assert page.locator("#run-header").get_attribute("data-status") == "STARTED"  # lines arrive while it runs
+    shot(page, "run-live")
+    page.click("#cancel-run")
+    assert wait_for_status(page, "CANCELED") == "CANCELED"
+    lines = page.locator("#log-lines .line").count()
+    assert lines < 600  # stopped long before its minute was up
+
+
 def test_a_failing_step_shows_the_users_error_and_reexecutes_after_the_fix(
     start_server: Callable[..., RunningServer], browser_page: Any, tmp_path: Path
 ) -> None:

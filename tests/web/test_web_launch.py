@@ -115,3 +115,12 @@ def test_reexecuting_from_failure_queues_the_failed_steps(
 def test_the_launch_page_lists_jobs_and_dags(client: TestClient) -> None:
     page = client.get("/launch?job=shop_job")
     assert page.status_code == 200 and '<option value="shop_job" selected>' in page.text
+
+
+def test_cancel_a_queued_run_at_once_and_refuse_an_ended_one(client: TestClient, instance: Instance) -> None:
+    queued = client.post("/api/runs", json={"job": "shop_job"}).json()
+    canceled = client.post(f"/api/runs/{queued['run_id']}/cancel", json={})
+    assert canceled.status_code == 200 and canceled.json()["status"] == "CANCELED"
+    again = client.post(f"/api/runs/{queued['run_id']}/cancel", json={})
+    assert again.status_code == 409 and "ended" in again.json()["detail"]
+    assert client.post("/api/runs/nope/cancel", json={}).status_code == 404

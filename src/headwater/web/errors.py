@@ -12,6 +12,7 @@ from headwater.errors import (
     PlanError,
     RunConfigError,
     RunNotFound,
+    RunStateError,
     SelectionError,
     StoreReadOnly,
 )
@@ -25,6 +26,7 @@ _STATUS: tuple[tuple[type[HeadwaterError], int], ...] = (
     (UnknownScheduleError, 404),
     (ArtifactNotFound, 404),
     (StoreReadOnly, 409),
+    (RunStateError, 409),  # a run that already ended cannot be canceled
     (CodeLocationError, 503),  # the server is up; the user's code is not loadable right now
     (RunConfigError, 400),
     (SelectionError, 400),

@@ -115,6 +115,13 @@ def run_events(
     return log_service.run_events(instance, run.run_id, after_id=after_id, limit=limit)
 
 
+@api.post("/runs/{run_id}/cancel", summary="Cancel a run: a queued one at once; a started one stops its steps")
+def cancel_run(run_id: str, instance: InstanceDep) -> Run:
+    from headwater.services.cancel import cancel_run as cancel
+
+    return cancel(instance, run_id)
+
+
 @api.get(
     "/runs/{run_id}/stream",
     summary="Follow a run: its logs and events as server-sent events",
