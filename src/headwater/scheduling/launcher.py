@@ -20,7 +20,8 @@ Lifetimes:
   cancel the runs, and a run outlives a daemon that stops or dies: it finishes and records
   its end itself. Its heartbeat (or its absence) is how others know it is alive.
 
-Requests, one a line: ``<run id> <claimer>``. The server reaps its children as they exit.
+Requests, one a line: ``<run id> <claimer>``. The server keeps one run process forked
+ahead, its connection open, and hands it the next request; it reaps its children as they exit.
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ _PRELOAD = (
     "headwater.storage.sql.store",
     "headwater.scheduling.launch",
 )
+
+
+#: seconds a waiting run process trusts the connection it opened ahead
+_FRESH_CONNECTION = 30.0
 
 
 class ForkLauncher:
@@ -141,7 +146,13 @@ class ForkLauncher:
 
 
 def _serve(requests: int, settings: Settings) -> None:
-    """The fork server's loop: fork a run process per request; reap the children."""
+    """The fork server's loop: hand each request to a process forked ahead of it; reap the children.
+
+    One run process is always forked ahead and waiting, its store connection open: a request
+    goes to it at once (no fork, no connect on the way to the first step), and the next is
+    forked while it runs. It has loaded no user code yet: it loads the run's when the
+    request comes.
+    """
     import importlib
 
     # The daemon's Ctrl-C and SIGTERM are for the daemon: it closes this pipe to stop us.
@@ -151,6 +162,7 @@ def _serve(requests: int, settings: Settings) -> None:
         importlib.import_module(name)
     store = _warm_store(settings)
     pending = b""
+    spare = _fork_spare(requests, settings, store)
     while True:
         _reap()
         ready, _, _ = select.select([requests], [], [], 0.5)
@@ -158,12 +170,60 @@ def _serve(requests: int, settings: Settings) -> None:
             continue
         data = os.read(requests, 1 << 16)
         if not data:
+            os.close(spare)  # the waiting process sees the end and exits
             return  # the daemon closed the pipe (or died)
         *lines, pending = (pending + data).split(b"\n")
         for line in lines:
             run_id, _, claimed_by = line.decode().partition(" ")
             if run_id and claimed_by:
-                _fork_run(requests, settings, store, run_id, claimed_by)
+                try:
+                    os.write(spare, line + b"\n")
+                except BrokenPipeError:  # the spare died: fork one for this run
+                    os.close(spare)
+                    spare = _fork_spare(requests, settings, store)
+                    os.write(spare, line + b"\n")
+                os.close(spare)
+                spare = _fork_spare(requests, settings, store)
+
+
+def _fork_spare(requests: int, settings: Settings, store: SqlStore) -> int:
+    """Fork a run process that opens its connection and waits for its run; the pipe to it."""
+    read_end, write_end = os.pipe()
+    if os.fork() != 0:
+        os.close(read_end)
+        return write_end
+    code = 1
+    try:
+        os.close(requests)
+        os.close(write_end)
+        os.setsid()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        with store.engine.connect():
+            pass  # the pool keeps this connection for the run
+        import time
+
+        connected = time.monotonic()
+        line = b""
+        while not line.endswith(b"\n"):
+            chunk = os.read(read_end, 1024)
+            if not chunk:
+                os._exit(0)  # the server stopped before a run came
+            line += chunk
+        run_id, _, claimed_by = line.decode().strip().partition(" ")
+        if time.monotonic() - connected > _FRESH_CONNECTION:
+            store.engine.dispose()  # long idle: a server may have dropped it; connect anew
+        code = _run(settings, store, run_id, claimed_by)
+    except BaseException:  # noqa: BLE001 -- a run process must never return into the server's loop
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:  # noqa: BLE001 -- nothing left to tell
+                pass
+        os._exit(code)
 
 
 def _warm_store(settings: Settings) -> SqlStore:
@@ -195,28 +255,6 @@ def _warm_store(settings: Settings) -> SqlStore:
             conn.execute(select(table).limit(0))
     store.engine.dispose()  # no connection crosses a fork
     return store
-
-
-def _fork_run(requests: int, settings: Settings, store: SqlStore, run_id: str, claimed_by: str) -> None:
-    if os.fork() != 0:
-        return
-    code = 1
-    try:
-        os.close(requests)
-        os.setsid()
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        code = _run(settings, store, run_id, claimed_by)
-    except BaseException:  # noqa: BLE001 -- a run process must never return into the server's loop
-        import traceback
-
-        traceback.print_exc()
-    finally:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except Exception:  # noqa: BLE001 -- nothing left to tell
-                pass
-        os._exit(code)
 
 
 def _run(settings: Settings, store: SqlStore, run_id: str, claimed_by: str) -> int:
