@@ -2,6 +2,8 @@
 
     python bench/cli.py            # best of 3 of each command, each in a fresh HEADWATER_HOME
     python bench/cli.py --quick    # only the two quick rows at the end (best of 10)
+    python bench/cli.py --quick --compare main   # the quick rows of this tree and of REV's src,
+                                                 # run in turn so both see the same load
 
 Rows:
 
@@ -20,8 +22,10 @@ Quick rows, the CLI's own cost (issue 11), in one home holding a materialized ch
 * ``headwater materialize -f chain.py --select '*'`` with nothing changed (target <= 0.5 s);
 * ``headwater runs list`` (target <= 0.3 s).
 
-Each prints the best wall time and the CPU time (user + system) of that best run: on a
+Each prints the best wall time and the least CPU time (user + system) of the runs: on a
 shared, loaded machine the wall time of a short process swings, its CPU time much less.
+The commands run with bytecode caching on (``PYTHONDONTWRITEBYTECODE`` dropped), as an
+installed package runs: a first, untimed run writes the ``__pycache__`` files.
 """
 
 from __future__ import annotations
@@ -82,9 +86,15 @@ for _i in range(1, 1000):
 QUICK_TARGETS = {"materialize chain of 1000, nothing changed": 0.5, "runs list": 0.3}
 
 
-def timed_with_cpu(args: list[str], home: str, cwd: str) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of the child processes) of one ``headwater ARGS``."""
+def timed_with_cpu(args: list[str], home: str, cwd: str, src: str | None = None) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the child processes) of one ``headwater ARGS``.
+
+    ``src``: run the ``headwater`` package found there instead of the installed one.
+    """
     env = {**os.environ, "HEADWATER_HOME": home}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if src is not None:
+        env["PYTHONPATH"] = src
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run([*headwater_bin(), *args], cwd=cwd, env=env, capture_output=True, text=True)
@@ -95,26 +105,47 @@ def timed_with_cpu(args: list[str], home: str, cwd: str) -> tuple[float, float]:
     return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def quick_rows(repeat: int) -> bool:
-    """Print the quick rows; True when both targets are met."""
-    print(f"Headwater CLI, whole process, quick commands (best of {repeat}; CPU = user + system of that run)\n")
+def quick_rows(repeat: int, compare: str | None = None) -> bool:
+    """Print the quick rows (and REV's, with ``compare``); True when both targets are met."""
+    print(f"Headwater CLI, whole process, quick commands (best of {repeat}; CPU = least user + system)\n")
     met = True
     with tempfile.TemporaryDirectory(prefix="headwater-bench-") as folder:
         Path(folder, "chain.py").write_text(CHAIN)
         home = str(Path(folder, "home"))
+        trees: dict[str, str | None] = {"this tree": None}
+        if compare is not None:
+            trees[compare] = _extract_src(compare, folder)
         commands = {
             "materialize chain of 1000, nothing changed": ["materialize", "-f", "chain.py", "--select", "*"],
             "runs list": ["runs", "list"],
         }
-        timed_with_cpu(commands["materialize chain of 1000, nothing changed"], home, folder)  # materialize it all
+        for src in trees.values():  # materialize it all, and write the bytecode caches
+            timed_with_cpu(commands["materialize chain of 1000, nothing changed"], home, folder, src)
+            timed_with_cpu(commands["runs list"], home, folder, src)
         for label, command in commands.items():
-            best = min(timed_with_cpu(command, home, folder) for _ in range(repeat))
+            times: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
+            for _ in range(repeat):
+                for name, src in trees.items():  # in turn, so that both see the same load
+                    times[name].append(timed_with_cpu(command, home, folder, src))
             target = QUICK_TARGETS[label]
-            verdict = "met" if best[0] <= target else "NOT met"
-            met = met and best[0] <= target
-            shown = "headwater " + " ".join(repr(a) if a == "*" else a for a in command)
-            print(f"  {shown:<52} {best[0]:6.3f} s  (CPU {best[1]:5.3f} s)  target <= {target} s: {verdict}")
+            for name in trees:
+                best = (min(wall for wall, _ in times[name]), min(cpu for _, cpu in times[name]))
+                verdict = "met" if best[0] <= target else "NOT met"
+                if name == "this tree":
+                    met = met and best[0] <= target
+                shown = "headwater " + " ".join(repr(a) if a == "*" else a for a in command)
+                tree = f"  [{name}]" if compare is not None else ""
+                print(f"  {shown:<52} {best[0]:6.3f} s  (CPU {best[1]:5.3f} s)  target <= {target} s: {verdict}{tree}")
     return met
+
+
+def _extract_src(rev: str, folder: str) -> str:
+    """Write ``src/`` as it is at git revision ``rev`` under ``folder``; the path of that ``src``."""
+    target = Path(folder, "compare")
+    target.mkdir()
+    archive = subprocess.run(["git", "archive", rev, "src"], cwd=REPO, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return str(target / "src")
 
 
 def import_seconds(module: str) -> float:
@@ -127,9 +158,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per command, best kept (default: 3)")
     parser.add_argument("--quick", action="store_true", help="only the quick rows (chain re-run, runs list)")
+    parser.add_argument("--compare", metavar="REV", help="also time the quick rows of git revision REV's src/")
     args = parser.parse_args()
     if args.quick:
-        quick_rows(max(args.repeat, 10))
+        quick_rows(max(args.repeat, 10), args.compare)
         return 0
     print(f"Headwater CLI, whole process (best of {args.repeat}, fresh HEADWATER_HOME each)\n")
     worst = 0.0
@@ -150,7 +182,7 @@ def main() -> int:
         print(f"  {module:<22} {import_seconds(module):6.2f} s")
     verdict = "met" if worst < TARGET_S else "NOT met"
     print(f"\ntarget: each example under {TARGET_S:.0f} s — worst {worst:.2f} s: {verdict}\n")
-    quick_rows(max(args.repeat, 10))
+    quick_rows(max(args.repeat, 10), args.compare)
     return 0
 
 

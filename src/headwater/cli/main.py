@@ -20,9 +20,10 @@
     (materialize and job run take --detach too: queue the run for the daemon, print its id)
 
 Exit codes: 0 success, 1 a failed run, 2 bad input (usage, definitions, selection, code
-location), 3 the stores (an unknown run id among them). The command modules import only
-Typer and Rich at the top; the engine, the stores and the user's code load inside the
-command that runs, so start-up stays a few tens of milliseconds.
+location), 3 the stores (an unknown run id among them). Only the module of the command that
+runs is imported (:mod:`headwater.cli.lazy`), and it imports only Typer and Rich at the top;
+the engine, the stores and the user's code load inside the command, so start-up stays a few
+tens of milliseconds.
 """
 
 from __future__ import annotations
@@ -33,19 +34,43 @@ from typing import Annotated
 
 import typer
 
-from headwater.cli.commands import assets, backfills, dags, jobs, runs, schedules, sensors, tasks
-from headwater.cli.commands.daemon import daemon, scheduler
-from headwater.cli.commands.info import info, version
-from headwater.cli.commands.lineage import lineage
-from headwater.cli.commands.maintenance import gc, verify
-from headwater.cli.commands.materialize import materialize
-from headwater.cli.commands.named_values import connections, variables
-from headwater.cli.commands.dev import dev
-from headwater.cli.commands.ui import ui
+from headwater.cli.lazy import LazyCommand, lazy_group
 
 __all__ = ["app", "main"]
 
+
+def _in(module: str, attribute: str = "app", help: str | None = None) -> LazyCommand:
+    """A command defined as ``attribute`` of ``headwater.cli.commands.MODULE``."""
+    return LazyCommand(f"headwater.cli.commands.{module}", attribute, help)
+
+
+#: every command, in the order ``--help`` lists them; each module is imported when its command runs
+COMMANDS = {
+    "materialize": _in("materialize", "materialize"),
+    "backfill": _in("backfills", "backfill"),
+    "lineage": _in("lineage", "lineage"),
+    "info": _in("info", "info"),
+    "verify": _in("maintenance", "verify"),
+    "gc": _in("maintenance", "gc"),
+    "ui": _in("ui", "ui"),
+    "dev": _in("dev", "dev"),
+    "daemon": _in("daemon", "daemon"),
+    "scheduler": _in("daemon", "scheduler"),
+    "job": _in("jobs", help="Run a job: `headwater job run JOB` (same commands as `jobs`)."),
+    "jobs": _in("jobs", help="List jobs (named selections of assets), or run one."),
+    "assets": _in("assets"),
+    "schedules": _in("schedules"),
+    "sensors": _in("sensors"),
+    "runs": _in("runs"),
+    "backfills": _in("backfills"),
+    "variables": _in("named_values", "variables"),
+    "connections": _in("named_values", "connections"),
+    "dags": _in("dags", help="Test and list Airflow-dialect DAGs: `headwater dags test DAG_ID -f FILE`."),
+    "tasks": _in("tasks", help="Test one task of a DAG: `headwater tasks test DAG_ID TASK_ID -f FILE`."),
+}
+
 app = typer.Typer(
+    cls=lazy_group(COMMANDS),
     name="headwater",
     help="Headwater: run ML pipelines of assets and DAGs, and see every run.",
     no_args_is_help=True,
@@ -57,6 +82,8 @@ app = typer.Typer(
 
 def _print_version(value: bool) -> None:
     if value:
+        from headwater.cli.commands.info import version
+
         typer.echo(f"headwater {version()}")
         raise typer.Exit(0)
 
@@ -69,29 +96,6 @@ def _root(
     ] = False,
 ) -> None:
     """Headwater: run ML pipelines of assets and DAGs, and see every run."""
-
-
-app.command("materialize")(materialize)
-app.command("backfill")(backfills.backfill)
-app.command("lineage")(lineage)
-app.command("info")(info)
-app.command("verify")(verify)
-app.command("gc")(gc)
-app.command("ui")(ui)
-app.command("dev")(dev)
-app.command("daemon")(daemon)
-app.command("scheduler")(scheduler)
-app.add_typer(jobs.app, name="job", help="Run a job: `headwater job run JOB` (same commands as `jobs`).")
-app.add_typer(jobs.app, name="jobs", help="List jobs (named selections of assets), or run one.")
-app.add_typer(assets.app, name="assets")
-app.add_typer(schedules.app, name="schedules")
-app.add_typer(sensors.app, name="sensors")
-app.add_typer(runs.app, name="runs")
-app.add_typer(backfills.app, name="backfills")
-app.add_typer(variables, name="variables")
-app.add_typer(connections, name="connections")
-app.add_typer(dags.app, name="dags", help="Test and list Airflow-dialect DAGs: `headwater dags test DAG_ID -f FILE`.")
-app.add_typer(tasks.app, name="tasks", help="Test one task of a DAG: `headwater tasks test DAG_ID TASK_ID -f FILE`.")
 
 
 #: the commands that run steps, as their leading words: they run under a supervisor
