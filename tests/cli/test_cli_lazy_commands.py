@@ -64,9 +64,9 @@ def test_a_group_keeps_the_help_the_table_gives_it(home: Path) -> None:
 def test_a_typo_is_answered_with_the_closest_unbuilt_command(home: Path) -> None:
     from headwater.cli.main import app
 
-    result = CliRunner().invoke(app, ["schedulez"])
+    result = CliRunner().invoke(app, ["sensorz"])
     assert result.exit_code == 2
-    assert "Did you mean 'schedules'?" in result.output
+    assert "Did you mean 'sensors'?" in result.output
 
 
 def test_a_lazy_command_is_built_once_on_first_lookup() -> None:
