@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,16 +26,21 @@ class Daemons:
 
         with Instance.get() as instance:
             before = {d.daemon_id for d in instance.store.list_daemons()}
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "headwater", "daemon", *args], env={**os.environ, **self.env},
-            stderr=subprocess.DEVNULL if not wait else subprocess.PIPE,
-        )
+        # The daemon logs every run it launches: to a file, since a pipe nobody reads fills
+        # up and blocks the daemon mid-write.
+        fd, name = tempfile.mkstemp(prefix="headwater-daemon-", suffix=".log")
+        log = Path(name)
+        with os.fdopen(fd, "wb") as sink:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "headwater", "daemon", *args], env={**os.environ, **self.env},
+                stderr=sink,
+            )
         self.procs.append(proc)
         if wait:
             deadline = time.monotonic() + 30
             with Instance.get() as instance:
                 while not {d.daemon_id for d in instance.store.list_daemons()} - before:
-                    assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+                    assert proc.poll() is None, log.read_text()
                     assert time.monotonic() < deadline, "the daemon did not register within 30 s"
                     time.sleep(0.05)
         return proc

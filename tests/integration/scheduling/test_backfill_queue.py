@@ -26,7 +26,7 @@ def test_a_backfill_through_the_queue_runs_on_the_daemon_at_most_n_at_once(daemo
     result = subprocess.run(
         [sys.executable, "-m", "headwater", "backfill", "daily_job", "--from", "2026-01-01", "--to", "2026-01-08",
          "-f", str(PIPELINE), "-c", "2", "--queue"],
-        capture_output=True, text=True, timeout=180, env={**daemons.env, "PARTITION_SLEEP": "0.2"},
+        capture_output=True, text=True, timeout=180, env={**os.environ, **daemons.env, "PARTITION_SLEEP": "0.2"},
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "COMPLETED_SUCCESS: 8 keys: 8 succeeded" in result.stdout
@@ -45,7 +45,7 @@ def test_a_backfill_through_the_queue_runs_on_the_daemon_at_most_n_at_once(daemo
 
 def test_a_killed_queued_backfill_resumes_without_queuing_a_run_twice(daemons, headwater_home: Path) -> None:  # noqa: ANN001
     daemons.start()
-    env = {**daemons.env, "PARTITION_SLEEP": "0.3"}
+    env = {**os.environ, **daemons.env, "PARTITION_SLEEP": "0.3"}
     driver = subprocess.Popen(
         [sys.executable, "-m", "headwater", "backfill", "daily_job", "--from", "2026-01-01", "--to", "2026-01-10",
          "-f", str(PIPELINE), "-c", "3", "--queue"],
