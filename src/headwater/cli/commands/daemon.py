@@ -26,15 +26,18 @@ DagsFolderOption = Annotated[
 ]
 
 
+MaxConcurrentRunsOption = Annotated[
+    int | None,
+    typer.Option("--max-concurrent-runs", min=0, metavar="N", help="Runs in flight at once, across every daemon of the store (default: no limit)."),
+]
+
+
 @exits_on_error
 def daemon(
     file: FileOption = None,
     module: ModuleOption = None,
     dags_folder: DagsFolderOption = None,
-    max_concurrent_runs: Annotated[
-        int | None,
-        typer.Option("--max-concurrent-runs", min=0, metavar="N", help="Runs in flight at once, across every daemon of the store (default: no limit)."),
-    ] = None,
+    max_concurrent_runs: MaxConcurrentRunsOption = None,
     tag_limit: Annotated[
         list[str] | None,
         typer.Option(
@@ -69,10 +72,7 @@ def scheduler(
     file: FileOption = None,
     module: ModuleOption = None,
     dags_folder: DagsFolderOption = None,
-    max_concurrent_runs: Annotated[
-        int | None,
-        typer.Option("--max-concurrent-runs", min=0, metavar="N", help="Runs in flight at once, across every daemon of the store (default: no limit)."),
-    ] = None,
+    max_concurrent_runs: MaxConcurrentRunsOption = None,
     heartbeat_timeout: Annotated[
         float,
         typer.Option("--heartbeat-timeout", min=0.1, metavar="SECONDS", help="A daemon silent this long is taken for dead."),
