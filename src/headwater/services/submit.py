@@ -22,7 +22,7 @@ from headwater.storage.records import Run, StepStatus
 if TYPE_CHECKING:
     from headwater.storage.instance import Instance
 
-__all__ = ["LocationRef", "queue_launch", "queue_reexecution"]
+__all__ = ["LocationRef", "dag_run_tags", "queue_launch", "queue_reexecution"]
 
 #: the tags a re-execution carries (Dagster's names)
 PARENT_TAG = "dagster/parent_run_id"
@@ -69,17 +69,24 @@ def queue_launch(
     all_tags = dict(tags or {})
     force = False
     if dag_id is not None:
-        when = logical_date or datetime.now(UTC).replace(microsecond=0)
-        when = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
-        all_tags["logical_date"] = when.isoformat()
-        if conf:
-            all_tags["dag_run_conf"] = json.dumps(dict(conf))
+        all_tags.update(dag_run_tags(logical_date, conf))
         job, force = dag_id, True
     run_id = submit(
         where.file, where.module, working_dir=where.working_dir, job=job, selection=selection, tags=all_tags,
         run_config=dict(run_config) if run_config else None, force=force, instance=instance,
     )
     return instance.store.get_run(run_id)
+
+
+def dag_run_tags(logical_date: datetime | None, conf: Mapping[str, Any] | None) -> dict[str, str]:
+    """The tags of an Airflow DAG run: its logical date (now when None; UTC when naive) and
+    ``dag_run.conf`` when there is one."""
+    when = logical_date or datetime.now(UTC).replace(microsecond=0)
+    when = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    tags = {"logical_date": when.isoformat()}
+    if conf:
+        tags["dag_run_conf"] = json.dumps(dict(conf))
+    return tags
 
 
 def queue_reexecution(instance: Instance, where: LocationRef, run_id: str, *, from_failure: bool = True) -> Run:

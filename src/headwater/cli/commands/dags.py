@@ -8,7 +8,6 @@ the run tagged with its logical date (now when not given) and, with ``-c``, its
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
@@ -110,17 +109,15 @@ def trigger_dag(
 def _dag_run_tags(logical_date: str | None, conf: str | None) -> dict[str, str]:
     """A DAG run's tags: its logical date (now by default) and ``dag_run.conf`` from ``--conf``."""
     from headwater.cli.commands._common import parse_logical_date
+    from headwater.errors import RunConfigError
+    from headwater.services.checks import parse_conf
+    from headwater.services.submit import dag_run_tags
 
-    tags = {"logical_date": parse_logical_date(logical_date).isoformat()}
-    if conf is not None:
-        try:
-            parsed = json.loads(conf)
-        except json.JSONDecodeError as exc:
-            raise fail(f"--conf is not valid JSON: {exc}") from None
-        if not isinstance(parsed, dict):
-            raise fail("--conf must be a JSON object")
-        tags["dag_run_conf"] = json.dumps(parsed)
-    return tags
+    try:
+        parsed = None if conf is None else parse_conf(conf)
+    except RunConfigError as exc:
+        raise fail(f"--{exc}") from None
+    return dag_run_tags(parse_logical_date(logical_date), parsed)
 
 
 @app.command("list")
