@@ -10,7 +10,9 @@ it fires once, at the first 02:00). :func:`fire_times` says how, and
 
 A fixed interval that no cron string can say (an Airflow ``schedule=timedelta(minutes=90)``)
 is written ``@every 5400s from 2024-01-01T00:00:00+00:00``: it fires at the anchor and at
-every whole multiple of the interval after it (the anchor is the Unix epoch when omitted).
+every whole multiple of the interval after it (the anchor is the Unix epoch when omitted):
+elapsed time, whatever the clocks do. Airflow's ``@once`` is written ``@once at <ISO date-time>``
+(the DAG's ``start_date``): it fires at that instant and never again.
 
 Validation
 ----------
@@ -46,7 +48,18 @@ from headwater.errors import InvalidCronError
 if TYPE_CHECKING:
     from croniter import croniter as Croniter
 
-__all__ = ["PRESETS", "every", "fire_times", "next_fire_time", "normalize_cron", "previous_fire_time", "timezone"]
+__all__ = [
+    "PRESETS",
+    "every",
+    "fire_times",
+    "is_once",
+    "next_fire_time",
+    "normalize_cron",
+    "once",
+    "once_time",
+    "previous_fire_time",
+    "timezone",
+]
 
 PRESETS = {
     "@hourly": "0 * * * *",
@@ -90,6 +103,8 @@ def normalize_cron(expression: str, *, where: str = "") -> str:
     if not isinstance(expression, str) or not expression.strip():
         raise InvalidCronError(f"empty or non-string cron expression{place}: {expression!r}")
     text = " ".join(expression.split())
+    if text.lower().startswith("@once"):
+        return once(_parse_once(text, place), where=where)
     if text.lower().startswith("@every"):
         interval, anchor = _parse_every(text, place)
         return every(interval, anchor, where=where)
@@ -198,6 +213,51 @@ def every(interval: timedelta, anchor: datetime | None = None, *, where: str = "
         raise InvalidCronError(f"an interval schedule{place} starts at {anchor}, out of range in UTC") from exc
 
 
+_ONCE = re.compile(r"^@once at (?P<at>\S+)$", re.IGNORECASE)
+
+
+def once(at: datetime, *, where: str = "") -> str:
+    """The expression of a schedule that fires once, at ``at`` (Airflow's ``@once``).
+
+    Raises:
+        InvalidCronError: ``at`` is out of range in UTC.
+    """
+    try:
+        return f"@once at {_utc(at).isoformat()}"
+    except OverflowError as exc:
+        place = f" in {where}" if where else ""
+        raise InvalidCronError(f"a @once schedule{place} runs at {at}, out of range in UTC") from exc
+
+
+def is_once(expression: str) -> bool:
+    """Whether ``expression`` fires only once (``@once at ...``)."""
+    return expression.startswith("@once")
+
+
+def once_time(expression: str) -> datetime:
+    """The one fire time of a ``@once at ...`` expression, in UTC.
+
+    Raises:
+        InvalidCronError: ``expression`` is no ``@once at <ISO date-time>``.
+    """
+    return _parse_once(expression)
+
+
+def _parse_once(text: str, place: str = "") -> datetime:
+    match = _ONCE.match(text)
+    if match is None:
+        raise InvalidCronError(
+            f"invalid schedule {text!r}{place}: '@once' fires once, at a time: write '@once at <ISO date-time>' "
+            "(an Airflow DAG's schedule='@once' runs at its start_date)"
+        )
+    try:
+        return _utc(datetime.fromisoformat(match["at"]))
+    except (ValueError, OverflowError) as exc:
+        raise InvalidCronError(
+            f"invalid schedule {text!r}{place}: bad time: {exc}; write '@once at <ISO date-time>'"
+        ) from exc
+
+
 def _utc(moment: datetime) -> datetime:
     return (moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)).astimezone(UTC)
 
@@ -243,12 +303,18 @@ def fire_times(expression: str, tz: ZoneInfo, after: datetime) -> Iterator[datet
       follows elapsed time: it fires in both occurrences of the repeated hour and not in
       the skipped one, so an hourly schedule fires once an hour all year.
 
-    ``@every`` intervals count elapsed seconds and know no daylight saving.
+    ``@every`` intervals count elapsed seconds and know no daylight saving. ``@once at T``
+    yields T if it is after ``after``, and then ends.
 
     Raises:
         InvalidCronError: the schedule has no fire time before the end of the calendar
             (raised when the iteration reaches it).
     """
+    if is_once(expression):
+        at = _parse_once(expression)
+        if at > after:
+            yield at.astimezone(tz)
+        return
     try:
         yield from (_every_times if expression.startswith("@every") else _cron_times)(expression, tz, after)
     except OverflowError as exc:  # a wall time or instant past the ends of the calendar
@@ -301,9 +367,11 @@ def next_fire_time(expression: str, tz: ZoneInfo, after: datetime) -> datetime:
     """The first fire time strictly after ``after``, as an aware datetime in ``tz``.
 
     Raises:
-        InvalidCronError: there is none before the end of the calendar.
+        InvalidCronError: there is none before the end of the calendar (or, for ``@once``, at all).
     """
-    return next(fire_times(expression, tz, after))
+    for moment in fire_times(expression, tz, after):
+        return moment
+    raise InvalidCronError(f"{expression!r} fires only once: it has no fire time after {after.isoformat()}")
 
 
 def previous_fire_time(expression: str, tz: ZoneInfo, before: datetime) -> datetime:
@@ -312,6 +380,11 @@ def previous_fire_time(expression: str, tz: ZoneInfo, before: datetime) -> datet
     Raises:
         InvalidCronError: there is none after the start of the calendar.
     """
+    if is_once(expression):
+        at = _parse_once(expression)
+        if at < before:
+            return at.astimezone(tz)
+        raise InvalidCronError(f"{expression!r} fires only once: it has no fire time before {before.isoformat()}")
     try:
         if expression.startswith("@every"):
             return _every_previous(expression, before).astimezone(tz)

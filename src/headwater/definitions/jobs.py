@@ -19,7 +19,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from headwater.definitions.cron import next_fire_time, normalize_cron, timezone
+from headwater.definitions.cron import fire_times, normalize_cron, timezone
 from headwater.definitions.names import check_name
 from headwater.definitions.partitions import PartitionsDefinition, check_partitions_def
 from headwater.definitions.selection import AssetSelection
@@ -279,10 +279,11 @@ class ScheduleDefinition:
             raise TypeError(f"schedule {self.name!r} has no function to call; it was made with ScheduleDefinition")
         return self.execution_fn(*args, **kwargs)
 
-    def next_tick(self, after: datetime | None = None) -> datetime:
-        """The first fire time strictly after ``after`` (now by default), in the schedule's zone."""
+    def next_tick(self, after: datetime | None = None) -> datetime | None:
+        """The first fire time strictly after ``after`` (now by default), in the schedule's zone;
+        None when there is none (a ``@once`` schedule past its one tick)."""
         start = after if after is not None else datetime.now(UTC)
-        return next_fire_time(self.cron_schedule, timezone(self.execution_timezone), start)
+        return next(fire_times(self.cron_schedule, timezone(self.execution_timezone), start), None)
 
 
 def _refuse_both(name: str, value: Any, fn_name: str, fn: Any) -> None:

@@ -245,7 +245,7 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition):
         if isinstance(end_offset, bool) or not isinstance(end_offset, int):
             raise DefinitionError(f"{name}: end_offset must be a whole number, not {end_offset!r}")
         self._cron = normalize_cron(cron_schedule, where=name)
-        if self._cron.startswith("@every"):
+        if self._cron.startswith(("@every", "@once")):
             raise DefinitionError(f"{name}: windows follow a cron string, not an interval ({cron_schedule!r})")
         self._timezone_name = timezone or "UTC"
         self._tz: ZoneInfo = zone_named(self._timezone_name, where=name)

@@ -40,11 +40,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from enum import StrEnum
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from headwater.definitions.airflow.intervals import LOGICAL_DATE_TAG, interval_starting, interval_tags, intervals_between
-from headwater.definitions.cron import next_fire_time, timezone
+from headwater.definitions.cron import fire_times, timezone
 from headwater.definitions.partitioned_nodes import partitions_def_of
 from headwater.definitions.partitions import BACKFILL_TAG, PARTITION_TAG, PartitionsDefinition, keys_between
 from headwater.definitions.selection import resolve_selection
@@ -176,9 +177,11 @@ def dag_logical_dates(location: CodeLocation, dag_id: str, start: datetime, end:
     if end < start:
         raise PartitionKeyError(f"the range {start.isoformat()} to {end.isoformat()} runs backwards")
     zone = timezone(schedule.execution_timezone)
-    first = next_fire_time(schedule.cron_schedule, zone, start - _TINY)
-    step = next_fire_time(schedule.cron_schedule, zone, first) - first
-    if first <= end and (end - first) / step > MOST_LOGICAL_DATES:  # a typo in a date should not start 10**6 runs
+    ticks = islice(fire_times(schedule.cron_schedule, zone, start - _TINY), 2)
+    first, step = next(ticks, end), None
+    for second in ticks:
+        step = second.astimezone(UTC) - first.astimezone(UTC)
+    if step is not None and first <= end and (end - first) / step > MOST_LOGICAL_DATES:  # a typo in a date should not start 10**6 runs
         raise PartitionKeyError(f"the range holds more than {MOST_LOGICAL_DATES} runs of DAG {dag_id!r}")
     dates = [i.logical_date.isoformat() for i in intervals_between(schedule.cron_schedule, zone, start, end)]
     if not dates:

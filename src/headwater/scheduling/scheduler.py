@@ -172,7 +172,8 @@ class Scheduler:
             return 0.0  # the runs are queued: let the coordinator claim them at once
         if plan.waiting:
             return _MAX_WAIT
-        return (first_tick_after(schedule, now) - now).total_seconds()
+        upcoming = first_tick_after(schedule, now)
+        return _MAX_WAIT if upcoming is None else (upcoming - now).total_seconds()
 
     def _active_runs(self, schedule: ScheduleDefinition) -> int:
         if not isinstance(schedule, DagSchedule):

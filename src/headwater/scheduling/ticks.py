@@ -16,7 +16,9 @@ Airflow DAG, ``catchup=True``           every due interval runs, oldest first, w
 
 A DAG's first interval starts at its ``start_date`` (the first fire time at or after it),
 so its first tick is the end of that interval; a Dagster schedule's first tick is the first
-fire time after ``since``. Skipped ticks are summarized as one range with its reason, so a
+fire time after ``since``. A DAG on ``@once`` (Airflow's ``OnceTimetable``) has one tick,
+at its ``start_date``, whatever ``catchup`` says: once it is handled the cursor is there and
+nothing after it is ever due. Skipped ticks are summarized as one range with its reason, so a
 schedule stopped for a year does not record half a million rows.
 
 Example::
@@ -36,7 +38,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import islice
 
 from headwater.definitions.airflow.schedule import DagSchedule
-from headwater.definitions.cron import fire_times, next_fire_time, previous_fire_time, timezone
+from headwater.definitions.cron import fire_times, is_once, next_fire_time, once_time, previous_fire_time, timezone
 from headwater.definitions.jobs import ScheduleDefinition
 
 __all__ = ["SkippedTicks", "TickPlan", "first_tick_after", "plan_ticks", "tick_run_key"]
@@ -74,15 +76,19 @@ def tick_run_key(schedule_name: str, tick: datetime) -> str:
     return f"schedule:{schedule_name}:{tick.astimezone(UTC).isoformat()}"
 
 
-def first_tick_after(schedule: ScheduleDefinition, moment: datetime) -> datetime:
-    """The schedule's first tick strictly after ``moment``, in UTC."""
-    return next_fire_time(schedule.cron_schedule, timezone(schedule.execution_timezone), moment).astimezone(UTC)
+def first_tick_after(schedule: ScheduleDefinition, moment: datetime) -> datetime | None:
+    """The schedule's first tick strictly after ``moment``, in UTC; None when it has none
+    (a ``@once`` schedule past its one tick)."""
+    zone = timezone(schedule.execution_timezone)
+    return next((t.astimezone(UTC) for t in fire_times(schedule.cron_schedule, zone, moment)), None)
 
 
 def _start(schedule: ScheduleDefinition, cursor: datetime | None, since: datetime) -> datetime:
     """Ticks strictly after this are due."""
     if cursor is not None:
         return cursor
+    if is_once(schedule.cron_schedule):
+        return once_time(schedule.cron_schedule) - _JUST_AFTER
     if isinstance(schedule, DagSchedule) and schedule.start_date is not None:
         # the first interval starts at the first fire time at or after start_date
         zone = timezone(schedule.execution_timezone)
@@ -128,7 +134,7 @@ def plan_ticks(
         return TickPlan(waiting=True)
     skipped = None
     first = first_tick_after(schedule, start)
-    if first < latest:
+    if first is not None and first < latest:
         last = previous_fire_time(schedule.cron_schedule, zone, latest).astimezone(UTC)
         reason = NO_CATCHUP_REASON if isinstance(schedule, DagSchedule) else MISSED_REASON
         skipped = SkippedTicks(first, last, _count(schedule, zone, first, last), reason)

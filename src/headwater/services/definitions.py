@@ -129,7 +129,7 @@ class ScheduleInfo:
         execution_timezone: the time zone its cron is read in.
         status: ``RUNNING`` or ``STOPPED``: as last set, else its default.
         default_status: its definition's status.
-        next_tick: when it fires next, in its time zone.
+        next_tick: when it fires next, in its time zone (None: never again, a ``@once`` that fired).
         description: its description ("" when none).
         last_tick: the newest tick the daemon recorded, if any.
     """
@@ -140,7 +140,7 @@ class ScheduleInfo:
     execution_timezone: str
     status: str
     default_status: str
-    next_tick: datetime
+    next_tick: datetime | None
     description: str
     last_tick: ScheduleTick | None = None
 

@@ -84,6 +84,8 @@ def upcoming_ticks(location: CodeLocation, name: str, *, count: int = 5) -> list
     after: datetime | None = None
     for _ in range(count):
         after = schedule.next_tick(after)
+        if after is None:  # a @once schedule has one tick
+            break
         ticks.append(after)
     return ticks
 

@@ -60,8 +60,8 @@ def test_airflow_defaults_when_nothing_is_set():
         ("@monthly", "0 0 1 * *"),
         ("@yearly", "0 0 1 1 *"),
         ("*/5 * * * *", "*/5 * * * *"),
-        ("@once", None),
         (None, None),
+        ("@continuous", None),
         (timedelta(hours=6), "30 4-23/6 * * *"),
         (timedelta(minutes=15), "0-59/15 * * * *"),
         (timedelta(days=1), "30 10 * * *"),
@@ -80,6 +80,19 @@ def test_schedules(schedule, cron):
         assert schedules["s_schedule"].cron_schedule == cron
         after = schedules["s_schedule"].next_tick(start)
         assert after > start
+
+
+def test_at_once_is_one_tick_at_the_start_date_and_none_without_one():
+    """Airflow's OnceTimetable: the run is at start_date (a naive one is UTC); no start_date, no run."""
+    with DAG("o", schedule="@once", start_date=datetime(2024, 1, 1, 10, 30)) as d:
+        EmptyOperator(task_id="t")
+    with DAG("n", schedule="@once") as never:
+        EmptyOperator(task_id="t")
+    schedule = collect([d]).schedules["o_schedule"]
+    start = datetime(2024, 1, 1, 10, 30, tzinfo=UTC)
+    assert schedule.cron_schedule == "@once at 2024-01-01T10:30:00+00:00"
+    assert schedule.next_tick(start - timedelta(days=1)) == start and schedule.next_tick(start) is None
+    assert collect([never]).schedules == {}
 
 
 def test_interval_schedule_ticks_every_interval_from_the_start_date():

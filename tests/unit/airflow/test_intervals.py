@@ -61,3 +61,12 @@ def test_tags_carry_the_interval_to_the_tasks(run_dag) -> None:
         "ds": "2026-01-10", "ds_nodash": "20260110", "ts": "2026-01-10T00:00:00+00:00", "logical": day(10),
         "interval": (day(10), day(11)),
     }
+
+
+def test_at_once_has_one_empty_interval_at_its_start_date() -> None:
+    once = "@once at 2026-01-03T12:00:00+00:00"
+    start = day(3, 12)
+    assert interval_ending(once, UTC_ZONE, start) == DataInterval(start, start)
+    assert interval_starting(once, UTC_ZONE, start) == DataInterval(start, start)
+    assert intervals_between(once, UTC_ZONE, day(1), day(9)) == [DataInterval(start, start)]
+    assert intervals_between(once, UTC_ZONE, day(4), day(9)) == []

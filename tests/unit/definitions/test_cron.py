@@ -97,3 +97,29 @@ def test_an_airflow_schedule_is_validated_the_same_way() -> None:
     with pytest.raises(InvalidCronError, match="whole, positive number of seconds") as caught:
         DAG("backwards", schedule=timedelta(minutes=-5))
     assert "DAG 'backwards'" in str(caught.value)
+
+
+def test_once_fires_at_its_time_and_never_again() -> None:
+    from zoneinfo import ZoneInfo
+
+    from headwater.definitions.cron import fire_times, next_fire_time, previous_fire_time
+
+    at = datetime(2026, 1, 3, 12, tzinfo=UTC)
+    once = schedule("@once at 2026-01-03T13:00:00+01:00")
+    assert once.cron_schedule == "@once at 2026-01-03T12:00:00+00:00"
+    berlin = ZoneInfo("Europe/Berlin")
+    assert list(fire_times(once.cron_schedule, berlin, datetime(2000, 1, 1, tzinfo=UTC))) == [at]
+    assert list(fire_times(once.cron_schedule, berlin, at)) == []
+    assert once.next_tick(at - timedelta(seconds=1)) == at and once.next_tick(at) is None
+    assert previous_fire_time(once.cron_schedule, berlin, at + timedelta(days=9)) == at
+    with pytest.raises(InvalidCronError, match="fires only once"):
+        next_fire_time(once.cron_schedule, berlin, at)
+    with pytest.raises(InvalidCronError, match="fires only once"):
+        previous_fire_time(once.cron_schedule, berlin, at)
+
+
+@pytest.mark.parametrize("cron", ["@once", "@once at tomorrow", "@once 2026-01-01"])
+def test_once_without_a_time_is_refused_with_how_to_write_it(cron: str) -> None:
+    with pytest.raises(InvalidCronError, match=r"schedule 's'.*@once") as caught:
+        schedule(cron)
+    assert repr(cron) in str(caught.value)

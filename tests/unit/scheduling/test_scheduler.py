@@ -184,3 +184,48 @@ def test_an_edited_code_location_is_read_again(any_instance, tmp_path) -> None:
     scheduler.tick(at(1, 0, 40))
     scheduler.tick(at(1, 1, 0, 1))
     assert [t.schedule_name for t in store.get_ticks()] == ["hourly"]
+
+
+ONCE_DAG = """
+from datetime import datetime, timezone
+from headwater.airflow import DAG, PythonOperator
+
+with DAG("setup", schedule="@once", start_date=datetime(2026, 1, 3, 12, tzinfo=timezone.utc), catchup={catchup},
+         is_paused_upon_creation=False) as dag:
+    PythonOperator(task_id="create_tables", python_callable=lambda: 1)
+"""
+
+
+@pytest.mark.parametrize("catchup", [True, False])
+def test_an_at_once_dag_runs_once_at_its_start_date_and_never_again(any_instance, tmp_path, catchup) -> None:
+    """Airflow's OnceTimetable: one run, logical date = start_date, an empty data interval;
+    catchup changes nothing, and neither does a restarted scheduler."""
+    store = any_instance.store
+    watched = location(tmp_path, ONCE_DAG.format(catchup=catchup))
+    scheduler = Scheduler(any_instance, watched, holder="d1")
+    wait = scheduler.tick(at(3, 11, 59, 59))
+    assert scheduled_runs(store) == [] and 0 < wait <= 1.0
+    scheduler.tick(at(3, 12, 0, 0))
+    (run,) = scheduled_runs(store)
+    start = "2026-01-03T12:00:00+00:00"
+    assert run.run_key == f"schedule:setup_schedule:{start}" and run.job_name == "setup"
+    assert (run.tags["logical_date"], run.tags["data_interval_start"], run.tags["data_interval_end"]) == (start,) * 3
+    later = scheduler.tick(at(4))
+    assert 0 < later <= 1.0  # nothing more is due, and the scheduler still looks once a second
+    Scheduler(any_instance, watched, holder="d2").tick(at(20))  # a daemon restarted weeks later
+    assert len(scheduled_runs(store)) == 1
+    (tick,) = store.get_ticks("setup_schedule")
+    assert (tick.status, tick.tick_time) == ("SUCCESS", at(3, 12))
+
+
+def test_an_at_once_dag_unpaused_after_its_start_date_runs_once_then(any_instance, tmp_path) -> None:
+    store = any_instance.store
+    source = ONCE_DAG.format(catchup=False).replace("is_paused_upon_creation=False", "is_paused_upon_creation=None")
+    scheduler = Scheduler(any_instance, location(tmp_path, source), holder="d1")
+    scheduler.tick(at(5))
+    assert scheduled_runs(store) == []
+    store.set_schedule_state("setup_schedule", "RUNNING")  # headwater dags unpause setup
+    scheduler.tick(at(5, 0, 0, 5))
+    scheduler.tick(at(6))
+    (run,) = scheduled_runs(store)
+    assert run.tags["logical_date"] == "2026-01-03T12:00:00+00:00"

@@ -47,7 +47,7 @@ def list_schedules(file: FileOption = None, module: ModuleOption = None) -> None
             schedule.cron_schedule,
             schedule.execution_timezone,
             styled_status(schedule.status),
-            schedule.next_tick.isoformat(sep=" ", timespec="minutes"),
+            schedule.next_tick.isoformat(sep=" ", timespec="minutes") if schedule.next_tick else "-",
         )
     console.print(table)
 

@@ -14,7 +14,9 @@ DAG_ID -s START -e END`` asks :func:`intervals_between` (every interval whose lo
 lies in ``[START, END]``, both ends included, as Airflow's backfill does); a run carries its
 interval in its tags (:func:`interval_tags`), and a task reads it back
 (:func:`interval_from_tags`) for ``data_interval_start``, ``data_interval_end`` and the rest
-of its context. ``@once`` has one interval, empty, at ``start_date``.
+of its context. ``@once`` has one interval, empty, at ``start_date`` (Airflow's
+``OnceTimetable``: ``data_interval_start == data_interval_end == logical_date``), and its
+tick is at that instant.
 
 Example::
 
@@ -30,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from headwater.definitions.cron import fire_times, next_fire_time, previous_fire_time
+from headwater.definitions.cron import fire_times, is_once, next_fire_time, previous_fire_time
 
 __all__ = [
     "DATA_INTERVAL_END_TAG",
@@ -70,6 +72,8 @@ def interval_ending(expression: str, tz: ZoneInfo, end: datetime) -> DataInterva
     Raises:
         InvalidCronError: the schedule has no fire time before ``end``.
     """
+    if is_once(expression):
+        return DataInterval(end.astimezone(tz), end.astimezone(tz))
     return DataInterval(previous_fire_time(expression, tz, end), end.astimezone(tz))
 
 
@@ -79,6 +83,8 @@ def interval_starting(expression: str, tz: ZoneInfo, start: datetime) -> DataInt
     Raises:
         InvalidCronError: the schedule has no fire time after ``start``.
     """
+    if is_once(expression):
+        return DataInterval(start.astimezone(tz), start.astimezone(tz))
     return DataInterval(start.astimezone(tz), next_fire_time(expression, tz, start))
 
 
@@ -88,6 +94,8 @@ def intervals_between(expression: str, tz: ZoneInfo, first: datetime, last: date
     Raises:
         InvalidCronError: the schedule runs past the end of the calendar.
     """
+    if is_once(expression):
+        return [DataInterval(t, t) for t in fire_times(expression, tz, first - _JUST_BEFORE) if t <= last]
     intervals: list[DataInterval] = []
     starts = fire_times(expression, tz, first - _JUST_BEFORE)
     start = next(starts)

@@ -3,8 +3,12 @@
 A DAG's ``schedule`` (or the older ``schedule_interval``) may be:
 
 =====================================  ==============================================
-``"0 6 * * *"``, ``"@daily"``, ...      the cron string itself (presets expanded)
-``None``, ``"@once"``, ``"@continuous"`` no schedule: the DAG runs when triggered
+``"0 6 * * *"``, ``"@daily"``, ...      the cron string itself (presets expanded), read
+                                        on the wall clock of the DAG's time zone
+``"@once"``                             ``"@once at <start_date>"``: one run, at
+                                        ``start_date`` (Airflow's ``OnceTimetable``); no
+                                        schedule when the DAG has no ``start_date``
+``None``, ``"@continuous"``             no schedule: the DAG runs when triggered
 ``timedelta(hours=6)``                  a cron string when the interval divides an hour or a
                                         day (anchored at ``start_date``, as Airflow counts
                                         from it): ``"0 */6 * * *"``; otherwise an interval:
@@ -20,14 +24,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from headwater.definitions.cron import PRESETS, every, normalize_cron
+from headwater.definitions.cron import PRESETS, every, normalize_cron, once
 from headwater.definitions.jobs import ScheduleDefinition
 from headwater.errors import DefinitionError, InvalidCronError
 
 __all__ = ["NO_SCHEDULE", "DagSchedule", "cron_for", "seconds", "timezone_name"]
 
 #: Airflow schedules that mean "only when triggered"
-NO_SCHEDULE = frozenset({"@once", "@continuous", "none"})
+NO_SCHEDULE = frozenset({"@continuous", "none"})
+ONCE = "@once"
 
 
 def seconds(value: Any, *, what: str) -> float | None:
@@ -66,6 +71,9 @@ def cron_for(schedule: Any, start_date: datetime | None, *, where: str) -> str |
     if isinstance(schedule, str):
         if schedule.strip().lower() in NO_SCHEDULE:
             return None
+        if schedule.strip().lower() == ONCE:
+            # Airflow's OnceTimetable runs at start_date; with none it never runs
+            return once(start_date, where=where) if start_date is not None else None
         return normalize_cron(schedule, where=where)
     if isinstance(schedule, timedelta):
         return _interval_cron(schedule, start_date, where)
