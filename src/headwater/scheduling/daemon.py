@@ -15,6 +15,9 @@ Stopping: SIGTERM or Ctrl-C (SIGINT) asks the loop to stop after the current tic
 part is closed (the coordinator gives back the runs it claimed and had not started), then
 the record is removed. Runs already started go on in their own processes.
 
+Time: the loop reads the time and sleeps only through its :class:`~headwater.scheduling.clock.Clock`
+(the wall clock unless given another), so a test drives the real loop with a fake one.
+
 Example::
 
     with ForkLauncher(settings) as launcher:
@@ -28,12 +31,12 @@ import os
 import signal
 import socket
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
+from headwater.scheduling.clock import Clock, SystemClock
 from headwater.scheduling.limits import RunLimits
 from headwater.storage.base import DaemonRegistry
 from headwater.storage.records import DaemonRecord
@@ -81,6 +84,7 @@ class Daemon:
         heartbeat_interval: seconds between heartbeats.
         max_sleep: the longest pause between ticks, whatever the parts ask.
         info: more for the daemon's record (its limits, say).
+        clock: where the loop reads the time and sleeps (the wall clock when None).
     """
 
     def __init__(
@@ -92,8 +96,10 @@ class Daemon:
         heartbeat_interval: float = 2.0,
         max_sleep: float = 1.0,
         info: dict[str, Any] | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.store = store
+        self.clock = clock or SystemClock()
         self.parts = list(parts)
         self.daemon_id = daemon_id or new_daemon_id()
         self.heartbeat_interval = heartbeat_interval
@@ -127,9 +133,10 @@ class Daemon:
                     self.store.remove_daemon(self.daemon_id)
 
     def _loop(self) -> None:
-        beat_at = time.time()
+        clock = self.clock
+        beat_at = clock.now()
         while not self._stop.is_set():
-            now = time.time()
+            now = clock.now()
             if now - beat_at >= self.heartbeat_interval:
                 beat_at = now
                 if not self.store.daemon_heartbeat(self.daemon_id, now):
@@ -139,12 +146,13 @@ class Daemon:
                 wait = min(wait, part.tick(now))
                 if self._stop.is_set():
                     return
-            wait = min(wait, beat_at + self.heartbeat_interval - time.time())
+            current = clock.now()
+            wait = min(wait, beat_at + self.heartbeat_interval - current)
             if wait > 0:
-                self._stop.wait(wait)
+                clock.sleep_until(current + wait, self._stop)
 
     def _register(self) -> None:
-        now = time.time()
+        now = self.clock.now()
         record = DaemonRecord(
             self.daemon_id, DAEMON_KIND, socket.gethostname(), os.getpid(), now, now, dict(self.info)
         )
@@ -176,6 +184,7 @@ def serve(
     dead_after: float = 20.0,
     extra_parts: Sequence[PartFactory] = (),
     on_ready: Callable[[Daemon], object] | None = None,
+    clock: Clock | None = None,
 ) -> None:
     """Run ``headwater daemon``: a run coordinator (and ``extra_parts``) until SIGTERM or Ctrl-C.
 
@@ -188,6 +197,7 @@ def serve(
         extra_parts: more parts of the loop (the scheduler's), each built from the store and
             the daemon's id.
         on_ready: called once the daemon is recorded and about to loop (the CLI prints then).
+        clock: the loop's clock (the wall clock when None; a fake one in tests).
 
     Raises:
         StoreReadOnly: the run store cannot be written here.
@@ -207,7 +217,7 @@ def serve(
         parts: list[DaemonPart] = [coordinator, *(make(instance.store, daemon_id) for make in extra_parts)]
         daemon = Daemon(
             instance.store, parts, daemon_id=daemon_id, heartbeat_interval=heartbeat_interval,
-            info={"limits": limits.describe(), "home": str(settings.home)},
+            info={"limits": limits.describe(), "home": str(settings.home)}, clock=clock,
         )
         if on_ready is not None:
             daemon.on_registered = lambda: on_ready(daemon)
