@@ -8,8 +8,8 @@ day, when 02:00 does not exist, it fires once, at the end of the gap; on the fal
 it fires once, at the first 02:00). :func:`fire_times` says how, and
 :mod:`~headwater.definitions.wallclock` maps wall times to instants.
 
-A fixed interval that no cron string can say (an Airflow ``schedule=timedelta(minutes=90)``)
-is written ``@every 5400s from 2024-01-01T00:00:00+00:00``: it fires at the anchor and at
+A fixed interval of elapsed time (an Airflow ``schedule=timedelta(hours=6)``, which Airflow
+counts as a duration, not on the wall clock) is written ``@every 5400s from 2024-01-01T00:00:00+00:00``: it fires at the anchor and at
 every whole multiple of the interval after it (the anchor is the Unix epoch when omitted):
 elapsed time, whatever the clocks do. Airflow's ``@once`` is written ``@once at <ISO date-time>``
 (the DAG's ``start_date``): it fires at that instant and never again.

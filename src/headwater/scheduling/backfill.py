@@ -177,7 +177,7 @@ def dag_logical_dates(location: CodeLocation, dag_id: str, start: datetime, end:
     if end < start:
         raise PartitionKeyError(f"the range {start.isoformat()} to {end.isoformat()} runs backwards")
     zone = timezone(schedule.execution_timezone)
-    ticks = islice(fire_times(schedule.cron_schedule, zone, start - _TINY), 2)
+    ticks = islice(fire_times(schedule.cron_schedule, zone, start.astimezone(UTC) - _TINY), 2)
     first, step = next(ticks, end), None
     for second in ticks:
         step = second.astimezone(UTC) - first.astimezone(UTC)

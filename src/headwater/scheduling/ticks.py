@@ -92,7 +92,7 @@ def _start(schedule: ScheduleDefinition, cursor: datetime | None, since: datetim
     if isinstance(schedule, DagSchedule) and schedule.start_date is not None:
         # the first interval starts at the first fire time at or after start_date
         zone = timezone(schedule.execution_timezone)
-        return next_fire_time(schedule.cron_schedule, zone, schedule.start_date - _JUST_AFTER).astimezone(UTC)
+        return next_fire_time(schedule.cron_schedule, zone, schedule.start_date.astimezone(UTC) - _JUST_AFTER).astimezone(UTC)
     return since
 
 

@@ -62,10 +62,11 @@ def test_airflow_defaults_when_nothing_is_set():
         ("*/5 * * * *", "*/5 * * * *"),
         (None, None),
         ("@continuous", None),
-        (timedelta(hours=6), "30 4-23/6 * * *"),
-        (timedelta(minutes=15), "0-59/15 * * * *"),
-        (timedelta(days=1), "30 10 * * *"),
-        (timedelta(days=7), "30 10 * * 1"),
+        # a timedelta is elapsed time from start_date (Airflow's DeltaDataIntervalTimetable)
+        (timedelta(hours=6), "@every 21600s from 2024-01-01T10:30:00+00:00"),
+        (timedelta(minutes=15), "@every 900s from 2024-01-01T10:30:00+00:00"),
+        (timedelta(days=1), "@every 86400s from 2024-01-01T10:30:00+00:00"),
+        (timedelta(days=7), "@every 604800s from 2024-01-01T10:30:00+00:00"),
         (timedelta(minutes=90), "@every 5400s from 2024-01-01T10:30:00+00:00"),
     ],
 )

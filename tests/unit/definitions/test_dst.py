@@ -166,3 +166,88 @@ def test_a_change_at_midnight_moves_a_midnight_job_to_one_in_the_morning() -> No
     havana = ZoneInfo("America/Havana")  # 2026-03-08 00:00 -> 01:00
     ticks = list(islice(fire_times("@daily", havana, datetime(2026, 3, 7, 12, tzinfo=UTC)), 2))
     assert [wall(t, havana) for t in ticks] == [datetime(2026, 3, 8, 1), datetime(2026, 3, 9, 0)]
+
+
+# -- timedelta schedules: elapsed time, not the wall clock ---------------------------------
+
+
+@st.composite
+def a_timedelta_across_a_change(draw):
+    """A zone, an interval and a start_date (aware, in the zone) a few intervals before one of its changes."""
+    tz = ZoneInfo(draw(st.sampled_from([z for z in ZONES if z != "Pacific/Apia"])))
+    year = draw(st.integers(2012, 2030))
+    found = changes(tz, year) or [datetime(year, 6, 1, tzinfo=UTC)]
+    change = draw(st.sampled_from(found))
+    seconds = draw(st.one_of(st.sampled_from([1800, 3600, 6 * 3600, 86400, 7 * 86400]), st.integers(60, 3 * 86400)))
+    delta = timedelta(seconds=seconds)
+    lead = draw(st.integers(1, 4))
+    start = (change - lead * delta + timedelta(seconds=draw(st.integers(0, seconds - 1)))).astimezone(tz)
+    return tz, delta, start.replace(microsecond=0), change
+
+
+@settings(max_examples=80, deadline=None)
+@given(case=a_timedelta_across_a_change(), catchup=st.booleans())
+def test_a_timedelta_schedule_ticks_every_interval_of_elapsed_time_across_a_change(case, catchup: bool) -> None:
+    """Airflow's DeltaDataIntervalTimetable: next = previous + delta in absolute time. Across a
+    daylight-saving change every gap is exactly delta (no duplicate, no missing tick), the
+    data intervals are delta long, and the scheduler's catch-up fires exactly those ticks."""
+    from headwater.airflow import DAG, EmptyOperator
+    from headwater.definitions.airflow.intervals import intervals_between
+    from headwater.definitions.cron import timezone
+    from headwater.scheduling.ticks import plan_ticks
+
+    tz, delta, start, change = case
+    with DAG("d", schedule=delta, start_date=start, catchup=catchup) as dag:
+        EmptyOperator(task_id="t")
+    (schedule,) = dag.__headwater_definitions__().schedules
+    zone = timezone(schedule.execution_timezone)
+    assert zone.key == tz.key
+    until = change + 2 * delta
+    after = start.astimezone(UTC) - timedelta(seconds=1)  # (not start - 1s: that is wall-clock arithmetic)
+    ticks = [t.astimezone(UTC) for t in takewhile(lambda t: t <= until, fire_times(schedule.cron_schedule, zone, after))]
+    # (in UTC: an aware time in a repeated hour, fold=1, never equals one of another zone)
+    assert ticks[0] == start.astimezone(UTC) and ticks[-1] > change
+    assert {b - a for a, b in zip(ticks, ticks[1:])} == {delta}, (tz.key, delta, start)
+    for earlier, later in zip(ticks, ticks[1:]):
+        assert next_fire_time(schedule.cron_schedule, zone, earlier).astimezone(UTC) == later
+        assert previous_fire_time(schedule.cron_schedule, zone, later).astimezone(UTC) == earlier
+    intervals = intervals_between(schedule.cron_schedule, zone, start, ticks[-2])
+    assert [i.logical_date.astimezone(UTC) for i in intervals] == ticks[:-1]
+    assert {i.end.astimezone(UTC) - i.start.astimezone(UTC) for i in intervals} == {delta}
+    plan = plan_ticks(schedule, cursor=None, since=start, now=ticks[-1])
+    if catchup:
+        assert plan.fire == ticks[1:]
+    else:
+        assert plan.fire == ticks[-1:]
+
+
+def test_a_daily_timedelta_runs_at_the_same_utc_time_summer_and_winter() -> None:
+    """Airflow's time-zone docs: start_date midnight US/Eastern, timedelta(days=1): 05:00 UTC
+    every day regardless of daylight saving; a "0 0 * * *" cron follows the wall clock."""
+    from headwater.airflow import DAG, EmptyOperator
+
+    eastern = ZoneInfo("America/New_York")
+    with DAG("delta", schedule=timedelta(days=1), start_date=datetime(2020, 1, 1, tzinfo=eastern)) as delta_dag:
+        EmptyOperator(task_id="t")
+    with DAG("cron", schedule="0 0 * * *", start_date=datetime(2020, 1, 1, tzinfo=eastern)) as cron_dag:
+        EmptyOperator(task_id="t")
+    (by_delta,) = delta_dag.__headwater_definitions__().schedules
+    (by_cron,) = cron_dag.__headwater_definitions__().schedules
+    july = datetime(2020, 7, 1, tzinfo=UTC)
+    assert by_delta.next_tick(july).astimezone(UTC) == datetime(2020, 7, 1, 5, tzinfo=UTC)
+    assert by_cron.next_tick(july).astimezone(UTC) == datetime(2020, 7, 1, 4, tzinfo=UTC)
+
+
+def test_a_start_date_just_after_a_gap_is_the_first_interval() -> None:
+    """Lord Howe skips 02:00-02:30: a start_date of 02:30 is 15:30 UTC, and one microsecond
+    before it on the wall clock (02:29:59.999999, in the gap) would be read as 15:59:59 UTC
+    and lose the first interval; the scheduler counts back in UTC."""
+    from headwater.airflow import DAG, EmptyOperator
+    from headwater.scheduling.ticks import plan_ticks
+
+    start = datetime(2012, 10, 6, 15, 30, tzinfo=UTC).astimezone(ZoneInfo("Australia/Lord_Howe"))
+    with DAG("d", schedule=timedelta(hours=1), start_date=start, catchup=True) as dag:
+        EmptyOperator(task_id="t")
+    (schedule,) = dag.__headwater_definitions__().schedules
+    plan = plan_ticks(schedule, cursor=None, since=start, now=datetime(2012, 10, 6, 18, 30, tzinfo=UTC))
+    assert plan.fire == [datetime(2012, 10, 6, h, 30, tzinfo=UTC) for h in (16, 17, 18)]

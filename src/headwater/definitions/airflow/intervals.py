@@ -95,9 +95,9 @@ def intervals_between(expression: str, tz: ZoneInfo, first: datetime, last: date
         InvalidCronError: the schedule runs past the end of the calendar.
     """
     if is_once(expression):
-        return [DataInterval(t, t) for t in fire_times(expression, tz, first - _JUST_BEFORE) if t <= last]
+        return [DataInterval(t, t) for t in fire_times(expression, tz, first.astimezone(UTC) - _JUST_BEFORE) if t <= last]
     intervals: list[DataInterval] = []
-    starts = fire_times(expression, tz, first - _JUST_BEFORE)
+    starts = fire_times(expression, tz, first.astimezone(UTC) - _JUST_BEFORE)
     start = next(starts)
     while start <= last:
         end = next(starts)

@@ -9,11 +9,15 @@ A DAG's ``schedule`` (or the older ``schedule_interval``) may be:
                                         ``start_date`` (Airflow's ``OnceTimetable``); no
                                         schedule when the DAG has no ``start_date``
 ``None``, ``"@continuous"``             no schedule: the DAG runs when triggered
-``timedelta(hours=6)``                  a cron string when the interval divides an hour or a
-                                        day (anchored at ``start_date``, as Airflow counts
-                                        from it): ``"0 */6 * * *"``; otherwise an interval:
-                                        ``"@every 5400s from 2024-01-01T00:00:00+00:00"``
+``timedelta(hours=6)``                  an interval of elapsed time counted from
+                                        ``start_date`` (Airflow's
+                                        ``DeltaDataIntervalTimetable``):
+                                        ``"@every 21600s from 2024-01-01T00:00:00+00:00"``
 =====================================  ==============================================
+
+A ``timedelta`` is a duration, not a wall-clock time: as Airflow's time-zone docs say, a
+DAG starting at midnight US/Eastern on ``timedelta(days=1)`` runs at 05:00 UTC every day,
+summer or winter, while ``"0 0 * * *"`` follows the clock (04:00 UTC in summer).
 
 Airflow's time arguments (``retry_delay``, ``execution_timeout``) are ``timedelta``\\ s; the
 engine counts seconds, so :func:`seconds` converts either.
@@ -89,21 +93,7 @@ def _interval_cron(interval: timedelta, start_date: datetime | None, where: str)
         raise InvalidCronError(
             f"{where}: a timedelta schedule must be a whole, positive number of seconds, not {interval}"
         )
-    anchor = start_date if start_date is not None else datetime(1970, 1, 1, tzinfo=UTC)
-    minute, hour = anchor.minute, anchor.hour
-    whole = int(total)
-    if anchor.second == 0 and anchor.microsecond == 0:
-        if whole % 60 == 0 and 3600 % whole == 0:  # 1, 2, 5, 10, 15, 20, 30, 60 minutes
-            step = whole // 60
-            return f"{minute % step}-59/{step} * * * *" if step > 1 else "* * * * *"
-        if whole % 3600 == 0 and 86400 % whole == 0:  # 1, 2, 3, 4, 6, 8, 12, 24 hours
-            step = whole // 3600
-            if step == 24:
-                return f"{minute} {hour} * * *"
-            return f"{minute} {hour % step}-23/{step} * * *" if step > 1 else f"{minute} * * * *"
-        if whole == 7 * 86400:
-            return f"{minute} {hour} * * {anchor.isoweekday() % 7}"
-    return every(interval, anchor, where=where)
+    return every(interval, start_date if start_date is not None else datetime(1970, 1, 1, tzinfo=UTC), where=where)
 
 
 class DagSchedule(ScheduleDefinition):
