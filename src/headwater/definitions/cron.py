@@ -176,13 +176,23 @@ def timezone(name: str | None, *, where: str = "") -> ZoneInfo:
     """The ``ZoneInfo`` called ``name`` (UTC when None).
 
     Raises:
-        InvalidCronError: no IANA time zone has that name.
+        InvalidCronError: no IANA time zone has that name (the closest names are suggested).
     """
     try:
         return ZoneInfo(name or "UTC")
     except (ZoneInfoNotFoundError, ValueError, TypeError, OSError) as exc:
         place = f" in {where}" if where else ""
-        raise InvalidCronError(f"unknown time zone {name!r}{place}; use an IANA name such as 'Europe/Berlin'") from exc
+        raise InvalidCronError(
+            f"unknown time zone {name!r}{place}; use an IANA name such as 'Europe/Berlin'.{_close_zones(name)}"
+        ) from exc
+
+
+def _close_zones(name: object) -> str:
+    from zoneinfo import available_timezones
+
+    from headwater.definitions.graph import close_matches
+
+    return close_matches(name, sorted(available_timezones())) if isinstance(name, str) else ""
 
 
 _EVERY = re.compile(r"^@every (?P<seconds>[0-9]+)s(?: from (?P<anchor>\S+))?$", re.IGNORECASE)

@@ -10,8 +10,10 @@ afresh when the fingerprint changes, the way Airflow re-reads its DAGs folder:
 * a folder of DAG files: every ``*.py`` in it (not those starting with ``_`` or ``.``),
   each its own code location, so one broken file does not hide the others' schedules.
 
-A file that fails to load keeps its last good definitions, and the error is reported once
-per change (:attr:`WatchedLocations.errors`).
+A file that fails to load keeps its last good definitions (none, if it never loaded: it
+has no schedules until it does), and the error is reported once per change
+(:attr:`WatchedLocations.errors`); the daemon goes on, as Dagster's does with a code
+location that fails to load.
 """
 
 from __future__ import annotations
@@ -82,6 +84,11 @@ class WatchedLocations:
         self._entries: dict[str, _Entry] = {}
         #: the newest load error of each file that failed (cleared when it loads again)
         self.errors: dict[str, str] = {}
+
+    def has_definitions(self, key: str) -> bool:
+        """Whether location ``key`` (an :attr:`errors` key) ever loaded: it keeps its last good definitions."""
+        entry = self._entries.get(key)
+        return entry is not None and entry.location is not None
 
     def describe(self) -> str:
         """What is watched, for a message."""

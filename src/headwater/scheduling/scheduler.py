@@ -141,7 +141,11 @@ class Scheduler:
     def _report_errors(self) -> None:
         for key, error in self.locations.errors.items():
             if self._reported.get(key) != error:
-                log.error("cannot load %s, its schedules keep their last good definitions: %s", key, error)
+                kept = (
+                    "its schedules keep their last good definitions" if self.locations.has_definitions(key)
+                    else "it has no schedules until it loads"
+                )
+                log.error("cannot load %s (%s; it is read again when it changes): %s", key, kept, error)
         self._reported = dict(self.locations.errors)
 
     def _evaluate(self, ref: LocationRef, schedule: ScheduleDefinition, states: dict[str, str], now: datetime) -> float:
