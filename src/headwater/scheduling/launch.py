@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,11 +35,17 @@ __all__ = ["EXIT_NOT_RUN", "run_claimed"]
 EXIT_NOT_RUN = 3
 
 
-def run_claimed(instance: Instance, run_id: str, claimed_by: str) -> int:
+def run_claimed(
+    instance: Instance, run_id: str, claimed_by: str, *, load: Callable[[dict[str, Any]], CodeLocation] | None = None
+) -> int:
     """Run the queued run ``run_id`` claimed by ``claimed_by``; the process's exit code.
 
     0 success, 1 the run failed, 2 it could not start (recorded as failed),
     :data:`EXIT_NOT_RUN` it was not (or no longer) claimed by ``claimed_by``.
+
+    Args:
+        load: gives the code location of a run's launch record; by default it is loaded
+            from disk, from the run's working folder.
     """
     from headwater.execution.run import execute
 
@@ -47,7 +54,7 @@ def run_claimed(instance: Instance, run_id: str, claimed_by: str) -> int:
         return EXIT_NOT_RUN
     launch = run.launch
     try:
-        location = _load(launch)
+        location = (load or _load)(launch)
         options = _resolve(location, run)
         result = execute(location, instance=instance, queued_run=run, **options)
     except RunClaimLost:

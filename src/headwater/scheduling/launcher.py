@@ -32,24 +32,15 @@ import signal
 import sys
 from typing import TYPE_CHECKING
 
+from headwater.errors import RunNotFound
 from headwater.execution.lifeline import set_parent_death_signal
 
 if TYPE_CHECKING:
     from headwater.settings import Settings
+    from headwater.storage.instance import Instance
     from headwater.storage.sql.store import SqlStore
 
 __all__ = ["ForkLauncher"]
-
-_PRELOAD = (
-    "headwater.execution.run",
-    "headwater.execution.executors",
-    "headwater.definitions.loading",
-    "headwater.planning.plan",
-    "headwater.storage.instance",
-    "headwater.storage.sql.store",
-    "headwater.scheduling.launch",
-)
-
 
 #: seconds a waiting run process trusts the connection it opened ahead
 _FRESH_CONNECTION = 30.0
@@ -153,14 +144,13 @@ def _serve(requests: int, settings: Settings) -> None:
     forked while it runs. It has loaded no user code yet: it loads the run's when the
     request comes.
     """
-    import importlib
+    from headwater.scheduling.warm import preload, warm_store
 
     # The daemon's Ctrl-C and SIGTERM are for the daemon: it closes this pipe to stop us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    for name in _PRELOAD:
-        importlib.import_module(name)
-    store = _warm_store(settings)
+    preload()
+    store = warm_store(settings)
     pending = b""
     spare = _fork_spare(requests, settings, store)
     while True:
@@ -198,8 +188,13 @@ def _fork_spare(requests: int, settings: Settings, store: SqlStore) -> int:
         os.close(write_end)
         os.setsid()
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        with store.engine.connect():
-            pass  # the pool keeps this connection for the run
+        instance = _instance(settings, store)
+        try:
+            # the run's first statement, ahead: the pool keeps the connection it opened for
+            # the run, and SQLite has read the schema
+            store.get_run("")
+        except RunNotFound:
+            pass
         import time
 
         connected = time.monotonic()
@@ -212,7 +207,10 @@ def _fork_spare(requests: int, settings: Settings, store: SqlStore) -> int:
         run_id, _, claimed_by = line.decode().strip().partition(" ")
         if time.monotonic() - connected > _FRESH_CONNECTION:
             store.engine.dispose()  # long idle: a server may have dropped it; connect anew
-        code = _run(settings, store, run_id, claimed_by)
+        from headwater.scheduling.launch import run_claimed
+
+        with instance:
+            code = run_claimed(instance, run_id, claimed_by)
     except BaseException:  # noqa: BLE001 -- a run process must never return into the server's loop
         import traceback
 
@@ -226,44 +224,11 @@ def _fork_spare(requests: int, settings: Settings, store: SqlStore) -> int:
         os._exit(code)
 
 
-def _warm_store(settings: Settings) -> SqlStore:
-    """The run store, opened and warmed here once, so each run's process starts with it warm.
-
-    A fresh engine compiles every statement and adapts every column type to its dialect on
-    first use: a hundred milliseconds and more before a run's first step. The server runs
-    one throw-away run on a temporary store (every code path of a run, once) and reads every
-    table of the real store, then closes its connections: the children inherit the engine
-    with its dialect's caches and its compiled statements, and open connections of their own.
-    """
-    from sqlalchemy import select
-
-    from headwater.definitions.asset import asset
-    from headwater.definitions.loading import collect
-    from headwater.execution.run import execute
-    from headwater.storage.instance import Instance
-    from headwater.storage.sql.schema import metadata
-    from headwater.storage.sql.store import SqlStore
-
-    def warm() -> int:
-        return 1
-
-    with Instance.ephemeral() as scratch:
-        execute(collect([asset(warm)]), "*", instance=scratch)
-    store = SqlStore(settings.database_url)
-    with store.engine.connect() as conn:
-        for table in metadata.sorted_tables:
-            conn.execute(select(table).limit(0))
-    store.engine.dispose()  # no connection crosses a fork
-    return store
-
-
-def _run(settings: Settings, store: SqlStore, run_id: str, claimed_by: str) -> int:
-    from headwater.scheduling.launch import run_claimed
+def _instance(settings: Settings, store: SqlStore) -> Instance:
     from headwater.storage.artifacts import FsspecArtifactStore
     from headwater.storage.instance import Instance
 
-    with Instance(settings, store, FsspecArtifactStore(settings.artifacts_url)) as instance:
-        return run_claimed(instance, run_id, claimed_by)
+    return Instance(settings, store, FsspecArtifactStore(settings.artifacts_url))
 
 
 def _reap() -> None:
