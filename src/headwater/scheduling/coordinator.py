@@ -2,12 +2,14 @@
 
 One part of the daemon's loop (:mod:`headwater.scheduling.daemon`). Each tick it:
 
-1. every ``recover_every`` seconds, returns to the queue the runs claimed by coordinators
-   that stopped heart-beating (dead, or stopped without cleaning up), and forgets them;
-2. every ``check_every`` seconds, runs the lost-run checks it was given (``on_tick``; see
-   :data:`LOST_RUN_CHECKS`);
-3. claims what the limits allow (:meth:`RunLimits.choose`, inside the store's serialized
-   claim transaction) and hands each run to the launcher.
+1. claims what the limits allow (:meth:`RunLimits.choose`, inside the store's serialized
+   claim transaction) and hands each run to the launcher, before any upkeep, so a waiting
+   run is never delayed by it;
+2. every ``recover_every`` seconds, returns to the queue the runs claimed by coordinators
+   that stopped heart-beating (dead, or stopped without cleaning up), forgets them, and
+   claims again if it returned any;
+3. every ``check_every`` seconds, runs the lost-run checks it was given (``on_tick``; see
+   :data:`LOST_RUN_CHECKS`).
 
 State: only its id and the time of its last recovery. What is queued, claimed or in flight
 is read from the store each tick, so any number of coordinators share one store, and one
@@ -96,19 +98,28 @@ class RunCoordinator:
         self.launched: list[str] = []
 
     def tick(self, now: float) -> float:
-        """Recover, check, claim and launch; the seconds until the next tick is wanted."""
+        """Claim and launch, then recover and check; the seconds until the next tick is wanted.
+
+        Claiming comes first, so the upkeep never delays a run that is waiting; runs that
+        recovery returns to the queue are claimed in the same tick.
+        """
+        claimed = self._claim_and_launch()
         if now - self._recovered_at >= self.recover_every:
             self._recovered_at = now
-            self.recover(now)
+            if self.recover(now):
+                claimed += self._claim_and_launch()
         if now - self._checked_at >= self.check_every:
             self._checked_at = now
             for check in self.on_tick:
                 check(self.store)
+        return 0.0 if claimed >= self.batch else self.poll_interval
+
+    def _claim_and_launch(self) -> int:
         claimed = self.store.claim_runs(self.daemon_id, self._choose)
         for run in claimed:
             self.launcher.launch(run.run_id, self.daemon_id)
             self.launched.append(run.run_id)
-        return 0.0 if len(claimed) >= self.batch else self.poll_interval
+        return len(claimed)
 
     def _choose(self, in_flight: Sequence[Run], candidates: Sequence[Run]) -> list[str]:
         return self.limits.choose(in_flight, candidates)[: self.batch]

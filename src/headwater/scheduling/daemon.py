@@ -141,15 +141,15 @@ class Daemon:
                 beat_at = now
                 if not self.store.daemon_heartbeat(self.daemon_id, now):
                     self._register()  # another daemon presumed this one dead: say it lives
-            wait = self.max_sleep
+            # Each part's wait counts from ``now``, not from when the last part is done: a
+            # tick due at a given time is woken for at that time, however long the parts took.
+            wake_at = min(now + self.max_sleep, beat_at + self.heartbeat_interval)
             for part in self.parts:
-                wait = min(wait, part.tick(now))
+                wake_at = min(wake_at, now + part.tick(now))
                 if self._stop.is_set():
                     return
-            current = clock.now()
-            wait = min(wait, beat_at + self.heartbeat_interval - current)
-            if wait > 0:
-                clock.sleep_until(current + wait, self._stop)
+            if wake_at > clock.now():
+                clock.sleep_until(wake_at, self._stop)
 
     def _register(self) -> None:
         now = self.clock.now()
@@ -214,7 +214,8 @@ def serve(
         coordinator = RunCoordinator(
             instance.store, launcher, daemon_id, limits=limits, poll_interval=poll_interval, dead_after=dead_after
         )
-        parts: list[DaemonPart] = [coordinator, *(make(instance.store, daemon_id) for make in extra_parts)]
+        # The coordinator comes last: a run the scheduler queues is claimed and launched in the same pass.
+        parts: list[DaemonPart] = [*(make(instance.store, daemon_id) for make in extra_parts), coordinator]
         daemon = Daemon(
             instance.store, parts, daemon_id=daemon_id, heartbeat_interval=heartbeat_interval,
             info={"limits": limits.describe(), "home": str(settings.home)}, clock=clock,

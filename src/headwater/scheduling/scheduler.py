@@ -172,8 +172,6 @@ class Scheduler:
             ))
         for tick in plan.fire:
             self._fire(ref, schedule, tick)
-        if plan.fire:
-            return 0.0  # the runs are queued: let the coordinator claim them at once
         if plan.waiting:
             return _MAX_WAIT
         upcoming = first_tick_after(schedule, now)
