@@ -109,13 +109,13 @@ def _from_row(cls: type[_R], row: Any) -> _R:
     mapping = row._mapping
     enums = _ENUM_FIELDS.get(cls, {})
     values: dict[str, Any] = {}
-    for field in fields(cls):  # type: ignore[arg-type]
-        value = mapping[field.name]
-        if field.name in _JSON_FIELDS:
+    for name, is_json in _columns_of(cls):  # type: ignore[arg-type]
+        value = mapping[name]
+        if is_json:
             value = json.loads(value) if value else {}
-        elif value is not None and field.name in enums:
-            value = enums[field.name](value)
-        values[field.name] = value
+        elif value is not None and name in enums:
+            value = enums[name](value)
+        values[name] = value
     return cls(**values)
 
 
