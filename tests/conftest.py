@@ -16,6 +16,35 @@ POSTGRES_URL = os.environ.get(
 )
 
 
+@pytest.fixture(autouse=True, scope="session")
+def cli_server_switch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Whether ``headwater`` commands the tests start use the warm CLI server.
+
+    Not by default: a test's command runs in its own process and leaves no server behind.
+    With ``HEADWATER_TEST_CLI_SERVER=1`` every such command goes through servers whose
+    sockets live in a folder of this session, stopped when the session ends (the suite
+    must pass both ways). ``tests/cli/test_cli_server.py`` uses servers of its own.
+    """
+    saved = {name: os.environ.get(name) for name in ("HEADWATER_CLI_SERVER", "HEADWATER_CLI_SERVER_DIR")}
+    folder = None
+    if os.environ.get("HEADWATER_TEST_CLI_SERVER") == "1":
+        folder = tmp_path_factory.mktemp("cli-servers")
+        os.environ["HEADWATER_CLI_SERVER"] = "1"
+        os.environ["HEADWATER_CLI_SERVER_DIR"] = str(folder)
+    else:
+        os.environ["HEADWATER_CLI_SERVER"] = "0"
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    if folder is not None:
+        from headwater.cli.warm.control import stop_servers
+
+        stop_servers(str(folder))
+
+
 @pytest.fixture(autouse=True)
 def headwater_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "headwater-home"

@@ -7,6 +7,10 @@ root group names its commands in a table (name -> where it is defined) and turns
 into a command the first time it is looked up: ``headwater runs list`` imports and builds
 ``runs`` alone; ``headwater --help`` still lists (and so builds) them all.
 
+A command once built is kept for the life of the process (:func:`prebuild` builds them
+all): the warm CLI server builds every command once, and each command it forks finds its
+own built already.
+
 Example::
 
     app = typer.Typer(cls=lazy_group({"runs": LazyCommand("headwater.cli.commands.runs", "app")}))
@@ -22,7 +26,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-__all__ = ["LazyCommand", "lazy_group"]
+__all__ = ["LazyCommand", "lazy_group", "prebuild"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,23 @@ class LazyCommand:
         return typer.main.get_group(holder).commands[name]
 
 
+#: the commands built in this process, by where they are defined and the name they have
+_BUILT: dict[tuple[LazyCommand, str], Any] = {}
+
+
+def _build_once(command: LazyCommand, name: str) -> Any:
+    built = _BUILT.get((command, name))
+    if built is None:
+        built = _BUILT[(command, name)] = command.build(name)
+    return built
+
+
+def prebuild(table: Mapping[str, LazyCommand]) -> None:
+    """Build every command of ``table`` now (importing its module), for later lookups."""
+    for name, command in table.items():
+        _build_once(command, name)
+
+
 class _Commands(MutableMapping[str, Any]):
     """The sub-commands by name: those built so far, and the table's others built on lookup."""
 
@@ -64,7 +85,7 @@ class _Commands(MutableMapping[str, Any]):
         if name not in self._built:
             if name not in self._table:
                 raise KeyError(name)
-            self._built[name] = self._table[name].build(name)
+            self._built[name] = _build_once(self._table[name], name)
         return self._built[name]
 
     def __setitem__(self, name: str, command: Any) -> None:

@@ -1,8 +1,9 @@
 """``headwater info``: which stores a command run here would use, and why.
 
 Prints the version, the Python running it, where Headwater's own code is, the home folder
-with the rule that chose it, the run store URL (password hidden), the artifact root, and
-the code location a command without ``-f``/``-m`` would load. Opens nothing and creates
+with the rule that chose it, the run store URL (password hidden), the artifact root, the
+code location a command without ``-f``/``-m`` would load, and whether this command ran in
+the warm CLI server (:mod:`headwater.cli.warm`), or why not. Opens nothing and creates
 nothing, so it answers even where the store cannot be opened.
 """
 
@@ -44,6 +45,15 @@ def _code_location() -> str:
     return f"file {file}" if file is not None else f"module {module}"
 
 
+def _cli_server() -> str:
+    from headwater.cli.warm import child, client
+
+    if child.served_by is not None:
+        pid, place = child.served_by
+        return f"in use (server pid {pid}, {place.socket})"
+    return client.why_here or "not used (called from Python, not the headwater command)"
+
+
 @exits_on_error
 def info() -> None:
     """Show which stores a command run here would use, and why; the version and Python."""
@@ -60,6 +70,7 @@ def info() -> None:
         ("run store", _hide_password(settings.database_url)),
         ("artifacts", settings.artifacts_url),
         ("code location", _code_location()),
+        ("cli server", _cli_server()),
     ]
     width = max(len(name) for name, _ in rows)
     console = out_console()
