@@ -110,6 +110,12 @@ class WarmServer:
         pids = running_servers(self.folder)
         return pids[0] if pids and list(Path(self.folder).glob("*.sock")) else None
 
+    def start(self, home: str, cwd: str) -> int:
+        """Start the server (a first command does, then runs itself); its pid once it listens."""
+        env = {**os.environ, "HEADWATER_HOME": home, **self.env()}
+        subprocess.run([*headwater_bin(), "info"], cwd=cwd, env=env, capture_output=True, check=True)
+        return self.wait_ready()
+
     def wait_ready(self, limit: float = 120.0) -> int:
         deadline = time.monotonic() + limit
         while (pid := self.pid()) is None:
@@ -179,8 +185,7 @@ def quick_rows(repeat: int, compare: str | None = None) -> bool:
             timed_with_cpu(commands["runs list"], home, folder, src)
         server = WarmServer(folder)
         try:
-            timed_with_cpu(commands["runs list"], home, folder, None, server)  # starts the server
-            server.wait_ready()
+            server.start(home, folder)
             for label, command in commands.items():
                 runs: dict[str, tuple[str | None, WarmServer | None]] = {"warm": (None, server), "cold": (None, None)}
                 runs.update({name: (src, None) for name, src in trees.items() if src is not None})
