@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 __all__ = [
+    "BackfillDetachOption",
     "DagIdArgument",
     "DaskAddressOption",
     "DetachOption",
@@ -76,6 +77,13 @@ RunConfigOption = Annotated[
     typer.Option(
         "--config", metavar="FILE",
         help="Run config for assets that take a Config: a YAML or JSON file of the form ops: {ASSET: {config: {...}}}.",
+    ),
+]
+BackfillDetachOption = Annotated[
+    bool,
+    typer.Option(
+        "--detach",
+        help="Record the backfill and return its id at once: headwater daemon drives it (backfills show ID follows it).",
     ),
 ]
 DetachOption = Annotated[

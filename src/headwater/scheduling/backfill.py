@@ -20,7 +20,11 @@ successful run, or was skipped as up to date, or failed:
   (:mod:`headwater.scheduling.recovery`) and run again, its finished steps skipped as up to
   date);
 * :func:`cancel_backfill` moves it to CANCELING: no new run starts, the driver waits for
-  those going and ends it CANCELED (at once when no driver is alive).
+  those going and ends it CANCELED (at once when no driver is alive and none is going).
+
+A backfill made with ``detached=True`` (``headwater backfill ... --detach``) is driven by
+``headwater daemon`` instead (:mod:`headwater.scheduling.backfill_daemon`), a step at a
+time, through the run queue; the command that made it returns at once.
 
 State
 -----
@@ -60,6 +64,7 @@ if TYPE_CHECKING:
     from headwater.storage.instance import Instance
 
 __all__ = [
+    "DETACHED",
     "BackfillProgress",
     "KeyState",
     "Launcher",
@@ -68,10 +73,17 @@ __all__ = [
     "create_backfill",
     "dag_logical_dates",
     "drive_backfill",
+    "driver_alive",
+    "finish_backfill",
     "in_process_launcher",
     "job_partition_keys",
+    "key_tags",
     "queue_launcher",
+    "skip_up_to_date",
 ]
+
+#: the ``launch`` entry of a backfill the daemon drives (``--detach``)
+DETACHED = "detached"
 
 #: the longest a backfill of a DAG may be, in runs (a typo in a date should not start 10**6 runs)
 MOST_LOGICAL_DATES = 100_000
@@ -204,9 +216,12 @@ def create_backfill(
     keys: Sequence[str],
     max_concurrent: int = 4,
     tags: Mapping[str, str] | None = None,
+    detached: bool = False,
+    force: bool = False,
 ) -> Backfill:
     """Record a new backfill of ``keys`` of ``target`` (a job's partitions, or a DAG's
-    logical dates), to be driven by :func:`drive_backfill`.
+    logical dates), to be driven by :func:`drive_backfill`, or, ``detached``, by the daemon
+    (``force``: up-to-date partitions run too).
 
     Raises:
         PlanError: ``max_concurrent`` is not a whole number of at least 1.
@@ -216,6 +231,8 @@ def create_backfill(
     instance.store.ensure_writable()
     launch: dict[str, Any] = {"file": str(location.file)} if location.file is not None else {"module": location.module}
     launch["working_dir"] = os.getcwd()  # where a module location is importable from
+    if detached:
+        launch.update({DETACHED: True, "force": force})
     backfill = Backfill(
         backfill_id=uuid.uuid4().hex[:12],
         kind=kind,
@@ -281,14 +298,16 @@ def cancel_backfill(instance: Instance, backfill_id: str) -> Backfill:
     backfill = instance.store.get_backfill(backfill_id)
     if backfill.status.finished:
         return backfill
-    if _driver_alive(backfill):
+    going = backfill_progress(instance, backfill_id).count(KeyState.RUNNING)
+    if driver_alive(backfill) or (backfill.launch.get(DETACHED) and going):  # the daemon ends it
         instance.store.update_backfill(backfill_id, status=BackfillStatus.CANCELING)
     else:
         instance.store.update_backfill(backfill_id, status=BackfillStatus.CANCELED, ended_at=time.time())
     return instance.store.get_backfill(backfill_id)
 
 
-def _driver_alive(backfill: Backfill) -> bool:
+def driver_alive(backfill: Backfill) -> bool:
+    """Whether a live process of this host drives ``backfill`` in the foreground."""
     return (
         backfill.pid is not None
         and backfill.hostname == socket.gethostname()
@@ -325,20 +344,22 @@ def drive_backfill(
     backfill = store.get_backfill(backfill_id)
     if backfill.status is BackfillStatus.COMPLETED_SUCCESS:
         return backfill_progress(instance, backfill_id)
-    if _driver_alive(backfill) and backfill.pid != os.getpid():
+    if driver_alive(backfill) and backfill.pid != os.getpid():
         raise PlanError(f"backfill {backfill_id} is being driven by process {backfill.pid}; cancel it first")
+    if backfill.launch.get(DETACHED) and not backfill.status.finished:
+        raise PlanError(
+            f"backfill {backfill_id} is driven by headwater daemon (--detach): follow it with "
+            f"`headwater backfills show {backfill_id}`, or cancel it first"
+        )
     close_lost_runs(store)
     store.update_backfill(
         backfill_id, status=BackfillStatus.REQUESTED, pid=os.getpid(), hostname=socket.gethostname(), ended_at=0.0
     )
     launch = launcher or in_process_launcher(instance, location)
+    if not force:
+        skip_up_to_date(instance, location, backfill_id)
     progress = backfill_progress(instance, backfill_id)
     remaining = [key for key, state in progress.keys.items() if state not in (KeyState.SUCCEEDED, KeyState.SKIPPED)]
-    if backfill.kind == "job" and not force:
-        fresh = _up_to_date(instance, location, backfill, remaining)
-        if fresh:
-            store.update_backfill(backfill_id, skipped=sorted(set(backfill.skipped) | set(fresh)))
-            remaining = [key for key in remaining if key not in fresh]
     backfill = store.get_backfill(backfill_id)
     lock = threading.Lock()
 
@@ -359,7 +380,7 @@ def drive_backfill(
                     canceled = True
                     break
                 key = queue.pop(0)
-                going.add(pool.submit(launch, BackfillRun(backfill, key, _tags_for(location, backfill, key))))
+                going.add(pool.submit(launch, BackfillRun(backfill, key, key_tags(location, backfill, key))))
             if canceled:
                 queue.clear()
             if not going:
@@ -378,10 +399,12 @@ def drive_backfill(
         wait(going)
     finally:
         pool.shutdown(wait=True)
-    return _finish(instance, backfill_id, canceled)
+    return finish_backfill(instance, backfill_id, canceled=canceled)
 
 
-def _finish(instance: Instance, backfill_id: str, canceled: bool) -> BackfillProgress:
+def finish_backfill(instance: Instance, backfill_id: str, *, canceled: bool) -> BackfillProgress:
+    """End a backfill whose runs are all over: CANCELED, COMPLETED_SUCCESS (every key
+    succeeded or was skipped) or COMPLETED_FAILED naming the failed keys."""
     progress = backfill_progress(instance, backfill_id)
     if canceled:
         status = BackfillStatus.CANCELED
@@ -395,17 +418,33 @@ def _finish(instance: Instance, backfill_id: str, canceled: bool) -> BackfillPro
     return backfill_progress(instance, backfill_id)
 
 
-def _tags_for(location: CodeLocation, backfill: Backfill, key: str) -> dict[str, str]:
+def key_tags(location: CodeLocation | None, backfill: Backfill, key: str) -> dict[str, str]:
     """A run's tags: the backfill's, its id, and the partition (or the DAG run's logical date
-    and data interval)."""
+    and data interval, from the DAG's schedule in ``location``)."""
     tags = {**backfill.tags, BACKFILL_TAG: backfill.backfill_id}
     if backfill.kind == "job":
         return {**tags, PARTITION_TAG: key}
-    schedule = next((s for s in location.schedules.values() if s.job_name == backfill.target), None)
+    schedules = location.schedules.values() if location is not None else ()
+    schedule = next((s for s in schedules if s.job_name == backfill.target), None)
     if schedule is None:  # the DAG lost its schedule since: its logical date alone
         return {**tags, LOGICAL_DATE_TAG: key}
     zone = timezone(schedule.execution_timezone)
     return {**tags, **interval_tags(interval_starting(schedule.cron_schedule, zone, datetime.fromisoformat(key)))}
+
+
+def skip_up_to_date(instance: Instance, location: CodeLocation, backfill_id: str) -> Backfill:
+    """Record as skipped the keys of a job's backfill not yet done whose every partitioned
+    asset is materialized and current (a second backfill of a range runs nothing)."""
+    store = instance.store
+    backfill = store.get_backfill(backfill_id)
+    if backfill.kind != "job":
+        return backfill
+    progress = backfill_progress(instance, backfill_id)
+    remaining = [key for key, state in progress.keys.items() if state not in (KeyState.SUCCEEDED, KeyState.SKIPPED)]
+    fresh = _up_to_date(instance, location, backfill, remaining)
+    if fresh:
+        store.update_backfill(backfill_id, skipped=sorted(set(backfill.skipped) | set(fresh)))
+    return store.get_backfill(backfill_id)
 
 
 def _up_to_date(instance: Instance, location: CodeLocation, backfill: Backfill, keys: Sequence[str]) -> set[str]:

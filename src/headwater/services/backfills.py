@@ -3,7 +3,9 @@
 The runs are driven in this process, at most ``max_concurrent`` at once
 (:func:`headwater.scheduling.backfill.drive_backfill`), through one launcher function that a
 run-queue launcher can replace. A backfill killed midway is resumed with
-:func:`resume_backfill`: what succeeded is not run again.
+:func:`resume_backfill`: what succeeded is not run again. One started ``detached`` is driven
+by ``headwater daemon`` instead (:mod:`headwater.scheduling.backfill_daemon`): starting it
+records it and returns.
 
 ::
 
@@ -27,6 +29,7 @@ from headwater.scheduling.backfill import (
     drive_backfill,
     job_partition_keys,
     queue_launcher,
+    skip_up_to_date,
 )
 from headwater.storage.records import Backfill
 
@@ -56,30 +59,49 @@ def start_job_backfill(
     last: str | None = None,
     partitions: Sequence[str] | None = None,
     max_concurrent: int = 4,
+    detached: bool = False,
+    force: bool = False,
 ) -> Backfill:
     """Record a backfill of job ``job_name``'s partitions ``first`` to ``last`` (both
     included; the first and last by default) or of the ``partitions`` listed.
+
+    ``detached``: the daemon drives it (partitions already up to date are recorded skipped
+    now, unless ``force``).
 
     Raises:
         DefinitionError: no such job, or it is not partitioned.
         PartitionKeyError: a key outside the job's partitions, or a range holding none.
     """
     _, keys = job_partition_keys(location, job_name, first=first, last=last, partitions=partitions)
-    return create_backfill(instance, location, kind="job", target=job_name, keys=keys, max_concurrent=max_concurrent)
+    created = create_backfill(
+        instance, location, kind="job", target=job_name, keys=keys, max_concurrent=max_concurrent,
+        detached=detached, force=force,
+    )
+    return skip_up_to_date(instance, location, created.backfill_id) if detached and not force else created
 
 
 def start_dag_backfill(
-    instance: Instance, location: CodeLocation, dag_id: str, start: datetime, end: datetime, *, max_concurrent: int = 4
+    instance: Instance,
+    location: CodeLocation,
+    dag_id: str,
+    start: datetime,
+    end: datetime,
+    *,
+    max_concurrent: int = 4,
+    detached: bool = False,
 ) -> Backfill:
     """Record a backfill of DAG ``dag_id``: one run per scheduled logical date from ``start``
-    to ``end`` (both included), each with its data interval (Airflow's ``dags backfill``).
+    to ``end`` (both included), each with its data interval (Airflow's ``dags backfill``);
+    ``detached``: the daemon drives it.
 
     Raises:
         DefinitionError: no such DAG, or it has no schedule.
         PartitionKeyError: the range holds no scheduled time.
     """
     keys = dag_logical_dates(location, dag_id, start, end)
-    return create_backfill(instance, location, kind="dag", target=dag_id, keys=keys, max_concurrent=max_concurrent)
+    return create_backfill(
+        instance, location, kind="dag", target=dag_id, keys=keys, max_concurrent=max_concurrent, detached=detached
+    )
 
 
 def drive(

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
-from headwater.definitions.loading import load_code_location
 from headwater.errors import BackfillNotFound, DefinitionError, PartitionKeyError
 from headwater.scheduling.backfill import BackfillRun, drive_backfill, in_process_launcher
 from headwater.services.backfills import (
@@ -25,14 +23,6 @@ from headwater.services.backfills import (
     start_job_backfill,
 )
 from headwater.storage.records import BackfillStatus, RunStatus
-
-PIPELINE = Path(__file__).parents[2] / "pipelines" / "partitioned_daily.py"
-
-
-@pytest.fixture
-def location():  # noqa: ANN201
-    return load_code_location(file=str(PIPELINE))
-
 
 def test_a_30_day_backfill_materializes_each_partition_and_a_second_one_skips_them_all(any_instance, location) -> None:  # noqa: ANN001
     created = start_job_backfill(any_instance, location, "daily_job", first="2026-01-01", last="2026-01-30")

@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from headwater.cli.errors import exits_on_error
-from headwater.cli.options import FileOption, ModuleOption
+from headwater.cli.options import BackfillDetachOption, FileOption, ModuleOption
 
 if TYPE_CHECKING:
     from headwater.definitions.loading import CodeLocation
     from headwater.services.backfills import BackfillProgress
     from headwater.storage.instance import Instance
 
-__all__ = ["MaxConcurrentOption", "app", "backfill", "drive_with_progress"]
+__all__ = ["MaxConcurrentOption", "app", "backfill", "drive_with_progress", "report_detached"]
 
 app = typer.Typer(no_args_is_help=True, help="List, show, cancel and resume backfills.")
 
@@ -48,12 +48,13 @@ def backfill(
     max_concurrent: MaxConcurrentOption = 4,
     force: Annotated[bool, typer.Option("--force", help="Run partitions that are already up to date too.")] = False,
     queue: QueueOption = False,
+    detach: BackfillDetachOption = False,
 ) -> None:
     """Backfill a partitioned job: one run per partition, a few at once, with a progress bar.
 
     Partitions already materialized and current are skipped. Killed or stopped, it is
     resumed with `headwater backfills resume ID`: what succeeded is not run again. Exits 1
-    when a run failed.
+    when a run failed. With --detach it returns at once and `headwater daemon` drives it.
     """
     from headwater.services.backfills import start_job_backfill
     from headwater.services.location import load_location, open_instance
@@ -62,9 +63,31 @@ def backfill(
     keys = [key for key in partitions.split(",")] if partitions is not None else None
     with open_instance() as instance:
         created = start_job_backfill(
-            instance, location, job, first=first, last=last, partitions=keys, max_concurrent=max_concurrent
+            instance, location, job, first=first, last=last, partitions=keys, max_concurrent=max_concurrent,
+            detached=detach, force=force,
         )
+        if detach:
+            report_detached(instance, created.backfill_id)
+            return
         drive_with_progress(instance, location, created.backfill_id, force=force, queued=queue)
+
+
+def report_detached(instance: Instance, backfill_id: str) -> None:
+    """Print a detached backfill's id on stdout (for scripts), and on stderr who drives it."""
+    from headwater.cli.console import error_console
+    from headwater.services.queue import queue_status
+
+    typer.echo(backfill_id)
+    console = error_console()
+    console.print(
+        f"backfill {backfill_id} recorded; headwater daemon drives it: follow it with headwater backfills show {backfill_id}",
+        markup=False, highlight=False,
+    )
+    if not queue_status(instance).daemon_running:
+        console.print(
+            "no daemon is running: the backfill waits until one starts (headwater daemon)",
+            style="yellow", markup=False, highlight=False,
+        )
 
 
 def drive_with_progress(
@@ -142,8 +165,11 @@ def show_backfill(backfill_id: BackfillArgument) -> None:
         progress = backfill_progress(instance, backfill_id)
     b = progress.backfill
     console = out_console()
-    console.print(f"Backfill {b.backfill_id}: {b.kind} {b.target}, {b.status.value}, at most {b.max_concurrent} at once",
-                  highlight=False)
+    driver = ", driven by headwater daemon" if b.launch.get("detached") else ""
+    console.print(
+        f"Backfill {b.backfill_id}: {b.kind} {b.target}, {b.status.value}, at most {b.max_concurrent} at once{driver}",
+        highlight=False,
+    )
     console.print(_summary(progress), highlight=False)
     if b.error:
         console.print(b.error, style="red", highlight=False)

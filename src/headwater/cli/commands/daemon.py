@@ -98,6 +98,7 @@ def _serve(
 ) -> None:
     from headwater.cli.console import error_console
     from headwater.errors import CodeLocationError
+    from headwater.scheduling.backfill_daemon import backfill_part
     from headwater.scheduling.daemon import Daemon, serve
     from headwater.scheduling.limits import RunLimits, TagConcurrencyLimit
     from headwater.scheduling.locations import WatchedLocations
@@ -123,5 +124,5 @@ def _serve(
 
     serve(settings, limits=limits, poll_interval=poll_interval, heartbeat_interval=min(2.0, heartbeat_timeout / 4),
           dead_after=heartbeat_timeout, on_ready=ready,
-          extra_parts=[scheduler_part(locations, settings)] if locations is not None else [])
+          extra_parts=[backfill_part(settings), *([scheduler_part(locations, settings)] if locations is not None else [])])
     error_console().print(f"headwater {command} stopped", markup=False, highlight=False)

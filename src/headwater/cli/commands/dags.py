@@ -14,6 +14,7 @@ import typer
 
 from headwater.cli.errors import exits_on_error, fail
 from headwater.cli.options import (
+    BackfillDetachOption,
     DagIdArgument,
     DaskAddressOption,
     DetachOption,
@@ -161,21 +162,28 @@ def backfill_dag(
     queue: Annotated[
         bool, typer.Option("--queue", help="Submit each run to the run queue (headwater daemon runs it).")
     ] = False,
+    detach: BackfillDetachOption = False,
 ) -> None:
     """Run a DAG for every scheduled logical date from START to END (Airflow's ``dags backfill``).
 
     Each run gets its logical date and data interval. Resumable with
-    `headwater backfills resume ID`; exits 1 when a run failed.
+    `headwater backfills resume ID`; exits 1 when a run failed. With --detach it returns at
+    once and `headwater daemon` drives it.
     """
     from headwater.cli.commands._common import parse_logical_date
-    from headwater.cli.commands.backfills import drive_with_progress
+    from headwater.cli.commands.backfills import drive_with_progress, report_detached
     from headwater.services.backfills import start_dag_backfill
     from headwater.services.location import load_location, open_instance
 
     start, end = parse_logical_date(start_date), parse_logical_date(end_date)
     location = load_location(file, module)
     with open_instance() as instance:
-        created = start_dag_backfill(instance, location, dag_id, start, end, max_concurrent=max_concurrent)
+        created = start_dag_backfill(
+            instance, location, dag_id, start, end, max_concurrent=max_concurrent, detached=detach
+        )
+        if detach:
+            report_detached(instance, created.backfill_id)
+            return
         drive_with_progress(instance, location, created.backfill_id, queued=queue)
 
 
