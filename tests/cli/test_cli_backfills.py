@@ -88,3 +88,20 @@ def test_load_and_history_of_a_partition(cli) -> None:  # noqa: ANN001
     assert missing.exit_code == 3 and "partition '2026-01-09' of asset 'daily_totals' has never been materialized" in missing.stderr
     history = cli("assets", "history", "daily_totals")
     assert "partition" in history.stdout and "2026-01-03" in history.stdout
+
+
+def test_a_detached_backfill_returns_its_id_at_once_and_can_be_shown_and_canceled(cli, tmp_path) -> None:  # noqa: ANN001
+    made = cli("backfill", "daily_job", "--from", "2026-01-01", "--to", "2026-01-03", "-f", PIPELINE, "--detach")
+    assert made.exit_code == 0, made.output
+    backfill_id = made.stdout.strip()
+    assert "headwater daemon drives it" in made.stderr and "no daemon is running" in made.stderr
+    shown = cli("backfills", "show", backfill_id)
+    assert "REQUESTED" in shown.stdout and "driven by headwater daemon" in shown.stdout and "3 pending" in shown.stdout
+    assert "No runs" in cli("runs", "list").stdout  # nothing ran here
+    resumed = cli("backfills", "resume", backfill_id)
+    assert resumed.exit_code == 2 and "driven by headwater daemon" in resumed.stderr
+    assert "CANCELED" in cli("backfills", "cancel", backfill_id).stdout  # none going: at once
+    dag_file = tmp_path / "nightly.py"
+    dag_file.write_text(DAG)
+    dag = cli("dags", "backfill", "nightly", "-s", "2026-01-01", "-e", "2026-01-02", "-f", str(dag_file), "--detach")
+    assert dag.exit_code == 0 and "2 pending" in cli("backfills", "show", dag.stdout.strip()).stdout
