@@ -105,3 +105,24 @@ def test_a_detached_backfill_returns_its_id_at_once_and_can_be_shown_and_cancele
     dag_file.write_text(DAG)
     dag = cli("dags", "backfill", "nightly", "-s", "2026-01-01", "-e", "2026-01-02", "-f", str(dag_file), "--detach")
     assert dag.exit_code == 0 and "2 pending" in cli("backfills", "show", dag.stdout.strip()).stdout
+
+
+def test_dags_backfill_reads_dates_without_an_offset_as_utc_as_airflow_does(cli, tmp_path) -> None:  # noqa: ANN001
+    """Airflow parses -s/-e in its default_timezone (utc unless set), not in the DAG's zone."""
+    dag_file = tmp_path / "berlin.py"
+    dag_file.write_text(DAG.replace('"nightly"', '"berlin"').replace(
+        "tzinfo=timezone.utc", "tzinfo=__import__('zoneinfo').ZoneInfo('Europe/Berlin')"))
+
+    def logical_dates(*dates: str) -> list[str]:
+        made = cli("dags", "backfill", "berlin", "-s", dates[0], "-e", dates[1], "-f", str(dag_file), "--detach")
+        assert made.exit_code == 0, made.output
+        shown = cli("backfills", "show", made.stdout.strip()).stdout
+        return [line.split()[1] for line in shown.splitlines() if "pending" in line and "+01:00" in line]
+
+    # 2026-01-02 (UTC) is 01:00 in Berlin: Berlin's midnight of the 2nd is before it
+    assert logical_dates("2026-01-02", "2026-01-03") == ["2026-01-03T00:00:00+01:00"]
+    assert logical_dates("2026-01-02T00:00+01:00", "2026-01-03T00:00+01:00") == [
+        "2026-01-02T00:00:00+01:00", "2026-01-03T00:00:00+01:00",
+    ]
+    bad = cli("dags", "backfill", "berlin", "-s", "02/01/2026", "-e", "2026-01-03", "-f", str(dag_file))
+    assert bad.exit_code == 2 and "--start-date '02/01/2026' is not an ISO date" in bad.stderr

@@ -39,8 +39,13 @@ def run_options(
     return RunOptions(executor, force, max_concurrency, config, limits, dict(tags or {}))
 
 
-def parse_logical_date(text: str | None) -> datetime:
-    """A ``[LOGICAL_DATE]`` argument (ISO date or date-time, UTC unless it says); now when None."""
+def parse_logical_date(text: str | None, *, what: str = "LOGICAL_DATE") -> datetime:
+    """A ``[LOGICAL_DATE]`` argument (or ``what``: an ISO date or date-time); now when None.
+
+    A date or date-time without an offset is UTC, as Airflow's CLI reads one (in its
+    ``[core] default_timezone``, ``utc`` unless set), not in the DAG's time zone: give the
+    offset (``2026-01-01T00:00+01:00``) to mean another zone's midnight.
+    """
     from datetime import UTC
 
     from headwater.cli.errors import fail
@@ -50,7 +55,9 @@ def parse_logical_date(text: str | None) -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise fail(f"LOGICAL_DATE {text!r} is not an ISO date or date-time (2024-01-31 or 2024-01-31T06:00)") from None
+        raise fail(
+            f"{what} {text!r} is not an ISO date or date-time (2024-01-31, 2024-01-31T06:00 or 2024-01-31T06:00+01:00)"
+        ) from None
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 

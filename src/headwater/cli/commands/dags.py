@@ -152,8 +152,12 @@ def list_dags(file: FileOption = None, module: ModuleOption = None) -> None:
 @exits_on_error
 def backfill_dag(
     dag_id: DagIdArgument,
-    start_date: Annotated[str, typer.Option("--start-date", "-s", metavar="DATE", help="The first logical date (ISO).")],
-    end_date: Annotated[str, typer.Option("--end-date", "-e", metavar="DATE", help="The last logical date, included (ISO).")],
+    start_date: Annotated[
+        str, typer.Option("--start-date", "-s", metavar="DATE", help="The first logical date (ISO; UTC unless it has an offset).")
+    ],
+    end_date: Annotated[
+        str, typer.Option("--end-date", "-e", metavar="DATE", help="The last logical date, included (ISO; UTC unless it has an offset).")
+    ],
     file: FileOption = None,
     module: ModuleOption = None,
     max_concurrent: Annotated[
@@ -166,7 +170,8 @@ def backfill_dag(
 ) -> None:
     """Run a DAG for every scheduled logical date from START to END (Airflow's ``dags backfill``).
 
-    Each run gets its logical date and data interval. Resumable with
+    Each run gets its logical date and data interval. START and END without an offset are
+    UTC, as Airflow reads them (its default_timezone is utc), whatever the DAG's zone. Resumable with
     `headwater backfills resume ID`; exits 1 when a run failed. With --detach it returns at
     once and `headwater daemon` drives it.
     """
@@ -175,7 +180,7 @@ def backfill_dag(
     from headwater.services.backfills import start_dag_backfill
     from headwater.services.location import load_location, open_instance
 
-    start, end = parse_logical_date(start_date), parse_logical_date(end_date)
+    start, end = parse_logical_date(start_date, what="--start-date"), parse_logical_date(end_date, what="--end-date")
     location = load_location(file, module)
     with open_instance() as instance:
         created = start_dag_backfill(

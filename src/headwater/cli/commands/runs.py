@@ -60,7 +60,7 @@ def list_runs(
         if not key or not equals:
             raise fail(f"--tag expects K=V, got {item!r}")
         tags[key] = value
-    after = parse_logical_date(since).timestamp() if since is not None else None
+    after = parse_logical_date(since, what="--since").timestamp() if since is not None else None
     query = RunQuery(statuses=statuses, job_name=job, dag_id=dag, tags=tags, created_after=after)
     from headwater.services.queue import queue_status
 
