@@ -19,7 +19,6 @@ A first parameter named ``context`` receives the run context instead of an upstr
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -34,9 +33,10 @@ from headwater.definitions.node import (
     NodeOptions,
     RetryPolicy,
     defined_at,
+    docstring_of,
     node_of,
 )
-from headwater.definitions.parameters import special_parameters
+from headwater.definitions.parameters import named_parameters, special_parameters
 from headwater.definitions.unsupported import refuse_unsupported
 from headwater.errors import DefinitionError
 
@@ -172,9 +172,14 @@ def check_cache_options(cache: object, source_version: object, *, what: str) -> 
         )
 
 
+_NO_RETRIES = RetryPolicy(max_retries=0, delay=0.0, backoff=1.0, jitter=None)
+
+
 def _retry_policy(retries: int, retry_delay: float, backoff: float, policy: RetryPolicy | None) -> RetryPolicy:
     if policy is not None:
         return policy
+    if retries == 0 and retry_delay == 0.0 and backoff == 1.0:
+        return _NO_RETRIES  # (frozen, so one shared instance serves every asset without retries)
     if retries < 0:
         raise ValueError(f"retries must be >= 0, got {retries}")
     # Growing delays get 10 % jitter, so that many failing steps do not retry in lockstep.
@@ -200,15 +205,12 @@ def _build_node(fn: Callable[..., Any], **options: Any) -> Node:
         asset_key = "/".join([*prefix_path(key_prefix), name if name is not None else fn.__name__])
         check_asset_key(asset_key, "asset key" if key_prefix else "asset name", where=site)
 
-    signature = inspect.signature(fn)
-    variadic = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
-    parameters = [p.name for p in signature.parameters.values() if p.kind not in variadic]
+    parameters, takes_var_keywords = named_parameters(fn)
     takes_context = bool(parameters) and parameters[0] == CONTEXT_PARAMETER
     if takes_context:
         parameters = parameters[1:]
     config_parameter, resource_parameters = special_parameters(fn, parameters, f"asset {asset_key!r}")
     parameters = [p for p in parameters if p != config_parameter and p not in resource_parameters]
-    takes_var_keywords = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values())
     unknown_ins = set(ins) - set(parameters)
     if unknown_ins and not takes_var_keywords:
         raise TypeError(
@@ -241,7 +243,7 @@ def _build_node(fn: Callable[..., Any], **options: Any) -> Node:
         retry=retry,
         owners=tuple(options.pop("owners") or ()),
         kinds=tuple(options.pop("kinds") or ()),
-        description=options.pop("description") or inspect.getdoc(fn),
+        description=options.pop("description") or docstring_of(fn),
         check_specs=check_specs,
         config_parameter=config_parameter,
         resource_parameters=resource_parameters,
@@ -267,8 +269,14 @@ _REFUSED_DAGSTER_OPTIONS = (
 )
 
 
+#: the options that need translating or refusing
+_DAGSTER_ONLY = frozenset({*_REFUSED_DAGSTER_OPTIONS, "compute_kind", "op_tags", "non_argument_deps"})
+
+
 def _translate_dagster_options(options: dict[str, Any]) -> dict[str, Any]:
     """Map Dagster's synonyms onto Headwater's options; refuse the ones Headwater lacks."""
+    if _DAGSTER_ONLY.isdisjoint(options):
+        return options
     refuse_unsupported("@asset", **{name: options.get(name) for name in _REFUSED_DAGSTER_OPTIONS})
     translated = {k: v for k, v in options.items() if k not in _REFUSED_DAGSTER_OPTIONS}
     compute_kind = translated.pop("compute_kind", None)
@@ -283,6 +291,38 @@ def _translate_dagster_options(options: dict[str, Any]) -> dict[str, Any]:
     if non_argument_deps:
         translated["deps"] = [*(translated.get("deps") or ()), *non_argument_deps]
     return translated
+
+
+#: every @asset option and its default
+_DEFAULTS: Mapping[str, Any] = MappingProxyType({
+    "name": None,
+    "key": None,
+    "key_prefix": None,
+    "ins": None,
+    "deps": None,
+    "group": None,
+    "group_name": None,
+    "tags": None,
+    "metadata": None,
+    "description": None,
+    "code_version": None,
+    "retries": 0,
+    "retry_delay": 0.0,
+    "backoff": 1.0,
+    "retry_policy": None,
+    "timeout": None,
+    "io": None,
+    "owners": None,
+    "kinds": None,
+    "pool": None,
+    "cache": None,
+    "source_version": None,
+    "non_deterministic": False,
+    "check_types": True,
+    "output_required": True,
+    "check_specs": None,
+    "partitions_def": None,
+})
 
 
 @overload
@@ -383,44 +423,15 @@ def asset(fn: Callable[..., Any] | None = None, /, **options: Any) -> Any:
     Returns:
         ``fn`` itself, or a decorator that returns it.
     """
-    defaults: dict[str, Any] = {
-        "name": None,
-        "key": None,
-        "key_prefix": None,
-        "ins": None,
-        "deps": None,
-        "group": None,
-        "group_name": None,
-        "tags": None,
-        "metadata": None,
-        "description": None,
-        "code_version": None,
-        "retries": 0,
-        "retry_delay": 0.0,
-        "backoff": 1.0,
-        "retry_policy": None,
-        "timeout": None,
-        "io": None,
-        "owners": None,
-        "kinds": None,
-        "pool": None,
-        "cache": None,
-        "source_version": None,
-        "non_deterministic": False,
-        "check_types": True,
-        "output_required": True,
-        "check_specs": None,
-        "partitions_def": None,
-    }
     options = _translate_dagster_options(options)
-    unknown = set(options) - set(defaults)
+    unknown = options.keys() - _DEFAULTS.keys()
     if unknown:
-        raise TypeError(f"@asset got unknown options {sorted(unknown)}; it takes {sorted(defaults)}")
+        raise TypeError(f"@asset got unknown options {sorted(unknown)}; it takes {sorted(_DEFAULTS)}")
     check_cache_options(options.get("cache"), options.get("source_version"), what="@asset")
     check_partitions_def(options.get("partitions_def"), "@asset")
 
     def register(function: Callable[..., Any]) -> Callable[..., Any]:
-        node = _build_node(function, **{**defaults, **options})
+        node = _build_node(function, **{**_DEFAULTS, **options})
         setattr(function, NODE_ATTRIBUTE, node)
         return function
 

@@ -24,7 +24,6 @@ Results are stored with the run and shown by ``headwater assets list`` and ``run
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -33,7 +32,8 @@ from typing import Any, overload
 
 from headwater.definitions.asset import CONTEXT_PARAMETER, AssetIn, key_of
 from headwater.definitions.names import check_name
-from headwater.definitions.node import NODE_ATTRIBUTE, AssetKey, Node, NodeOptions, RetryPolicy, defined_at
+from headwater.definitions.node import NODE_ATTRIBUTE, AssetKey, Node, NodeOptions, RetryPolicy, defined_at, docstring_of
+from headwater.definitions.parameters import named_parameters
 from headwater.definitions.unsupported import refuse_unsupported
 from headwater.errors import DefinitionError
 
@@ -231,10 +231,7 @@ def _check_node(fn: Callable[..., Any], options: Mapping[str, Any]) -> Node:
     name = check_name(options.get("name") or fn.__name__, "asset check name", where=defined_at(fn))
     key = check_key(asset_key, name)
     extra: Mapping[str, AssetIn] = options.get("additional_ins") or {}
-    parameters = [
-        p.name for p in inspect.signature(fn).parameters.values()
-        if p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
-    ]
+    parameters, _ = named_parameters(fn)
     takes_context = bool(parameters) and parameters[0] == CONTEXT_PARAMETER
     if takes_context:
         parameters = parameters[1:]
@@ -256,7 +253,7 @@ def _check_node(fn: Callable[..., Any], options: Mapping[str, Any]) -> Node:
     compute_kind = options.get("compute_kind")
     node_options = NodeOptions(
         tags=MappingProxyType({str(k): str(v) for k, v in op_tags.items()}),
-        description=options.get("description") or inspect.getdoc(fn),
+        description=options.get("description") or docstring_of(fn),
         retry=options.get("retry_policy") or RetryPolicy(max_retries=0),
         metadata=MappingProxyType(dict(options.get("metadata") or {})),
         kinds=(compute_kind,) if compute_kind else (),

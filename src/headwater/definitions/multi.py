@@ -22,7 +22,6 @@ function reads ``context.selected_output_names`` and produces only those.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -30,7 +29,8 @@ from typing import Any
 
 from headwater.definitions.asset import CONTEXT_PARAMETER, AssetIn, Output, prefix_path, key_of
 from headwater.definitions.checks import AssetCheckSpec
-from headwater.definitions.node import NODE_ATTRIBUTE, AssetKey, Node, NodeOptions, RetryPolicy, defined_at
+from headwater.definitions.node import NODE_ATTRIBUTE, AssetKey, Node, NodeOptions, RetryPolicy, defined_at, docstring_of
+from headwater.definitions.parameters import named_parameters
 from headwater.definitions.unsupported import refuse_unsupported
 from headwater.errors import DefinitionError
 
@@ -301,10 +301,7 @@ def _op_node(
     deps: Iterable[object], *, description: str | None, op_tags: Mapping[str, Any], retry_policy: RetryPolicy | None,
     code_version: str | None, pool: str | None, can_subset: bool, group: str | None, check_specs: tuple[AssetCheckSpec, ...] = (),
 ) -> Node:
-    parameters = [
-        p.name for p in inspect.signature(fn).parameters.values()
-        if p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
-    ]
+    parameters, _ = named_parameters(fn)
     takes_context = bool(parameters) and parameters[0] == CONTEXT_PARAMETER
     if takes_context:
         parameters = parameters[1:]
@@ -320,7 +317,7 @@ def _op_node(
         options=NodeOptions(
             group=group or "default",
             tags=MappingProxyType({str(k): str(v) for k, v in op_tags.items()}),
-            description=description or inspect.getdoc(fn),
+            description=description or docstring_of(fn),
             code_version=code_version,
             retry=retry_policy or RetryPolicy(max_retries=0),
             pool=pool,

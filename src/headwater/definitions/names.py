@@ -21,6 +21,7 @@ and a bad one is refused where it is defined, with the offending character and p
 
 from __future__ import annotations
 
+import re
 import string
 
 from headwater.errors import InvalidNameError
@@ -30,6 +31,10 @@ __all__ = ["MAX_NAME_LENGTH", "check_asset_key", "check_name"]
 #: Airflow's limit on ids (``ID_LEN``); also below every file system's limit on a file name
 MAX_NAME_LENGTH = 250
 _ALLOWED = frozenset(string.ascii_letters + string.digits + "_-.")
+#: the grammar as patterns, for the quick accept of a valid name (the checks below explain a bad one)
+_VALID_NAME = re.compile(rf"[A-Za-z0-9_.\-]{{1,{MAX_NAME_LENGTH}}}")
+_VALID_KEY = re.compile(rf"[A-Za-z0-9_.\-]{{1,{MAX_NAME_LENGTH}}}(?:/[A-Za-z0-9_.\-]{{1,{MAX_NAME_LENGTH}}})*")
+_DOT_PARTS = re.compile(r"(?:^|/)\.{1,2}(?:/|$)")
 _GRAMMAR = "names use letters, digits, _ - ."
 _KEY_GRAMMAR = "keys are names (letters, digits, _ - .) joined by /"
 
@@ -45,6 +50,8 @@ def check_name(name: object, what: str, *, where: str = "") -> str:
     Raises:
         InvalidNameError: naming the first offending character and its position.
     """
+    if isinstance(name, str) and _VALID_NAME.fullmatch(name):
+        return name
     problem = _name_problem(name, offset=0)
     if problem is not None:
         raise InvalidNameError(f"invalid {what} {name!r}{_at(where)}: {problem}; {_GRAMMAR}")
@@ -62,6 +69,8 @@ def check_asset_key(key: object, what: str = "asset name", *, where: str = "") -
     Raises:
         InvalidNameError: naming the first offending character or part and its position.
     """
+    if isinstance(key, str) and _VALID_KEY.fullmatch(key) and not _DOT_PARTS.search(key):
+        return key
     if not isinstance(key, str):
         return check_name(key, what, where=where)
     grammar = _KEY_GRAMMAR if "/" in key else _GRAMMAR

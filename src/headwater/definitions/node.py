@@ -8,6 +8,7 @@ goes to which parameter, and options.
 from __future__ import annotations
 
 import inspect
+import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -17,7 +18,7 @@ from typing import Any
 from headwater.definitions.trigger_rules import TriggerRule
 from headwater.errors import InvalidNameError
 
-__all__ = ["AssetKey", "Backoff", "Jitter", "Node", "NodeOptions", "RetryPolicy", "defined_at", "node_of"]
+__all__ = ["AssetKey", "Backoff", "Jitter", "Node", "NodeOptions", "RetryPolicy", "defined_at", "docstring_of", "node_of"]
 
 NODE_ATTRIBUTE = "__headwater_node__"
 
@@ -208,10 +209,24 @@ class Node:
 
 def defined_at(fn: Callable[..., Any]) -> str:
     """``file:line`` where ``fn`` is defined, or its qualified name if that is unknown."""
-    code = getattr(inspect.unwrap(fn), "__code__", None)
+    code = getattr(inspect.unwrap(fn) if hasattr(fn, "__wrapped__") else fn, "__code__", None)
     if code is None:
         return getattr(fn, "__qualname__", repr(fn))
     return f"{code.co_filename}:{code.co_firstlineno}"
+
+
+def docstring_of(fn: Callable[..., Any]) -> str | None:
+    """``inspect.getdoc(fn)``: its docstring, cleaned, or one it inherits as a method.
+
+    A function with no docstring that is not a method (defined at module level or inside
+    another function) inherits none, so the search for a class to inherit from is skipped.
+    """
+    doc = getattr(fn, "__doc__", None)
+    if isinstance(doc, str):
+        return inspect.cleandoc(doc)
+    if isinstance(fn, types.FunctionType) and ("." not in fn.__qualname__ or "<locals>" in fn.__qualname__):
+        return None
+    return inspect.getdoc(fn)
 
 
 def node_of(obj: object) -> Node | None:

@@ -82,8 +82,10 @@ def refuse_unsupported(api: str, **given: Any) -> None:
         NotSupportedError: naming ``api``, the argument and what to do instead.
     """
     for name, value in given.items():
+        if value is None:
+            continue
         empty = isinstance(value, dict | list | tuple | set | frozenset) and not value
-        if value is None or empty or (name in _DEFAULTS and value == _DEFAULTS[name]):
+        if empty or (name in _DEFAULTS and value == _DEFAULTS[name]):
             continue
         reason = _REASONS.get(name, "it is not supported yet")
         raise NotSupportedError(f"{api}: argument {name!r} is not supported: {reason}")
