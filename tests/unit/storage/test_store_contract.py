@@ -199,6 +199,22 @@ def test_latest_materializations(store: SqlStore) -> None:
     assert set(store.latest_materializations(iter(["b"]))) == {"b"}
 
 
+def test_records_read_together_own_their_maps(store: SqlStore) -> None:
+    """Rows with equal JSON text (the same environment on every asset) are decoded once, but
+    each record gets maps of its own: changing one record's map changes no other's."""
+    environment = {"python": "3.11.7", "numpy": "2.1.0"}
+    metadata = {"rows": 3, "schema": {"a": "int"}}
+    store.add_materializations(
+        [make_mat(key, "r1", key, environment=environment, metadata=metadata) for key in ("a", "b", "c")]
+    )
+    latest = store.latest_materializations(["a", "b", "c"])
+    assert all(m.environment == environment and m.metadata == metadata for m in latest.values())
+    latest["a"].environment["python"] = "changed"
+    latest["b"].metadata["schema"]["a"] = "changed"
+    assert latest["c"].environment == environment and latest["c"].metadata == metadata
+    assert latest["b"].environment == environment and latest["a"].metadata == metadata
+
+
 def make_xcom(run_id: str, task: str, key: str, map_index: int = -1) -> XCom:
     return XCom(run_id, task, key, map_index, f"/a/{task}/xcom/{key}/{map_index}.pkl", "cloudpickle", 9, f"v{map_index}", 2.0)
 

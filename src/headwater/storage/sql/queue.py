@@ -115,7 +115,7 @@ class RunQueueMethods:
         Returns:
             The claimed runs, as claimed (``claimed_by`` set), in ``choose``'s order.
         """
-        from headwater.storage.sql.store import _from_row
+        from headwater.storage.sql.store import _records
 
         r = s.runs
         unclaimed = (r.c.status == RunStatus.QUEUED.value) & r.c.claimed_by.is_(None)
@@ -137,14 +137,14 @@ class RunQueueMethods:
             )
             if postgres:
                 waiting = waiting.with_for_update(skip_locked=True)
-            queued = [_from_row(Run, row) for row in conn.execute(waiting)]
+            queued = _records(Run, conn.execute(waiting))
             if not queued:
                 return []
             flying = select(r).where(
                 (r.c.status.in_(_IN_FLIGHT))
                 | ((r.c.status == RunStatus.QUEUED.value) & r.c.claimed_by.is_not(None))
             )
-            in_flight = [_from_row(Run, row) for row in conn.execute(flying)]
+            in_flight = _records(Run, conn.execute(flying))
             by_id = {run.run_id: run for run in queued}
             chosen = [by_id[run_id] for run_id in choose(in_flight, queued) if run_id in by_id]
             if not chosen:
@@ -246,10 +246,10 @@ class RunQueueMethods:
             return int(conn.execute(select(func.count()).where(r.c.status == RunStatus.QUEUED.value)).scalar_one())
 
     def _select_runs(self, query: Select[Any]) -> list[Run]:
-        from headwater.storage.sql.store import _from_row
+        from headwater.storage.sql.store import _records
 
         with self._connect() as conn:
-            return [_from_row(Run, row) for row in conn.execute(query)]
+            return _records(Run, conn.execute(query))
 
     # -- daemons ---------------------------------------------------------------------------
 
@@ -278,14 +278,14 @@ class RunQueueMethods:
 
     def list_daemons(self, kind: str | None = None) -> list[DaemonRecord]:
         """Every recorded daemon (of ``kind``), oldest first."""
-        from headwater.storage.sql.store import _from_row
+        from headwater.storage.sql.store import _records
 
         d = s.daemons
         query = select(d).order_by(d.c.started_at, d.c.daemon_id)
         if kind is not None:
             query = query.where(d.c.kind == kind)
         with self._connect() as conn:
-            return [_from_row(DaemonRecord, row) for row in conn.execute(query)]
+            return _records(DaemonRecord, conn.execute(query))
 
 
 def _replace_claim(run: Run, claimer: str) -> Run:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
@@ -104,19 +105,58 @@ def _columns_of(cls: type) -> tuple[tuple[str, bool], ...]:
     return tuple((field.name, field.name in _JSON_FIELDS) for field in fields(cls))
 
 
-def _from_row(cls: type[_R], row: Any) -> _R:
-    """Build a record from a result row, decoding enum and JSON fields."""
-    mapping = row._mapping
-    enums = _ENUM_FIELDS.get(cls, {})
-    values: dict[str, Any] = {}
-    for name, is_json in _columns_of(cls):  # type: ignore[arg-type]
-        value = mapping[name]
-        if is_json:
-            value = json.loads(value) if value else {}
-        elif value is not None and name in enums:
-            value = enums[name](value)
-        values[name] = value
-    return cls(**values)
+def _records(cls: type[_R], result: Any) -> list[_R]:
+    """Build a record from each row of a result (see :class:`_Decoder`)."""
+    decode = _Decoder(cls, tuple(result.keys())).record
+    return [decode(row) for row in result.all()]
+
+
+class _Decoder:
+    """Builds records of one class from the rows of one result.
+
+    Reading thousands of rows (the latest materialization of every asset of a large code
+    location) is a per-row cost: so the columns are picked out by position once per result
+    (not looked up by name in every row), the record is built from positional arguments,
+    and a JSON text seen before in the same result is decoded once (``{"python": "3.11.7"}``
+    on every row); each record still gets dicts of its own.
+    """
+
+    __slots__ = ("_cls", "_pick", "_json", "_enums", "_seen")
+
+    def __init__(self, cls: Any, columns: tuple[str, ...]) -> None:
+        position = {name: index for index, name in enumerate(columns)}
+        stored = _columns_of(cls)
+        names = [name for name, _ in stored]
+        self._cls = cls
+        pick = operator.itemgetter(*(position[name] for name in names))
+        self._pick = pick if len(names) > 1 else lambda row: (pick(row),)
+        self._json = tuple(i for i, (_, is_json) in enumerate(stored) if is_json)
+        enums = _ENUM_FIELDS.get(cls, {})
+        self._enums = tuple((names.index(name), enum) for name, enum in enums.items())
+        self._seen: dict[str, tuple[Any, bool | None]] = {}
+
+    def record(self, row: Any) -> Any:
+        values = list(self._pick(row))
+        for index in self._json:
+            values[index] = self._decoded(values[index])
+        for index, enum in self._enums:
+            if values[index] is not None:
+                values[index] = enum(values[index])
+        return self._cls(*values)
+
+    def _decoded(self, text: str | None) -> Any:
+        if not text or text == "{}":
+            return {}
+        known = self._seen.get(text)
+        if known is None:
+            value = json.loads(text)
+            self._seen[text] = (value, None)
+            return value
+        value, flat = known
+        if flat is None:  # seen twice: can copies be made shallowly (a map of plain values)?
+            flat = isinstance(value, dict) and all(isinstance(v, str | int | float | bool | None) for v in value.values())
+            self._seen[text] = (value, flat)
+        return dict(value) if flat else json.loads(text)
 
 
 class SqlStore(BackfillQueries, RunQueueMethods, ScheduleQueries):
@@ -249,7 +289,7 @@ class SqlStore(BackfillQueries, RunQueueMethods, ScheduleQueries):
 
     def _select(self, cls: type[_R], query: Select[Any]) -> list[_R]:
         with self._connect() as conn:
-            return [_from_row(cls, row) for row in conn.execute(query)]
+            return _records(cls, conn.execute(query))
 
     # -- runs ------------------------------------------------------------------------------
 
@@ -398,7 +438,7 @@ class SqlStore(BackfillQueries, RunQueueMethods, ScheduleQueries):
             if filters is not None:
                 query = self._filtered(query, filters)
             query = query.order_by(r.c.created_at.desc(), r.c.id.desc()).limit(limit)
-            return [_from_row(Run, row) for row in conn.execute(query)]
+            return _records(Run, conn.execute(query))
 
     def _filtered(self, query: Select[Any], filters: RunsFilter) -> Select[Any]:
         """``query`` on the runs table narrowed to the runs ``filters`` wants."""
@@ -537,7 +577,9 @@ class SqlStore(BackfillQueries, RunQueueMethods, ScheduleQueries):
 
     def _select_with_ids(self, cls: type[_R], query: Select[Any]) -> list[tuple[int, _R]]:
         with self._connect() as conn:
-            return [(int(row._mapping["id"]), _from_row(cls, row)) for row in conn.execute(query)]
+            result = conn.execute(query)
+            decode, id_at = _Decoder(cls, tuple(result.keys())).record, tuple(result.keys()).index("id")
+            return [(int(row[id_at]), decode(row)) for row in result]
 
     # -- materializations ------------------------------------------------------------------
 
