@@ -88,7 +88,7 @@ from headwater.execution.context import RETURN_VALUE, UNMAPPED, XComKey
 from headwater.execution.executors import Executor
 from headwater.execution.recorder import RunRecorder
 from headwater.execution.step import StepOutcome, StepRequest
-from headwater.execution.triggers import UpstreamCounts, Verdict, evaluate
+from headwater.execution.triggers import UpstreamCounts, Verdict, evaluate_tally
 from headwater.execution.values import PartitionedValues, StoredValue
 from headwater.execution.xcoms import StoredXComs, xcom_records
 from headwater.planning.partitioned import fan_in_version
@@ -600,8 +600,7 @@ class _RunLoop:
         if key in self.decided:
             return None
         step = self.plan.steps[key]
-        counts = UpstreamCounts.from_tally(self.tally[key], len(step.upstream_in_run))
-        verdict = evaluate(step.node.options.trigger_rule, counts)
+        verdict = evaluate_tally(step.node.options.trigger_rule, self.tally[key], len(step.upstream_in_run))
         if verdict is Verdict.WAIT:
             return None
         self.decided.add(key)
@@ -610,6 +609,7 @@ class _RunLoop:
             return None
         status = StepStatus.SKIPPED if verdict is Verdict.SKIP else StepStatus.UPSTREAM_FAILED
         finished = [self.records[up] for up in step.upstream_in_run if up in self.records]
+        counts = UpstreamCounts.from_tally(self.tally[key], len(step.upstream_in_run))
         return StepRecord(self.run_id, key, status, 0, None, time.time(), reason=_why(step, finished, counts))
 
 

@@ -30,7 +30,7 @@ from enum import Enum
 from headwater.definitions.trigger_rules import TriggerRule
 from headwater.storage.records import StepStatus
 
-__all__ = ["UpstreamCounts", "Verdict", "evaluate"]
+__all__ = ["UpstreamCounts", "Verdict", "evaluate", "evaluate_tally"]
 
 
 class Verdict(Enum):
@@ -82,6 +82,17 @@ class UpstreamCounts:
         parts = [f"{n} {name}" for name, n in (("succeeded", self.success), ("failed", self.failed),
                  ("upstream_failed", self.upstream_failed), ("skipped", self.skipped)) if n]
         return ", ".join(parts) or "none finished"
+
+
+def evaluate_tally(rule: TriggerRule, tally: Mapping[StepStatus, int], total: int) -> Verdict:
+    """:func:`evaluate` from the run loop's tally of ``total`` upstream nodes.
+
+    While none of them has finished, every rule but ``always`` waits (no rule decides on
+    nothing), so that answer needs no counting: the loop asks it of every node at the start.
+    """
+    if total and not tally and rule is not TriggerRule.ALWAYS:
+        return Verdict.WAIT
+    return evaluate(rule, UpstreamCounts.from_tally(tally, total))
 
 
 def evaluate(rule: TriggerRule, counts: UpstreamCounts) -> Verdict:

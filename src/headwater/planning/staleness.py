@@ -147,15 +147,17 @@ def _change(
         return "never materialized"
     if previous.code_version != current.code.version:
         return describe_code_change(previous.code_components, current.code.components)
-    if node.options.cache != "code":
+    if node.options.cache != "code" and previous.environment != current.environment:
         changed_environment = describe_environment_change(previous.environment, current.environment)
         if changed_environment is not None:
             return changed_environment
-    changed = [key for key, version in input_versions.items() if previous.input_versions.get(key) != version]
-    if changed:
-        return "upstream " + ", ".join(repr(key) for key in changed) + " changed"
-    if set(previous.input_versions) - set(input_versions):
-        return "inputs changed"
+    consumed = previous.input_versions
+    if consumed != input_versions:
+        changed = [key for key, version in input_versions.items() if consumed.get(key) != version]
+        if changed:
+            return "upstream " + ", ".join(repr(key) for key in changed) + " changed"
+        if consumed.keys() - input_versions.keys():
+            return "inputs changed"
     if source_error is not None:
         return source_error
     if node.options.source_version is not None and previous.source_version != source_version:

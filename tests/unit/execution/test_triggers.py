@@ -6,10 +6,12 @@ decides. ``S`` success, ``F`` failed, ``U`` upstream_failed, ``K`` skipped.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from headwater.definitions.trigger_rules import TriggerRule
-from headwater.execution.triggers import UpstreamCounts, Verdict, evaluate
+from headwater.execution.triggers import UpstreamCounts, Verdict, evaluate, evaluate_tally
 from headwater.storage.records import StepStatus
 
 RUN, SKIP, UF, WAIT = Verdict.RUN, Verdict.SKIP, Verdict.UPSTREAM_FAILED, Verdict.WAIT
@@ -78,3 +80,20 @@ def test_rules_decide_as_soon_as_the_outcome_is_certain(rule: str, finished: str
 def test_up_to_date_counts_as_success_and_a_root_always_runs() -> None:
     assert evaluate(TriggerRule.ALL_SUCCESS, counts("DS")) is RUN
     assert evaluate(TriggerRule.ALL_FAILED, UpstreamCounts(total=0)) is RUN
+
+
+@pytest.mark.parametrize("rule", list(TriggerRule))
+@pytest.mark.parametrize("total", [1, 2, 5])
+def test_no_rule_but_always_decides_before_an_upstream_finished(rule: TriggerRule, total: int) -> None:
+    """What lets the loop's tally answer WAIT without counting (evaluate_tally)."""
+    expected = RUN if rule is TriggerRule.ALWAYS else WAIT
+    assert evaluate(rule, UpstreamCounts(total)) is expected
+    assert evaluate_tally(rule, {}, total) is expected
+
+
+@pytest.mark.parametrize("rule", list(TriggerRule))
+@pytest.mark.parametrize("states", COMBINATIONS)
+def test_the_tally_decides_as_the_counts_do(rule: TriggerRule, states: str) -> None:
+    tally = Counter(STATE[s] for s in states)
+    assert evaluate_tally(rule, tally, 2) is evaluate(rule, UpstreamCounts.from_tally(tally, 2))
+    assert evaluate_tally(rule, {}, 0) is RUN

@@ -30,7 +30,7 @@ import json
 import operator
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
 from enum import Enum
@@ -62,6 +62,7 @@ from headwater.storage.sql import schema as s
 from headwater.storage.sql.backfills import BackfillQueries
 from headwater.storage.sql.engine import open_engine
 from headwater.storage.sql.guard import DatabaseFile, store_errors
+from headwater.storage.sql.many import CompiledRows, execute_many
 from headwater.storage.sql.queue import RunQueueMethods
 from headwater.storage.sql.readonly import is_read_only, sqlite_file
 from headwater.storage.sql.schedules import ScheduleQueries
@@ -88,15 +89,33 @@ _ENUM_FIELDS: dict[type, dict[str, type[Enum]]] = {
 
 def _to_row(record: Any) -> dict[str, Any]:
     """A record's fields as column values: enums as their text, dicts as canonical JSON."""
-    row: dict[str, Any] = {}
-    for name, is_json in _columns_of(record.__class__):
-        value = getattr(record, name)
-        if is_json:
-            value = s.dumps_json(value)
-        elif isinstance(value, Enum):
-            value = value.value
-        row[name] = value
-    return row
+    names, values_of, json_at, enum_at = _encoding_of(record.__class__)
+    values = list(values_of(record))
+    for index in json_at:
+        values[index] = s.dumps_json(values[index])
+    for index in enum_at:
+        if isinstance(values[index], Enum):
+            values[index] = values[index].value
+    return dict(zip(names, values))
+
+
+@functools.cache
+def _encoding_of(
+    cls: type,
+) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]], tuple[int, ...], tuple[int, ...]]:
+    """A record class's field names, a getter of all their values at once, and where its
+    JSON and enum fields are (``_ENUM_FIELDS``: a test checks it names every enum field)."""
+    stored = _columns_of(cls)
+    names = tuple(name for name, _ in stored)
+    get = operator.attrgetter(*names)
+    values_of = get if len(names) > 1 else lambda record: (get(record),)
+    enums = _ENUM_FIELDS.get(cls, {})
+    return (
+        names,
+        values_of,
+        tuple(i for i, (_, is_json) in enumerate(stored) if is_json),
+        tuple(i for i, name in enumerate(names) if name in enums),
+    )
 
 
 @functools.cache
@@ -181,6 +200,8 @@ class SqlStore(BackfillQueries, RunQueueMethods, ScheduleQueries):
         self._file = DatabaseFile.of(self._engine)
         #: the connection of the batch this thread is in (see ``batch``)
         self._batch = threading.local()
+        #: statements compiled once for writing many rows (see ``sql/many.py``)
+        self._compiled_rows: dict[Hashable, CompiledRows | None] = {}
         #: this process can read the store but not write it (see ``sql/readonly.py``)
         self.read_only = is_read_only(self._engine)
 
@@ -259,7 +280,10 @@ class SqlStore(BackfillQueries, RunQueueMethods, ScheduleQueries):
     def _insert(self, table: Table, records: Sequence[Any]) -> None:
         if records:
             with self._begin() as conn:
-                conn.execute(insert(table), [_to_row(r) for r in records])
+                self._insert_in(conn, table, [_to_row(r) for r in records])
+
+    def _insert_in(self, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+        execute_many(conn, insert(table), rows, table=table, kind="insert", cache=self._compiled_rows)
 
     def _upsert(self, table: Table, rows: list[dict[str, Any]]) -> None:
         if not rows:
@@ -268,10 +292,7 @@ class SqlStore(BackfillQueries, RunQueueMethods, ScheduleQueries):
         with self._begin() as conn:
             self._upsert_in(conn, table, keys, rows)
 
-    @staticmethod
-    def _upsert_in(
-        conn: Connection, table: Table, keys: list[str], rows: list[dict[str, Any]]
-    ) -> None:
+    def _upsert_in(self, conn: Connection, table: Table, keys: list[str], rows: list[dict[str, Any]]) -> None:
         name = conn.dialect.name
         if name in ("sqlite", "postgresql"):
             dialect_insert: Callable[[Table], Any]  # the two dialects' inserts share this API
@@ -281,7 +302,8 @@ class SqlStore(BackfillQueries, RunQueueMethods, ScheduleQueries):
                 from sqlalchemy.dialects.postgresql import insert as dialect_insert
             stmt = dialect_insert(table)
             updates = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
-            conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=updates), rows)
+            upsert = stmt.on_conflict_do_update(index_elements=keys, set_=updates)
+            execute_many(conn, upsert, rows, table=table, kind=("upsert", *keys), cache=self._compiled_rows)
             return
         for row in rows:  # portable fallback, same transaction
             conn.execute(delete(table).where(and_(*(table.c[k] == row[k] for k in keys))))
@@ -385,7 +407,7 @@ class SqlStore(BackfillQueries, RunQueueMethods, ScheduleQueries):
             if attempts:
                 self._upsert_in(conn, s.attempts, ["run_id", "step_key", "attempt"], [_to_row(x) for x in attempts])
             if events:
-                conn.execute(insert(s.events), [_to_row(x) for x in events])
+                self._insert_in(conn, s.events, [_to_row(x) for x in events])
         return True
 
     def get_run(self, run_id: str) -> Run:
