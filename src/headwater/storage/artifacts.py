@@ -1,9 +1,12 @@
 """The artifact store: values kept as content-addressed files, written atomically, read verified.
 
-``put`` serializes a value into a temporary file (``.tmp-<host>-<pid>-<hex>``) next to its
-final place, hashing the bytes as they are written (BLAKE3, 16 bytes). The hex digest is the
-**data version**, and the file is then renamed to ``{root}/{asset_key}/{data_version}.{ext}``
-(``/`` in an asset key makes sub-folders). Equal values therefore land on the same file; the
+``put`` serializes a value into a temporary file (``.tmp-<host>-<pid>-<hex>``), hashing the
+bytes as they are written (BLAKE3, 16 bytes). The hex digest is the **data version**, and the
+file is then renamed to ``{root}/{asset_key}/{data_version}.{ext}`` (``/`` in an asset key
+makes sub-folders). A local store writes its temporary files in one folder,
+``{root}/~writing`` (``~`` is in no asset key), so finding those of killed writes lists that
+folder alone; an asset folder on another file system (a link to another disk) gets its file
+copied there first, as a rename cannot cross file systems. Equal values therefore land on the same file; the
 rename replaces a file already there, so writing a value again also repairs a damaged copy.
 Any failure removes the temporary file, so a reader never sees a half-written artifact.
 
@@ -17,8 +20,10 @@ is a :class:`~headwater.errors.StorageError` saying what is missing, never "corr
 
 A process killed in the middle of a write leaves its temporary file behind.
 :meth:`FsspecArtifactStore.sweep_temporary` removes those of writers that are gone (same host,
-process no longer alive) and any older than ``max_age``; the instance calls it on open, and
-``headwater gc`` calls it too.
+process no longer alive) and any older than ``max_age``: the instance calls it on open, for
+the writing folder alone (a listing of one folder, however large the store), and
+``headwater gc`` calls it for every folder (temporaries of remote stores' writes, or of
+writes made before the writing folder existed, sit beside their targets).
 
 A local folder (a plain path or ``file://``) goes through ``os`` directly, because the
 per-step cost matters (a small JSON put costs tens of microseconds) and importing fsspec
@@ -33,8 +38,11 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import io
 import os
+import shutil
 import socket
 import time
 import zlib
@@ -55,11 +63,13 @@ from headwater.storage.integrity import (
 from headwater.storage.processes import process_alive
 from headwater.storage.serializers import Serializer, get_serializer, serializer_for
 
-__all__ = ["TEMPORARY_MAX_AGE", "FsspecArtifactStore", "StoredArtifact"]
+__all__ = ["TEMPORARY_MAX_AGE", "WRITING_FOLDER", "FsspecArtifactStore", "StoredArtifact"]
 
 #: Temporary files older than this (seconds) are removed whoever wrote them.
 TEMPORARY_MAX_AGE = 3600.0
 _TMP_PREFIX = ".tmp-"
+#: the folder under a local root where writes are made before their rename into place
+WRITING_FOLDER = "~writing"
 #: this host, as temporary file names carry it (so a sweep knows whose writers it can see)
 _HOST = f"{zlib.crc32(socket.gethostname().encode()):08x}"
 
@@ -197,15 +207,17 @@ class FsspecArtifactStore:
     def _write(self, folder: str, chosen: Serializer, value: Any) -> StoredArtifact:
         if self._fs is not None:
             return self._write_remote(folder, chosen, value)
-        if folder not in self._made:
-            os.makedirs(folder, exist_ok=True)
-            self._made.add(folder)
-        tmp = _temporary_name(folder)
+        writing = f"{self._root}/{WRITING_FOLDER}"
+        for needed in (writing, folder):
+            if needed not in self._made:
+                os.makedirs(needed, exist_ok=True)
+                self._made.add(needed)
+        tmp = _temporary_name(writing)
         try:
             try:
                 file = open(tmp, "wb")  # noqa: SIM115 -- closed below, before the rename
             except FileNotFoundError:  # the folder was removed behind our back
-                os.makedirs(folder, exist_ok=True)
+                os.makedirs(writing, exist_ok=True)
                 file = open(tmp, "wb")  # noqa: SIM115
             with file:
                 writer = _HashingWriter(file)
@@ -214,7 +226,7 @@ class FsspecArtifactStore:
             target = f"{folder}/{version}.{chosen.extension}"
             # Replace even when the same content is stored already: that copy may be damaged,
             # and the rename is atomic for readers holding the old file open.
-            os.replace(tmp, target)
+            _move_into_place(tmp, target, folder)
         except BaseException:
             try:
                 os.unlink(tmp)
@@ -420,7 +432,9 @@ class FsspecArtifactStore:
 
     # -- housekeeping ----------------------------------------------------------------------
 
-    def sweep_temporary(self, *, max_age: float = TEMPORARY_MAX_AGE, dry_run: bool = False) -> list[str]:
+    def sweep_temporary(
+        self, *, max_age: float = TEMPORARY_MAX_AGE, dry_run: bool = False, everywhere: bool = True
+    ) -> list[str]:
         """Remove the temporary files of killed writes; returns their paths.
 
         A temporary file is removed when the process that wrote it (named in the file name)
@@ -431,12 +445,15 @@ class FsspecArtifactStore:
         Args:
             max_age: seconds after which any temporary file counts as abandoned.
             dry_run: only list them.
+            everywhere: look in every folder of the store; False looks in the writing folder
+                alone, where this store's writes are made (what opening a store does: one
+                listing, however many values are stored).
         """
         if self._fs is not None or not os.path.isdir(self._root):
             return []
         now = time.time()
         removed = []
-        for path in self._walk(temporary=True):
+        for path in self._walk(temporary=True) if everywhere else self._writing():
             if not _abandoned(path, now, max_age):
                 continue
             if not dry_run:
@@ -458,11 +475,42 @@ class FsspecArtifactStore:
             return iter(())
         return self._walk(temporary=False)
 
+    def _writing(self) -> list[str]:
+        """The temporary files in the writing folder."""
+        writing = f"{self._root}/{WRITING_FOLDER}"
+        try:
+            names = os.listdir(writing)
+        except FileNotFoundError:
+            return []
+        return [f"{writing}/{name}" for name in names if name.startswith(_TMP_PREFIX)]
+
     def _walk(self, *, temporary: bool) -> Iterator[str]:
         for folder, _dirs, names in os.walk(self._root):
             for name in names:
                 if name.startswith(_TMP_PREFIX) == temporary:
                     yield os.path.normpath(os.path.join(folder, name))
+
+
+def _move_into_place(tmp: str, target: str, folder: str) -> None:
+    """Rename the written ``tmp`` to ``target`` (atomically, over any file there)."""
+    try:
+        os.replace(tmp, target)
+    except FileNotFoundError:  # the asset's folder was removed behind our back
+        os.makedirs(folder, exist_ok=True)
+        os.replace(tmp, target)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        # the asset's folder is on another file system: finish the write there
+        there = _temporary_name(folder)
+        try:
+            shutil.copyfile(tmp, there)
+            os.replace(there, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(there)
+            raise
+        os.unlink(tmp)
 
 
 def _temporary_name(folder: str) -> str:

@@ -61,10 +61,10 @@ class Instance:
         """Open the stores that ``settings`` names (creating a fresh SQLite store if needed).
 
         Opening also removes the temporary files of killed writes from a local artifact
-        store: those whose writer on this host is gone, and any older than
+        store's writing folder: those whose writer on this host is gone, and any older than
         ``temporary_max_age`` seconds (default: the artifact store's). ``sweep=False`` skips
-        that walk over the stored files, for readers (a listing) that write nothing; the
-        artifact store is then opened on first use.
+        that, for readers (a listing) that write nothing; the artifact store is then opened
+        on first use.
 
         Raises:
             StoreMigrationNeeded: the database's schema is unknown to this Headwater.
@@ -77,7 +77,8 @@ class Instance:
         from headwater.storage.artifacts import TEMPORARY_MAX_AGE, FsspecArtifactStore
 
         artifacts = FsspecArtifactStore(settings.artifacts_url)
-        artifacts.sweep_temporary(max_age=TEMPORARY_MAX_AGE if temporary_max_age is None else temporary_max_age)
+        max_age = TEMPORARY_MAX_AGE if temporary_max_age is None else temporary_max_age
+        artifacts.sweep_temporary(max_age=max_age, everywhere=False)
         return cls(settings, SqlStore(settings.database_url), artifacts)
 
     @classmethod

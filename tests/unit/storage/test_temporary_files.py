@@ -1,11 +1,15 @@
-"""Temporary files of killed writes are removed when the store opens, and never a live one."""
+"""Temporary files of killed writes are removed when the store opens, and never a live one.
+
+Writes are made in the store's writing folder, so opening a store looks there alone."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -13,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from headwater.settings import Settings
-from headwater.storage.artifacts import FsspecArtifactStore
+from headwater.storage.artifacts import _HOST, WRITING_FOLDER, FsspecArtifactStore
 from headwater.storage.instance import Instance
 
 
@@ -28,7 +32,7 @@ def test_a_write_killed_midway_leaves_nothing_after_the_next_open(tmp_path: Path
     artifacts = home / "artifacts"
     script = textwrap.dedent(f"""
         import time
-        from headwater.storage.artifacts import FsspecArtifactStore
+        from headwater.storage.artifacts import _HOST, WRITING_FOLDER, FsspecArtifactStore
 
         class Slow:
             def __reduce__(self):
@@ -72,3 +76,41 @@ def test_old_temporaries_of_unknown_writers_are_removed_by_age(tmp_path: Path) -
     Instance.from_settings(Settings.from_env(tmp_path / "h"), temporary_max_age=0).close()
     home_store = FsspecArtifactStore(str(tmp_path / "h" / "artifacts"))
     assert home_store.sweep_temporary() == []
+
+
+def test_writes_are_made_in_the_writing_folder_which_opening_sweeps_alone(tmp_path: Path) -> None:
+    """Opening a store lists one folder for temporaries of killed writes, not every asset's."""
+    home = tmp_path / "home"
+    artifacts = home / "artifacts"
+    store = FsspecArtifactStore(str(artifacts))
+    stored = store.put("raw/iris", [1, 2, 3])
+    assert Path(stored.uri).parent == artifacts / "raw" / "iris"
+    writing = artifacts / WRITING_FOLDER
+    assert writing.is_dir() and list(writing.iterdir()) == []  # renamed into place, nothing left
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    killed = writing / f".tmp-{_HOST}-{int(dead.stdout)}-0123456789ab"
+    beside = Path(stored.uri).parent / f".tmp-{_HOST}-{int(dead.stdout)}-ba9876543210"  # an older layout's
+    killed.write_bytes(b"partial")
+    beside.write_bytes(b"partial")
+    Instance.from_settings(Settings.from_env(home)).close()
+    assert not killed.exists() and beside.exists() and Path(stored.uri).exists()
+    assert store.sweep_temporary() == [str(beside)]  # gc's sweep looks everywhere
+
+
+def test_a_value_lands_in_an_asset_folder_on_another_file_system(tmp_path: Path) -> None:
+    """A rename cannot cross file systems: the file is copied beside its target first."""
+    other = Path(tempfile.mkdtemp(dir="/dev/shm"))
+    try:
+        assert os.stat(other).st_dev != os.stat(tmp_path).st_dev, "needs /dev/shm on another file system"
+        artifacts = tmp_path / "artifacts"
+        artifacts.mkdir()
+        (artifacts / "model").symlink_to(other, target_is_directory=True)
+        store = FsspecArtifactStore(str(artifacts))
+        stored = store.put("model", {"weights": [1, 2]})
+        assert store.get(stored.uri, stored.serializer, size_bytes=stored.size_bytes, data_version=stored.data_version) == {
+            "weights": [1, 2]
+        }
+        assert [p.name for p in other.iterdir()] == [Path(stored.uri).name]
+        assert list((artifacts / WRITING_FOLDER).iterdir()) == []
+    finally:
+        shutil.rmtree(other, ignore_errors=True)
