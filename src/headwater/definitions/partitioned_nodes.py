@@ -24,6 +24,8 @@ def partitions_def_of(nodes: Mapping[str, Node], key: str) -> PartitionsDefiniti
         target = str(node.options.check_specs[0].asset_key)
         return nodes[target].options.partitions_def if target in nodes else None
     definition = node.options.partitions_def
+    if definition is None:  # (most nodes: no isinstance check against the ABC)
+        return None
     return definition if isinstance(definition, PartitionsDefinition) else None
 
 
