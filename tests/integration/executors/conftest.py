@@ -3,6 +3,7 @@
 * ``local_cluster``: a ``distributed.LocalCluster`` of two worker processes.
 * ``dask_cli_cluster``: ``dask scheduler`` and two ``dask worker`` processes from the
   virtual environment, on free loopback ports, as a user would start them.
+* ``dask_cli_one_worker``: the same with one ``dask worker`` (one thread).
 
 Both run with ``allowed-failures`` at 0, so a worker lost mid-step fails the step at once
 and Headwater's retries decide what happens next.
@@ -10,6 +11,7 @@ and Headwater's retries decide what happens next.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -64,10 +66,24 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def dask_cli_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The address of ``dask scheduler`` + two ``dask worker`` processes on loopback."""
+    with cli_cluster(tmp_path_factory.mktemp("dask-cli"), workers=2) as address:
+        yield address
+
+
+@pytest.fixture(scope="session")
+def dask_cli_one_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The address of ``dask scheduler`` + one ``dask worker`` process (one thread) on loopback."""
+    with cli_cluster(tmp_path_factory.mktemp("dask-cli-one"), workers=1) as address:
+        yield address
+
+
+@contextlib.contextmanager
+def cli_cluster(folder: Path, *, workers: int) -> Iterator[str]:
+    """Start ``dask scheduler`` and ``workers`` one-thread ``dask worker`` processes (each with
+    its nanny) on loopback, allowed-failures 0; yield the scheduler address, then stop them."""
     import distributed
 
     bindir = Path(sys.executable).parent
-    folder = tmp_path_factory.mktemp("dask-cli")
     address = f"tcp://127.0.0.1:{_free_port()}"
     env = {**os.environ, "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0"}
     logs = (folder / "cluster.log").open("w")
@@ -78,7 +94,7 @@ def dask_cli_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         )
     ]
     try:
-        for number in range(2):
+        for number in range(workers):
             processes.append(
                 subprocess.Popen(
                     [
@@ -92,7 +108,7 @@ def dask_cli_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         while True:
             try:
                 with distributed.Client(address, timeout="2s") as client:
-                    client.wait_for_workers(2, timeout=max(1, deadline - time.monotonic()))
+                    client.wait_for_workers(workers, timeout=max(1, deadline - time.monotonic()))
                 break
             except (OSError, TimeoutError):
                 if time.monotonic() > deadline or any(p.poll() is not None for p in processes):

@@ -31,7 +31,12 @@ from headwater.execution.capture import LineSink
 from headwater.execution.step import StepOutcome, StepRequest
 from headwater.storage.base import ArtifactStore
 
-__all__ = ["EXECUTORS", "Executor", "ExecutorOptions", "open_executor"]
+__all__ = ["EXECUTORS", "SENDINGS_BEFORE_START", "Executor", "ExecutorOptions", "open_executor"]
+
+#: how many times a step is sent again, as the same attempt, when the worker it was given
+#: to died before it started (a Dask worker killed by the step it ran, with this one queued
+#: behind): then it fails as lost. A step that had started is a lost attempt at once.
+SENDINGS_BEFORE_START = 3
 
 EXECUTORS: dict[str, str] = {
     "in_process": "headwater.execution.executors.in_process:InProcessExecutor",

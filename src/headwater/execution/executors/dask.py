@@ -37,16 +37,29 @@ Failure policy
 Dask would rerun a task whose worker died on another worker, up to the scheduler's
 ``distributed.scheduler.allowed-failures`` times. Headwater's own retries decide instead:
 the local cluster is started with that setting at 0 (set
-``DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=0`` on a scheduler you start yourself), so a
-lost worker fails its step at once with ``the Dask worker running 'train' was lost``, and
-the run loop retries it if the step allows.
+``DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=0`` on a scheduler you start yourself).
+
+A dying worker takes with it every task the scheduler had given it: the one it ran, and
+those queued behind it, never started; Dask fails them all with ``KilledWorker``. So each
+task records its start at the scheduler (``Client.set_metadata``: a round trip, not a
+batched event) before it runs any of the step's code, and the executor asks, for a task
+whose worker was lost, whether it had started:
+
+* it had: the attempt failed with ``the Dask worker tcp://... running 'train' was lost``
+  (:class:`~headwater.errors.WorkerLost`), and the run loop retries it if the step allows;
+* it had not: the same attempt is sent again (a line in the step's log says so), at most
+  :data:`~headwater.execution.executors.SENDINGS_BEFORE_START` (3) times; then it fails
+  as lost, saying it never started.
 
 Canceling the run (:meth:`DaskExecutor.cancel`) cancels its tasks and stops the worker
-processes running them: a task's thread cannot be stopped, its process can. Each task
-reports where it runs when it starts (pid, host, worker address); a worker on this machine
-is killed (its nanny starts a fresh one), one elsewhere is restarted through its nanny
-(``Client.restart_workers``). Local workers ignore Ctrl-C, as the process pool's do: the
-run handles it (it cancels).
+processes running them: a task's thread cannot be stopped, its process can. The start a
+task records says where it runs (pid, host, worker address); a worker on this machine is
+killed (its nanny starts a fresh one), one elsewhere is restarted through its nanny
+(``Client.restart_workers``). Cancel first marks the run closed at the scheduler, then
+reads the starts; a task reads that mark after recording its start, and runs no step code
+once the run is closed: so a step that starts as the run is canceled is either stopped or
+never runs. What a run records at the scheduler is dropped when it ends. Local workers
+ignore Ctrl-C, as the process pool's do: the run handles it (it cancels).
 """
 
 from __future__ import annotations
@@ -63,6 +76,7 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
@@ -73,7 +87,7 @@ from distributed.comm.addressing import parse_address, parse_host_port
 
 from headwater.errors import CodeLocationError, PlanError, WorkerLost
 from headwater.execution.capture import LineSink, capture_output
-from headwater.execution.executors import ExecutorOptions
+from headwater.execution.executors import SENDINGS_BEFORE_START, ExecutorOptions
 from headwater.execution.executors.fresh_code import UserCode
 from headwater.execution.executors.isolated import run_step_isolated
 from headwater.execution.step import StepOutcome, StepRequest, run_step
@@ -81,6 +95,19 @@ from headwater.storage.base import ArtifactStore
 from headwater.storage.records import LogLine
 
 __all__ = ["DaskExecutor", "LocalDask", "is_loopback"]
+
+
+@dataclass(slots=True)
+class _Job:
+    """One attempt of one step, as sent (and sent again) to the cluster."""
+
+    step_key: str
+    attempt: int
+    payload: bytes
+    future: Future[StepOutcome]
+    submitted: float
+    #: how many times it was sent again because its worker was lost before it started
+    resent: int = 0
 
 
 class DaskExecutor:
@@ -113,8 +140,6 @@ class DaskExecutor:
         self._topic = f"headwater-{uuid.uuid4().hex}"
         #: task key -> the live sink of its step, and how many lines it streamed
         self._streams: dict[str, tuple[LineSink, list[int]]] = {}
-        #: task key -> (pid, host, worker address) of the worker process running it
-        self._where: dict[str, tuple[int, str, str]] = {}
         self._canceled = False
         artifacts = options.artifacts
         if (
@@ -156,6 +181,7 @@ class DaskExecutor:
             self._client = self._local.client
         self._client.subscribe_topic(self._topic, self._on_event)
         try:
+            self._client.set_metadata([self._topic, "open"], True)  # see _announce_start
             errors = {w: e for w, e in self._client.run(_prepare, self._setup).items() if e}
         except BaseException:
             self._close(interrupted=True)
@@ -179,6 +205,7 @@ class DaskExecutor:
         try:
             if client is not None and client.status == "running":
                 client.unsubscribe_topic(self._topic)
+                _forget_run(client, self._topic)  # tasks that start later find the run closed
             if client is not None and running:
                 client.cancel(running)
                 if self._local is not None and self._warm:
@@ -206,57 +233,108 @@ class DaskExecutor:
                 _failed(step_key, attempt, submitted, f"cannot send step {step_key!r} to Dask: {type(exc).__name__}: {exc}")
             )
             return future
-        task_key = f"headwater-{step_key.replace('/', '.')}-{attempt}-{uuid.uuid4().hex[:12]}"
+        self._send(_Job(step_key, attempt, payload, future, submitted))
+        return future
+
+    def _send(self, job: _Job) -> None:
+        """Submit ``job`` as a new Dask task; its done-callback resolves (or sends again) the job."""
+        task_key = f"headwater-{job.step_key.replace('/', '.')}-{job.attempt}-{uuid.uuid4().hex[:12]}"
         with self._lock:
-            if self._canceled:
-                future.set_result(_failed(step_key, attempt, submitted, "the run was canceled"))
-                return future
-            self._streams[task_key] = (self._options.sink_for(step_key), [0])
+            if self._canceled or self._client is None:
+                why = "the run was canceled" if self._canceled else "the run ended before the step started"
+                job.future.set_result(_failed(job.step_key, job.attempt, job.submitted, why))
+                return
+            self._streams[task_key] = (self._options.sink_for(job.step_key), [0])
             task = self._client.submit(
-                _run_task, payload, self._options.artifacts, self._setup, self._topic,
+                _run_task, job.payload, self._options.artifacts, self._setup, self._topic,
                 key=task_key, pure=False, retries=0,
             )
             self._running[task_key] = task  # a task nobody holds a future of is forgotten by Dask
+        task.add_done_callback(lambda done: self._resolve(job, task_key, done))
 
-        def resolve(done: Any) -> None:
-            with self._lock:
-                self._running.pop(task_key, None)
-                self._where.pop(task_key, None)
-                _, streamed = self._streams.pop(task_key, (None, [0]))
-            outcome = _outcome_of(done, step_key, attempt, submitted)
-            outcome.logs = outcome.logs[streamed[0]:]  # the rest reached the run as they were printed
-            future.set_result(outcome)
+    def _resolve(self, job: _Job, task_key: str, done: Any) -> None:
+        """``job``'s task ended (on Dask's callback thread): resolve the job, or send it again
+        when its worker was lost before it started."""
+        try:
+            self._resolve_or_resend(job, task_key, done)
+        except Exception as exc:  # never leave the run waiting on a future nobody resolves
+            if not job.future.done():
+                message = f"Dask could not run {job.step_key!r}: {type(exc).__name__}: {exc}"
+                job.future.set_result(_failed(job.step_key, job.attempt, job.submitted, message))
 
-        task.add_done_callback(resolve)
-        return future
+    def _resolve_or_resend(self, job: _Job, task_key: str, done: Any) -> None:
+        with self._lock:
+            self._running.pop(task_key, None)
+            sink, streamed = self._streams.pop(task_key, (None, [0]))
+        lost = _killed_worker(done)
+        if lost is not None and not self._canceled and not self._started(task_key):
+            if job.resent < SENDINGS_BEFORE_START:
+                job.resent += 1
+                if sink is not None:
+                    sink("log", (
+                        f"the Dask worker{_worker_of(lost)} was lost before step {job.step_key!r} started: "
+                        f"sent again as the same attempt ({job.resent} of {SENDINGS_BEFORE_START})"
+                    ), "WARNING")
+                self._send(job)
+                return
+            message = (
+                f"step {job.step_key!r} never started: the Dask workers it was sent to were lost "
+                f"{job.resent + 1} times before it began (the last{_worker_of(lost)}: killed, crashed, or out of memory)"
+            )
+            job.future.set_result(_failed(job.step_key, job.attempt, job.submitted, message))
+            return
+        outcome = _outcome_of(done, job.step_key, job.attempt, job.submitted)
+        outcome.logs = outcome.logs[streamed[0]:]  # the rest reached the run as they were printed
+        job.future.set_result(outcome)
+
+    def _started(self, task_key: str) -> bool:
+        """Whether the task recorded its start at the scheduler (so ran some of the step's code).
+
+        When the scheduler cannot tell (it is gone), the task counts as started: a lost
+        attempt is charged rather than the step's code run twice as one attempt.
+        """
+        client = self._client
+        if client is None:
+            return True
+        try:
+            return client.get_metadata([self._topic, "started", task_key], default=None) is not None
+        except Exception:  # noqa: BLE001 -- the scheduler is unreachable: see above
+            return True
 
     # -- canceling ------------------------------------------------------------------------
 
     def cancel(self) -> None:
-        """Cancel the run's tasks and stop the worker processes running them."""
+        """Cancel the run's tasks and stop the worker processes running them.
+
+        The run is marked closed at the scheduler before the starts are read: a task that
+        records its start after that read finds the run closed and runs none of its step.
+        """
         with self._lock:
             self._canceled = True
-            running = list(self._running.values())
-            where = list(self._where.values())
+            running = dict(self._running)
         client = self._client
-        if running and client is not None:
-            client.cancel(running)
-        for place in where:
-            self._stop_worker(place)
+        if client is None:
+            return
+        started: dict[str, Any] = {}
+        try:
+            client.set_metadata([self._topic, "open"], False)
+            started = client.get_metadata([self._topic, "started"], default={}) or {}
+        except Exception:  # noqa: BLE001 -- the scheduler is gone: so are its tasks
+            pass
+        if running:
+            client.cancel(list(running.values()))
+        for task_key in running:
+            place = started.get(task_key)
+            if place is not None:
+                self._stop_worker((int(place[0]), str(place[1]), str(place[2])))
 
     def _on_event(self, event: tuple[float, Mapping[str, Any]]) -> None:
-        """A task's event (on the client's event loop): a line it printed, or where it runs."""
+        """A line a task printed (on the client's event loop), for its step's live sink."""
         message = event[1]
         task_key = str(message.get("task"))
         with self._lock:
             stream = self._streams.get(task_key)
             if stream is None:  # its outcome arrived first, the lines in it (or another run's)
-                return
-            if message.get("kind") == "start":
-                place = (int(message["pid"]), str(message["host"]), str(message["worker"]))
-                self._where[task_key] = place
-                if self._canceled:  # it started just as the run was canceled
-                    self._stop_worker(place)
                 return
             stream[1][0] += 1
         stream[0](str(message["stream"]), str(message["text"]), message.get("level"))
@@ -357,6 +435,37 @@ def _dashboard_address(asked: object) -> str | None:
     return address if host else f"127.0.0.1:{port}"
 
 
+def _killed_worker(done: Any) -> Any:
+    """The ``KilledWorker`` error a finished Dask future holds, or None."""
+    try:
+        if done.status != "error":
+            return None
+        error = done.exception()
+    except Exception:  # noqa: BLE001 -- the client lost the scheduler: _outcome_of says so
+        return None
+    return error if isinstance(error, distributed.KilledWorker) else None
+
+
+def _worker_of(error: Any) -> str:
+    """`` tcp://...``: the address of the worker a ``KilledWorker`` names (empty when none)."""
+    worker = getattr(error, "last_worker", None)
+    return f" {getattr(worker, 'address', worker)}" if worker else ""
+
+
+def _forget_run(client: Any, topic: str) -> None:
+    """Drop what the run recorded at the scheduler (its starts, its open mark)."""
+    try:
+        client.run_on_scheduler(_forget_metadata, topic)
+    except Exception:  # noqa: BLE001 -- a scheduler that runs no functions: keep an empty entry
+        with contextlib.suppress(Exception):
+            client.set_metadata(topic, {})
+
+
+def _forget_metadata(topic: str, dask_scheduler: Any = None) -> None:
+    """On the scheduler: drop the metadata entry ``topic``."""
+    getattr(dask_scheduler, "task_metadata", {}).pop(topic, None)
+
+
 def _outcome_of(done: Any, step_key: str, attempt: int, submitted: float) -> StepOutcome:
     """The outcome a finished Dask future holds; a lost worker or cancellation becomes a failed one."""
     try:
@@ -368,10 +477,8 @@ def _outcome_of(done: Any, step_key: str, attempt: int, submitted: float) -> Ste
     except Exception as exc:  # the client lost the scheduler, say
         error = exc
     if isinstance(error, distributed.KilledWorker):
-        worker = getattr(error, "last_worker", None)
-        where = f" {getattr(worker, 'address', worker)}" if worker else ""
         message = (
-            f"the Dask worker{where} running {step_key!r} was lost: its process died "
+            f"the Dask worker{_worker_of(error)} running {step_key!r} was lost: its process died "
             "(killed, crashed, or out of memory)"
         )
     else:
@@ -463,19 +570,31 @@ def _prepare(setup: _Setup) -> str | None:
         return _state.error
 
 
+def _announce_start(topic: str, task_key: str, worker: Any) -> bool:
+    """Record at the scheduler that this task starts, and where; False when the run is closed.
+
+    Round trips, not a batched event: once the first returns, the scheduler knows for
+    certain that the step started. The run's ``open`` mark is read after the start is
+    written, and cancel clears it before reading the starts, so either cancel sees this
+    start (and stops this worker) or this task sees the run closed.
+    """
+    client = distributed.get_client()
+    client.set_metadata([topic, "started", task_key], [os.getpid(), socket.gethostname(), worker.address])
+    return bool(client.get_metadata([topic, "open"], default=False))
+
+
 def _run_task(payload: bytes, artifacts: ArtifactStore, setup: _Setup, topic: str) -> StepOutcome:
     """One step, on a Dask worker: the lines it prints are sent as events on ``topic`` as
     they come, and come back in the outcome too."""
+    worker = distributed.get_worker()
+    task_key = str(worker.get_current_task())
+    if not _announce_start(topic, task_key, worker):  # canceled: its future is gone already
+        raise WorkerLost(f"the run ended before task {task_key} started")
     error = _prepare(setup)
     if error is not None:
         raise CodeLocationError(error)
     started = time.time()
     request: StepRequest = cloudpickle.loads(payload)
-    worker = distributed.get_worker()
-    task_key = worker.get_current_task()
-    worker.log_event(
-        topic, {"kind": "start", "task": task_key, "pid": os.getpid(), "host": socket.gethostname(), "worker": worker.address}
-    )
     try:
         with capture_output():
             if request.node.options.timeout is not None:
