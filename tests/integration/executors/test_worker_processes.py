@@ -5,11 +5,15 @@
     steady                      sleeps, and must succeed while other workers die
     killed_once                 SIGKILLs its worker on attempt 1; retries=1
     killed_always ──> after     SIGKILLs its worker every time
+
+A step given to a worker that dies before taking it up (stopped, then killed) runs on the
+next worker as the same attempt.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -20,10 +24,14 @@ import pytest
 
 from headwater import asset, materialize
 from headwater.definitions.loading import CodeLocation
+from headwater.definitions.node import node_of
 from headwater.errors import PlanError
-from headwater.execution.executors.processes import describe_exit
+from headwater.execution.executors import ExecutorOptions
+from headwater.execution.executors.processes import ProcessExecutor, describe_exit
 from headwater.execution.observer import NullObserver
 from headwater.execution.run import execute
+from headwater.execution.step import StepRequest
+from headwater.storage.artifacts import FsspecArtifactStore
 from headwater.storage.instance import Instance
 from headwater.storage.records import RunStatus, StepStatus
 
@@ -96,6 +104,37 @@ def test_a_killed_worker_fails_its_step_and_is_replaced(
 ) -> None:
     result = execute(pipeline("executors_crash"), instance=instance, executor="process", max_concurrency=2)
     check_crash_run(instance, result, "worker process running {key!r} died (killed by SIGKILL")
+
+
+@asset
+def taken_up_by_the_next_worker() -> int:
+    print("ran")
+    return 7
+
+
+def test_a_step_whose_worker_died_before_taking_it_up_runs_as_the_same_attempt(tmp_path: Path) -> None:
+    lines: list[str] = []
+    options = ExecutorOptions(
+        FsspecArtifactStore(str(tmp_path / "artifacts")), lambda key: lambda stream, text, level: lines.append(text),
+        max_concurrency=1, extra={"warm": False},
+    )
+    node = node_of(taken_up_by_the_next_worker)
+    assert node is not None
+    with ProcessExecutor(options) as executor:
+        assert executor.pool is not None
+        (pid,) = executor.pool.pids()
+        os.kill(pid, signal.SIGSTOP)  # the worker cannot read the step sent to it...
+        killer = threading.Timer(0.5, os.kill, (pid, signal.SIGKILL))  # ...and dies with it unread
+        killer.start()
+        future = executor.submit(StepRequest("run-1", node, 1, {}, keep_value=False))
+        outcome = future.result(timeout=60)
+        killer.join()
+    assert outcome.ok and outcome.attempt == 1, outcome.error
+    assert lines.count("ran") == 1
+    assert (
+        f"worker process {pid} died (killed by SIGKILL: out of memory, or killed from outside) before step "
+        "'taken_up_by_the_next_worker' started: sent again as the same attempt (1 of 3)"
+    ) in lines
 
 
 def check_crash_run(instance: Instance, result: Any, message: str) -> None:

@@ -2,7 +2,9 @@
 
 A worker reads two kinds of message from its pipe (see
 :mod:`headwater.execution.executors.worker_pool`): ``S`` + a run's setup, before its first
-step of that run, and ``T`` + a step; an empty message stops it. Applying a setup puts the
+step of that run, and ``T`` + a step; an empty message stops it. It answers each with
+``("started",)`` before acting on it, so that the pool knows, should the worker die, whether
+the step had begun (the setup imports the run's code: part of the step's start). Applying a setup puts the
 run's environment, ``sys.path`` and working directory in place, drops the project modules
 that may be stale (:class:`~headwater.execution.executors.fresh_code.UserCode`) and imports
 the run's code location; an import that fails fails every step of that run given to this
@@ -55,6 +57,7 @@ def worker_main(conn: Connection, owner: int) -> None:
                 return
             if not message:
                 return
+            conn.send(("started",))
             if message[:1] == b"S":
                 artifacts, init_error = _apply_setup(message[1:], code)
                 continue

@@ -29,14 +29,19 @@ One dispatcher thread waits on every worker's pipe and process sentinel at once
 * ``("log", stream, text, level)`` for each line its step prints or logs, as it happens;
   the dispatcher hands it to the step's live sink, so logs are seen while the step runs;
 * ``("done", outcome_bytes)`` when the step ends; the future is resolved and the worker
-  takes the next pending task.
+  takes the next pending task;
+* ``("started",)`` when it takes up a step (or its run's setup), before any of its code.
 
 Failure policy
 --------------
 A worker whose process ends while running a step (SIGKILL, a segfault, the out-of-memory
 killer) fails that step with ``worker process running 'train' died (killed by SIGKILL)``;
 the run loop retries it like any failure, the other workers go on, and a fresh worker
-takes the dead one's place. Should workers keep dying before they finish starting, the
+takes the dead one's place. A step given to a worker that died before it said
+``started`` (killed while idle, the step on its way) never began: it goes back to the
+front of the queue as the same attempt, a line in its log says so, at most
+:data:`~headwater.execution.executors.SENDINGS_BEFORE_START` times; then it fails as lost,
+saying it never started. Should workers keep dying before they finish starting, the
 pool gives up (``broken``) and fails what is pending rather than restart them forever; a
 warm pool that broke is never reused.
 
@@ -87,6 +92,7 @@ import cloudpickle
 
 from headwater.errors import StepTimeout, WorkerLost
 from headwater.execution.capture import LineSink
+from headwater.execution.executors import SENDINGS_BEFORE_START
 from headwater.execution.lifeline import EXIT_DEADLINE, describe_exit
 from headwater.execution.step import StepOutcome
 
@@ -129,6 +135,10 @@ class _Task:
     #: seconds the step may run (its ``timeout=``), and when that runs out (monotonic)
     timeout: float | None = None
     deadline: float | None = None
+    #: the worker said it took the step up (see the module docstring)
+    started: bool = False
+    #: how many times it was sent again because its worker died before it started
+    resent: int = 0
 
 
 @dataclass(slots=True)
@@ -325,6 +335,9 @@ class WorkerPool:
             task = worker.task
             if task is not None:
                 task.sink(message[1], message[2], message[3])
+        elif kind == "started":
+            if worker.task is not None:
+                worker.task.started = True
         elif kind == "ready":
             worker.ready = True
             self._failed_starts = 0
@@ -351,12 +364,20 @@ class WorkerPool:
         self._read(worker)  # a step that finished just before the exit still counts
         worker.process.join(1.0)
         exitcode = worker.process.exitcode
+        deadline_passed = worker.killed_because == "timeout" or exitcode == EXIT_DEADLINE
         with self._lock:
             if worker not in self._workers:
                 return
             self._workers.remove(worker)
             task, worker.task = worker.task, None
             failures: list[_Task] = []
+            resent = (
+                task is not None and not task.started and worker.killed_because is None and not deadline_passed
+                and task.resent < SENDINGS_BEFORE_START and not self._closing
+            )
+            if resent and task is not None:  # it never began: it goes first, as the same attempt
+                task.resent += 1
+                self._pending.appendleft(task)
             if not worker.ready and worker.killed_because is None:
                 self._failed_starts += 1
             if self._closing:
@@ -371,13 +392,23 @@ class WorkerPool:
                 if self._pending:
                     self._send(replacement, self._pending.popleft())
         worker.conn.close()
-        if task is not None and (worker.killed_because == "timeout" or exitcode == EXIT_DEADLINE):
+        pid = worker.process.pid
+        if resent and task is not None:
+            task.sink("log", (
+                f"worker process {pid} died ({describe_exit(exitcode)}) before step {task.key!r} started: "
+                f"sent again as the same attempt ({task.resent} of {SENDINGS_BEFORE_START})"
+            ), "WARNING")
+        elif task is not None and not task.started and worker.killed_because is None and not deadline_passed:
+            task.future.set_result(_failed(task, (
+                f"step {task.key!r} never started: the worker processes it was sent to died "
+                f"{task.resent + 1} times before it began (the last {describe_exit(exitcode)}; pid {pid})"
+            )))
+        elif task is not None and deadline_passed:
             message = f"step {task.key!r} ran past its timeout of {task.timeout:g}s and was stopped"
             task.future.set_result(_failed(task, message, kind=StepTimeout))
         elif task is not None and worker.killed_because is not None:
             task.future.set_result(_failed(task, worker.killed_because))
         elif task is not None:
-            pid = worker.process.pid
             task.future.set_result(
                 _failed(task, f"worker process running {task.key!r} died ({describe_exit(exitcode)}; pid {pid})")
             )
