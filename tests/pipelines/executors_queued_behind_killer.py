@@ -36,6 +36,8 @@ def _kill_this_worker_when_queued(context: RunContext, waiting_for: int) -> None
             if queued >= waiting_for or (queued and time.monotonic() > begun + 1):
                 break
             time.sleep(0.01)
+    else:  # let the worker report the steps it finished first: they would be lost with it
+        time.sleep(0.5)
     print(f"killing worker {os.getpid()} on attempt {context.attempt}", flush=True)
     os.kill(os.getpid(), signal.SIGKILL)
 
