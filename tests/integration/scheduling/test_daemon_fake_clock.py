@@ -16,11 +16,14 @@ from __future__ import annotations
 import heapq
 import itertools
 import textwrap
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from headwater.scheduling.daemon import Daemon, serve
 from headwater.scheduling.limits import RunLimits
@@ -30,6 +33,7 @@ from headwater.settings import Settings
 from headwater.storage.instance import Instance
 from headwater.storage.records import RunStatus
 
+EXAMPLES = Path(__file__).parents[3] / "examples"
 DAY = 86_400.0
 #: the real day's midnight, UTC: fake times are counted from it
 MIDNIGHT = (time.time() // DAY) * DAY
@@ -68,7 +72,7 @@ class FakeClock:
     def now(self) -> float:
         return self.t
 
-    def sleep_until(self, deadline: float, wake: Any) -> None:
+    def sleep_until(self, deadline: float, wake: threading.Event) -> None:
         self.sleeps += 1
         assert self.sleeps <= self.max_sleeps, f"the loop slept {self.sleeps} times; fake time {iso(self.t)}"
         assert time.monotonic() - self._started < self.real_timeout, f"still looping at fake time {iso(self.t)}"
@@ -101,7 +105,7 @@ class FakeClock:
         self.daemon.stop()
 
 
-def run_daemon(clock: FakeClock, source: Path, *, launch: bool = True, poll_interval: float = 0.1) -> None:
+def run_daemon(clock: FakeClock, source: Path, *, launch: bool = True, poll_interval: float = 0.25) -> None:
     """Run ``headwater daemon -f SOURCE`` (the loop of :func:`serve`) on ``clock`` until it stops the daemon.
 
     ``launch=False`` runs it with ``--max-concurrent-runs 0``: runs are queued, none started.
@@ -166,8 +170,9 @@ def test_the_seed_schedule_fires_at_midnight_utc_and_its_run_succeeds(backend: s
     with Instance.get() as instance:
         clock.stop_when(all_ended(instance, 1))
         run_daemon(clock, source)
-        (run,) = scheduled_runs(instance)
+        (run,) = instance.store.list_runs()
         assert clock.now() > at(1)
+        assert (run.launch["job"], run.launch["location"]["file"]) == ("iris_ml_pipeline", str(source))
         assert run.run_key == f"schedule:iris_ml_pipeline_schedule:{iso(at(1))}"
         assert (run.job_name, run.status, run.error) == ("iris_ml_pipeline", RunStatus.SUCCESS, None)
         assert run.tags["dagster/scheduled_execution_time"] == iso(at(1))
@@ -177,3 +182,191 @@ def test_the_seed_schedule_fires_at_midnight_utc_and_its_run_succeeds(backend: s
         (tick,) = instance.store.get_ticks("iris_ml_pipeline_schedule")
         assert (tick.status, tick.run_id, tick.tick_time) == ("SUCCESS", run.run_id, at(1))
         assert instance.store.list_daemons() == []  # stopped cleanly
+
+
+def service(action: Callable[..., object], source: Path, *args: Any, **kwargs: Any) -> Callable[[], None]:
+    """An action for :meth:`FakeClock.call_at`: the service behind a CLI command, on ``source``."""
+    from headwater.services.location import load_location
+
+    def call() -> None:
+        with Instance.get() as instance:
+            action(instance, load_location(str(source)), *args, **kwargs)
+
+    return call
+
+
+def test_the_example_dag_fires_only_once_unpaused_then_at_each_interval_end(backend: str, tmp_path: Path) -> None:
+    from headwater.services.schedules import set_dag_paused
+
+    source = EXAMPLES / "airflow_iris_dag.py"  # @daily, start_date=days_ago(1), catchup=False, paused on creation
+    clock = FakeClock(at(0, 23, 59, 55))
+    clock.call_at(at(1, 0, 0, 5), service(set_dag_paused, source, "iris_classic", paused=False))
+    clock.call_at(at(1, 0, 0, 10), lambda: clock.jump(at(1, 23, 59, 55)))  # the daemon sleeps through the day
+    seen: dict[str, list[Any]] = {}
+    with Instance.get() as instance:
+        clock.call_at(at(1, 0, 0, 4), lambda: seen.setdefault("paused", scheduled_runs(instance)))
+        clock.stop_at(at(2, 0, 0, 5))
+        run_daemon(clock, source, launch=False)
+        assert seen["paused"] == []  # paused across its interval's end: nothing fired
+        unpaused, next_day = scheduled_runs(instance)
+        ticks = sorted(instance.store.get_ticks("iris_classic_schedule"), key=lambda t: t.tick_time)
+    assert [r.job_name for r in (unpaused, next_day)] == ["iris_classic", "iris_classic"]
+    # unpaused: the latest complete interval at once (the one before it is skipped: catchup=False) ...
+    assert (unpaused.tags["data_interval_start"], unpaused.tags["data_interval_end"]) == (iso(at(0)), iso(at(1)))
+    assert unpaused.tags["logical_date"] == iso(at(0))
+    # ... then the next at its interval's end
+    assert (next_day.tags["data_interval_start"], next_day.tags["data_interval_end"]) == (iso(at(1)), iso(at(2)))
+    assert [(t.status, t.tick_time) for t in ticks] == [("SKIPPED", at(0)), ("SUCCESS", at(1)), ("SUCCESS", at(2))]
+    assert "catchup=False" in (ticks[0].error or "")
+
+
+CATCHUP_DAG = """
+from datetime import datetime, timezone
+from headwater.airflow import DAG, PythonOperator
+
+def extract(**context):
+    with open({marks!r}, "a") as marks:
+        marks.write(context["ds"] + " " + context["data_interval_end"].isoformat() + "\\n")
+
+with DAG("etl", schedule="@daily", start_date=datetime.fromtimestamp({start}, timezone.utc), catchup={catchup},
+         max_active_runs={max_active_runs}, is_paused_upon_creation=False) as dag:
+    PythonOperator(task_id="extract", python_callable=extract)
+"""
+
+
+def catchup_dag(tmp_path: Path, *, catchup: bool, max_active_runs: int = 16) -> Path:
+    """A daily DAG, unpaused, whose ``start_date`` is 10 days before the fake now (``at(0, 0, 0, 30)``)."""
+    source = CATCHUP_DAG.format(
+        marks=str(tmp_path / "marks.txt"), start=at(-10), catchup=catchup, max_active_runs=max_active_runs
+    )
+    return write(tmp_path, source)
+
+
+def intervals(runs: list[Any]) -> list[tuple[str, str, str]]:
+    return [(r.tags["logical_date"], r.tags["data_interval_start"], r.tags["data_interval_end"]) for r in runs]
+
+
+DAILY_SINCE_START = [(iso(at(d)), iso(at(d)), iso(at(d + 1))) for d in range(-10, 0)]
+
+
+def first_seconds(tmp_path: Path, *, catchup: bool) -> tuple[list[Any], list[Any]]:
+    """The runs queued (oldest first) and the ticks recorded (newest first) in the daemon's first 5 seconds."""
+    clock = FakeClock(at(0, 0, 0, 30))
+    clock.stop_at(at(0, 0, 0, 35))
+    run_daemon(clock, catchup_dag(tmp_path, catchup=catchup), launch=False)
+    with Instance.get() as instance:
+        return scheduled_runs(instance), instance.store.get_ticks("etl_schedule")
+
+
+def test_catchup_over_a_10_day_gap_submits_10_runs_oldest_first(backend: str, tmp_path: Path) -> None:
+    runs, ticks = first_seconds(tmp_path, catchup=True)
+    assert intervals(runs) == DAILY_SINCE_START  # in the order they were created
+    assert [r.run_key for r in runs] == [f"schedule:etl_schedule:{iso(at(d + 1))}" for d in range(-10, 0)]
+    assert [t.tick_time for t in reversed(ticks)] == [at(d + 1) for d in range(-10, 0)]  # recorded oldest first
+    assert {t.status for t in ticks} == {"SUCCESS"}
+
+
+def test_without_catchup_one_run_of_the_latest_interval(backend: str, tmp_path: Path) -> None:
+    runs, ticks = first_seconds(tmp_path, catchup=False)
+    fired, skipped = ticks
+    assert intervals(runs) == DAILY_SINCE_START[-1:]
+    assert (fired.status, fired.run_id) == ("SUCCESS", runs[0].run_id)
+    assert skipped.status == "SKIPPED" and "9 ticks" in (skipped.error or "") and "catchup=False" in (skipped.error or "")
+
+
+def test_catchup_waits_for_max_active_runs_and_drops_nothing(backend: str, tmp_path: Path) -> None:
+    clock = FakeClock(at(0, 0, 0, 30))
+    held: dict[str, list[Any]] = {}
+    with Instance.get() as instance:
+
+        def finish_them() -> None:
+            held["first"] = scheduled_runs(instance)
+            for run in held["first"]:
+                instance.store.update_run(run.run_id, status=RunStatus.SUCCESS)
+
+        clock.call_at(at(0, 0, 0, 35), lambda: clock.jump(at(0, 0, 5)))
+        clock.call_at(at(0, 0, 5), finish_them)  # minutes later, with nothing launched, the first 3 end
+        clock.stop_at(at(0, 0, 5, 5))
+        run_daemon(clock, catchup_dag(tmp_path, catchup=True, max_active_runs=3), launch=False)
+        runs = scheduled_runs(instance)
+        ticks = instance.store.get_ticks("etl_schedule")
+    assert intervals(held["first"]) == DAILY_SINCE_START[:3]  # 3 active: the other 7 waited 5 minutes
+    assert intervals(runs) == DAILY_SINCE_START[:6]  # then the next 3, oldest first
+    assert [t.status for t in ticks] == ["SUCCESS"] * 6  # none skipped
+
+
+def test_catchup_runs_every_interval_as_processes_never_more_than_max_active_runs_at_once(backend: str, tmp_path: Path) -> None:
+    clock = FakeClock(at(0, 0, 0, 30))
+    with Instance.get() as instance:
+        clock.stop_when(all_ended(instance, 10))
+        run_daemon(clock, catchup_dag(tmp_path, catchup=True, max_active_runs=3))
+        runs = scheduled_runs(instance)
+    assert intervals(runs) == DAILY_SINCE_START
+    assert {r.status for r in runs} == {RunStatus.SUCCESS}
+    for run in runs:  # when each run was queued, fewer than 3 others had not ended
+        active = [r for r in runs if r.created_at < run.created_at and (r.ended_at or 0) > run.created_at]
+        assert len(active) < 3, (run.tags["logical_date"], [r.tags["logical_date"] for r in active])
+    # each task saw its own data interval (get_current_context's ds and data_interval_end)
+    seen = sorted((tmp_path / "marks.txt").read_text().split("\n")[:-1])
+    assert seen == [f"{iso(at(d))[:10]} {iso(at(d + 1))}" for d in range(-10, 0)]
+
+
+def test_a_dagster_schedule_stopped_for_3_days_fires_only_its_latest_missed_tick_once_started(
+    backend: str, tmp_path: Path
+) -> None:
+    from headwater.services.schedules import set_schedule_status
+
+    source = write(tmp_path, SEED)
+    name = "iris_ml_pipeline_schedule"
+    clock = FakeClock(at(0, 23, 59, 55))
+    clock.call_at(at(1, 0, 0, 5), service(set_schedule_status, source, name, running=False))
+    clock.call_at(at(1, 0, 0, 10), lambda: clock.jump(at(4, 12)))  # stopped: 3 midnights go by
+    clock.call_at(at(4, 12, 0, 1), service(set_schedule_status, source, name, running=True))
+    clock.stop_at(at(4, 12, 0, 5))
+    run_daemon(clock, source, launch=False)
+    with Instance.get() as instance:
+        runs = scheduled_runs(instance)
+        ticks = sorted(instance.store.get_ticks(name), key=lambda t: t.tick_time)
+    assert [r.tags["dagster/scheduled_execution_time"] for r in runs] == [iso(at(1)), iso(at(4))]
+    assert [(t.status, t.tick_time) for t in ticks] == [("SUCCESS", at(1)), ("SKIPPED", at(3)), ("SUCCESS", at(4))]
+    skipped = ticks[1].error or ""
+    assert f"2 ticks from {iso(at(2))} to {iso(at(3))} skipped" in skipped and "stopped" in skipped
+
+
+def test_a_daemon_down_for_3_days_fires_only_the_latest_missed_tick(backend: str, tmp_path: Path) -> None:
+    source = write(tmp_path, SEED)
+    first = FakeClock(at(0, 23, 59, 55))
+    first.stop_at(at(1, 0, 0, 5))
+    run_daemon(first, source, launch=False)
+    restarted = FakeClock(at(4, 12))  # the daemon was down from the 1st to the 4th
+    restarted.stop_at(at(4, 12, 0, 5))
+    run_daemon(restarted, source, launch=False)
+    with Instance.get() as instance:
+        runs = scheduled_runs(instance)
+        ticks = sorted(instance.store.get_ticks("iris_ml_pipeline_schedule"), key=lambda t: t.tick_time)
+    assert [r.tags["dagster/scheduled_execution_time"] for r in runs] == [iso(at(1)), iso(at(4))]
+    assert [t.status for t in ticks] == ["SUCCESS", "SKIPPED", "SUCCESS"] and "2 ticks" in (ticks[1].error or "")
+
+
+@pytest.mark.slow
+def test_the_examples_fire_once_started_and_their_runs_succeed(backend: str, tmp_path: Path) -> None:
+    from headwater.services.schedules import set_dag_paused, set_schedule_status
+
+    pipeline, dag = EXAMPLES / "iris_pipeline.py", EXAMPLES / "airflow_iris_dag.py"
+    with Instance.get() as instance:
+        # headwater schedules start iris_daily (@daily, STOPPED by default), then midnight comes
+        clock = FakeClock(at(0, 23, 59, 55))
+        clock.call_at(at(0, 23, 59, 56), service(set_schedule_status, pipeline, "iris_daily", running=True))
+        clock.stop_when(all_ended(instance, 1))
+        run_daemon(clock, pipeline)
+        # headwater dags unpause iris_classic: its latest complete interval runs at once
+        clock = FakeClock(at(1, 0, 1))
+        clock.call_at(at(1, 0, 1, 1), service(set_dag_paused, dag, "iris_classic", paused=False))
+        clock.stop_when(all_ended(instance, 2))
+        run_daemon(clock, dag)
+        iris, classic = scheduled_runs(instance)
+        steps = {r.run_id: {s.step_key: s.status.value for s in instance.store.get_steps(r.run_id)} for r in (iris, classic)}
+    assert (iris.job_name, iris.status, iris.run_key) == ("iris_ml_pipeline", RunStatus.SUCCESS, f"schedule:iris_daily:{iso(at(1))}")
+    assert set(steps[iris.run_id].values()) == {"SUCCESS"} and len(steps[iris.run_id]) == 4
+    assert (classic.job_name, classic.status, classic.tags["data_interval_end"]) == ("iris_classic", RunStatus.SUCCESS, iso(at(1)))
+    assert set(steps[classic.run_id].values()) == {"SUCCESS"} and len(steps[classic.run_id]) == 4
