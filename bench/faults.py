@@ -234,7 +234,8 @@ def _home(work: Path, store: str) -> Iterator[dict[str, str]]:
     home = work / f"home-{uuid.uuid4().hex[:10]}"
     marks = home / "marks"
     marks.mkdir(parents=True)
-    env = {**os.environ, "HEADWATER_HOME": str(home), "HW_MARK_DIR": str(marks)}
+    # without the warm CLI server: the process killed is the one that runs the run
+    env = {**os.environ, "HEADWATER_HOME": str(home), "HW_MARK_DIR": str(marks), "HEADWATER_CLI_SERVER": "0"}
     env.pop("HEADWATER_ARTIFACTS", None)
     schema = None
     if store == "sqlite":

@@ -113,9 +113,9 @@ def served(servers: Servers, home: Path) -> bool:
     return "in use (server pid" in info.stdout
 
 
-def direct(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+def direct(*args: str, home: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """``headwater ARGS`` in its own process, without the server."""
-    env = {**os.environ, "HEADWATER_CLI_SERVER": "0", "HEADWATER_HOME": str(home), "COLUMNS": "200"}
+    env = {**os.environ, "HEADWATER_CLI_SERVER": "0", "HEADWATER_HOME": str(home), "COLUMNS": "200", **(env or {})}
     return subprocess.run([sys.executable, "-m", "headwater", *args], capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
 
 
@@ -132,6 +132,12 @@ def test_the_first_command_runs_itself_and_starts_a_server_for_the_next(own: Ser
     folder = os.stat(own.folder)
     assert folder.st_mode & 0o777 == 0o700
     assert os.stat(own.place.socket).st_mode & 0o777 == 0o600
+
+
+def test_on_by_default(own: Servers, home: Path) -> None:
+    info = own.run("info", home=home, env={"HEADWATER_CLI_SERVER": ""})
+    assert "cli server:    not running: this command ran in its own process, and started a server" in info.stdout
+    own.wait_ready()
 
 
 def test_off_when_switched_off(own: Servers, home: Path) -> None:
@@ -184,6 +190,19 @@ def test_output_and_exit_code_are_those_of_a_direct_run(args: list[str], shared:
     through = shared.run(*args, home=home)
     alone = direct(*args, home=home)
     assert (through.returncode, through.stdout, through.stderr) == (alone.returncode, alone.stdout, alone.stderr)
+
+
+def test_the_clients_time_zone_colors_and_widths_are_honored(shared: Servers, home: Path) -> None:
+    # read once at import by the libraries the server imported: TZ by the C library,
+    # FORCE_COLOR and TERMINAL_WIDTH by Typer's help; NO_COLOR and COLUMNS by Rich
+    shared.run("materialize", "-f", str(PIPELINES / "ok.py"), home=home)
+    for env in ({"TZ": "Asia/Tokyo"}, {"TZ": "America/New_York", "FORCE_COLOR": "1"}, {"TERMINAL_WIDTH": "70", "FORCE_COLOR": "1"}):
+        for args in (["runs", "list"], ["runs", "--help"]):
+            through = shared.run(*args, home=home, env=env)
+            alone = direct(*args, home=home, env=env)
+            assert (through.returncode, through.stdout) == (alone.returncode, alone.stdout), (env, args)
+    tokyo = shared.run("runs", "list", home=home, env={"TZ": "Asia/Tokyo"}).stdout
+    assert tokyo != shared.run("runs", "list", home=home, env={"TZ": "America/New_York"}).stdout
 
 
 def test_a_run_and_its_listing(shared: Servers, home: Path) -> None:
@@ -469,3 +488,34 @@ def test_a_socket_file_that_is_not_ours_is_refused(own: Servers, home: Path, tmp
         os.chown(own.place.socket, 65534, 65534, follow_symlinks=False)
         info = own.run("info", home=home)
         assert f"off ({own.place.socket} belongs to another user (uid 65534))" in info.stdout
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="running a client as another user takes root")
+def test_the_server_refuses_a_client_of_another_user(own: Servers, home: Path) -> None:
+    import socket
+
+    from headwater.cli.warm.wire import send
+
+    own.start(home)
+    os.chmod(own.folder, 0o711)  # let another user reach the socket, as a mistake might
+    os.chmod(own.place.socket, 0o777)
+    answer_r, answer_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # a client of user 65534 (nobody)
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            sock = socket.socket(socket.AF_UNIX)
+            sock.connect(own.place.socket)
+            send(sock, ("run", own.place.key, ["headwater", "info"], "/", {}, 0o22, sys.path, []), fds=(0, 1, 2))
+            answer = repr(sock.recv(1000))
+        except OSError as exc:  # the server may close before the request is sent
+            answer = type(exc).__name__
+        os.write(answer_w, answer.encode())
+        os._exit(0)
+    os.close(answer_w)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert os.read(answer_r, 1000) in (b"b''", b"BrokenPipeError", b"ConnectionResetError")  # closed, nothing run
+    os.close(answer_r)
+    assert "refused a client of another user (uid 65534)" in own.log()

@@ -20,7 +20,7 @@ def test_a_non_loopback_bind_without_a_token_refuses_to_start(host: str, tmp_pat
     result = subprocess.run(
         [sys.executable, "-m", "headwater", "ui", "-f", str(SHOP), "--host", host, "--port", "0"],
         capture_output=True, text=True, timeout=60, cwd=tmp_path,
-        env={"PATH": "/usr/bin:/bin", "HEADWATER_HOME": str(tmp_path / "home")},
+        env={"PATH": "/usr/bin:/bin", "HEADWATER_HOME": str(tmp_path / "home"), "HEADWATER_CLI_SERVER": "0"},
     )
     assert result.returncode == 2
     assert "without a token" in result.stderr and "--token" in result.stderr

@@ -83,7 +83,9 @@ def _daemon_command(file: str | None, module: str | None, dags_folder: str | Non
 def _start_daemon(file: str | None, module: str | None, dags_folder: str | None) -> subprocess.Popen[bytes]:
     # Its own process group: a Ctrl-C in the terminal reaches this process, which then
     # stops the daemon itself, in order (the web server first, so no new run is queued).
-    return subprocess.Popen(_daemon_command(file, module, dags_folder), start_new_session=True)
+    # A long-lived service gains nothing from the warm CLI server: the daemon is its own process.
+    env = {**os.environ, "HEADWATER_CLI_SERVER": "0"}
+    return subprocess.Popen(_daemon_command(file, module, dags_folder), start_new_session=True, env=env)
 
 
 def _report_exit(daemon: subprocess.Popen[bytes], report: Callable[..., object]) -> None:

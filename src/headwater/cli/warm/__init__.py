@@ -32,6 +32,7 @@ Modules:
 * :mod:`.server` -- the server: the accept / fork / reap loop, staleness and idle exit;
 * :mod:`.child` -- what a forked child does to become the client's process.
 
-``HEADWATER_CLI_SERVER=0`` turns it off (commands then always run in their own process, as
-they did before); it is off on platforms without ``fork`` and Unix sockets.
+It is on by default. ``HEADWATER_CLI_SERVER=0`` turns it off (commands then always run in
+their own process, as they did before); it is off on platforms without ``fork`` and Unix
+sockets.
 """

@@ -17,7 +17,8 @@ with no access for group or others is not used (the command then runs in its own
 and ``headwater info`` says why). A socket file not owned by this user is refused too, and
 the server checks each client's user id (``SO_PEERCRED``).
 
-``HEADWATER_CLI_SERVER=0`` (or ``off``, ``false``, ``no``) turns the server off;
+The server is on by default; ``HEADWATER_CLI_SERVER=0`` (or ``off``, ``false``, ``no``)
+turns it off;
 ``HEADWATER_CLI_SERVER_IDLE`` is how long an idle server waits before it exits
 (seconds, default 600).
 
@@ -52,7 +53,7 @@ IDLE_ENV = "HEADWATER_CLI_SERVER_IDLE"
 #: seconds an idle server waits for a command before it exits
 DEFAULT_IDLE_SECONDS = 600.0
 #: whether the server is used when ``HEADWATER_CLI_SERVER`` is not set
-ON_BY_DEFAULT = False
+ON_BY_DEFAULT = True
 #: the longest socket path every platform accepts (``sun_path`` is 104 bytes on macOS)
 _MAX_SOCKET_PATH = 100
 _OFF = {"0", "off", "false", "no"}
