@@ -26,8 +26,11 @@ PIPELINE = Path(__file__).parents[2] / "pipelines" / "partitioned_daily.py"
 
 
 def _headwater(*args: str, **env: str) -> subprocess.Popen[str]:
+    # kill -9 of the process running the command: without the warm CLI server, where the
+    # command is this process (through the server, a killed client interrupts its command as
+    # Ctrl-C does: tests/cli/test_cli_server.py)
     return subprocess.Popen(
-        [sys.executable, "-m", "headwater", *args], env={**os.environ, **env},
+        [sys.executable, "-m", "headwater", *args], env={**os.environ, "HEADWATER_CLI_SERVER": "0", **env},
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
     )
 

@@ -33,10 +33,13 @@ MARGIN_S = 1.0
 
 
 def materialize(pids: Path, step_seconds: float) -> subprocess.Popen[str]:
+    # kill -9 of the process running the command: without the warm CLI server, where the
+    # command is this process (through the server, a killed client interrupts its command as
+    # Ctrl-C does: tests/cli/test_cli_server.py)
     return subprocess.Popen(
         [sys.executable, "-m", "headwater", "materialize", "-f", str(PIPELINE), "--executor", "process"],
         env={**os.environ, "HW_PID_DIR": str(pids), "HW_STEP_SECONDS": str(step_seconds),
-             "HEADWATER_HEARTBEAT_TIMEOUT": str(TIMEOUT_S)},
+             "HEADWATER_HEARTBEAT_TIMEOUT": str(TIMEOUT_S), "HEADWATER_CLI_SERVER": "0"},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )
 

@@ -54,7 +54,11 @@ def test_killing_the_cli_kills_its_workers_and_stores_nothing(tmp_path: Path, he
     pids = tmp_path / "pids"
     pids.mkdir()
     # a heartbeat timeout well under the wait below, so that `runs list` finds the run lost
-    env = {**os.environ, "HW_PID_DIR": str(pids), "HW_STEP_SECONDS": str(STEP_SECONDS), "HEADWATER_HEARTBEAT_TIMEOUT": "2"}
+    # kill -9 of the process running the command: without the warm CLI server, where the
+    # command is this process (through the server, a killed client interrupts its command as
+    # Ctrl-C does: tests/cli/test_cli_server.py)
+    env = {**os.environ, "HW_PID_DIR": str(pids), "HW_STEP_SECONDS": str(STEP_SECONDS), "HEADWATER_HEARTBEAT_TIMEOUT": "2",
+           "HEADWATER_CLI_SERVER": "0"}
     cli = subprocess.Popen(
         [sys.executable, "-m", "headwater", "materialize", "-f", str(PIPELINE), "--executor", "process",
          "--max-concurrency", "2", "--quiet"],
@@ -93,7 +97,7 @@ def test_killing_the_cli_kills_the_child_running_a_step_with_a_timeout(tmp_path:
     """In-process, a step with ``timeout=`` runs in a forked child of the run: it must die too."""
     pids = tmp_path / "pids"
     pids.mkdir()
-    env = {**os.environ, "HW_PID_DIR": str(pids), "HW_STEP_SECONDS": str(STEP_SECONDS)}
+    env = {**os.environ, "HW_PID_DIR": str(pids), "HW_STEP_SECONDS": str(STEP_SECONDS), "HEADWATER_CLI_SERVER": "0"}  # as above
     cli = subprocess.Popen(
         [sys.executable, "-m", "headwater", "materialize", "-f", str(PIPELINE), "--select", "bounded", "--quiet"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
