@@ -38,7 +38,18 @@ _DEADLINE_GRACE_S = 2.0
 
 
 def worker_main(conn: Connection, owner: int) -> None:
-    """A worker process: apply run setups and run steps until told to stop."""
+    """A worker process: apply run setups and run steps until told to stop.
+
+    A pool that closes its end of the pipe (its run canceled or ended while this worker,
+    a replacement, was starting) has nobody waiting for this worker: it ends quietly.
+    """
+    try:
+        _serve(conn, owner)
+    except (BrokenPipeError, ConnectionResetError):
+        return
+
+
+def _serve(conn: Connection, owner: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     die_with(owner, watch=True)  # a worker never outlives its pool, nor writes for a run that is gone
     code = UserCode()
