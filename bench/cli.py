@@ -108,12 +108,13 @@ class WarmServer:
         from headwater.cli.warm.control import running_servers
 
         pids = running_servers(self.folder)
+        if len(pids) > 1:  # the commands' environment differs from the first one's (PYTHON* variables)
+            raise SystemExit(f"the commands went to {len(pids)} CLI servers, not one")
         return pids[0] if pids and list(Path(self.folder).glob("*.sock")) else None
 
     def start(self, home: str, cwd: str) -> int:
         """Start the server (a first command does, then runs itself); its pid once it listens."""
-        env = {**os.environ, "HEADWATER_HOME": home, **self.env()}
-        subprocess.run([*headwater_bin(), "info"], cwd=cwd, env=env, capture_output=True, check=True)
+        subprocess.run([*headwater_bin(), "info"], cwd=cwd, env=command_env(home, None, self), capture_output=True, check=True)
         return self.wait_ready()
 
     def wait_ready(self, limit: float = 120.0) -> int:
@@ -138,6 +139,17 @@ class WarmServer:
         stop_servers(self.folder)
 
 
+def command_env(home: str, src: str | None, server: WarmServer | None) -> dict[str, str]:
+    """The environment of a timed command (bytecode caching on, as an installed package runs)."""
+    env = {**os.environ, "HEADWATER_HOME": home, "HEADWATER_CLI_SERVER": "0"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if src is not None:
+        env["PYTHONPATH"] = src
+    if server is not None:
+        env.update(server.env())
+    return env
+
+
 def timed_with_cpu(
     args: list[str], home: str, cwd: str, src: str | None = None, server: WarmServer | None = None
 ) -> tuple[float, float]:
@@ -147,12 +159,7 @@ def timed_with_cpu(
     ``server``: run through this warm server (its command's CPU time counted too); else
     with the server off.
     """
-    env = {**os.environ, "HEADWATER_HOME": home, "HEADWATER_CLI_SERVER": "0"}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    if src is not None:
-        env["PYTHONPATH"] = src
-    if server is not None:
-        env.update(server.env())
+    env = command_env(home, src, server)
     served_before = server.children_cpu() if server is not None else 0.0
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
