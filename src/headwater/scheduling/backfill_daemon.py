@@ -55,8 +55,10 @@ __all__ = ["LEASE_NAME", "BackfillDriver", "backfill_part"]
 log = logging.getLogger(__name__)
 
 LEASE_NAME = "backfills"
-#: how often the part looks at its backfills (a finished run frees a slot within this)
+#: how often the part looks while a detached backfill is unfinished (a finished run frees a
+#: slot within this), and while none is
 _LOOK_EVERY = 0.25
+_IDLE_LOOK_EVERY = 1.0
 _UNFINISHED = (BackfillStatus.REQUESTED, BackfillStatus.CANCELING)
 
 
@@ -88,17 +90,22 @@ class BackfillDriver:
         """Move every detached backfill along; the seconds until the next look."""
         if now < self._next:
             return self._next - now
-        self._next = now + _LOOK_EVERY
         if not self.store.acquire_lease(LEASE_NAME, self.holder, ttl=self.lease_ttl, now=now):
-            return min(1.0, self.lease_ttl / 3)
-        for backfill in self.store.list_backfills(limit=1000):
-            if backfill.status not in _UNFINISHED or not backfill.launch.get(DETACHED) or driver_alive(backfill):
-                continue
+            self._next = now + min(_IDLE_LOOK_EVERY, self.lease_ttl / 3)
+            return self._next - now
+        detached = [
+            b for b in self.store.list_backfills(limit=10_000, statuses=_UNFINISHED)
+            if b.launch.get(DETACHED) and not driver_alive(b)
+        ]
+        for backfill in detached:
             try:
                 self._step(backfill)
             except HeadwaterError as exc:
                 log.error("backfill %s: %s", backfill.backfill_id, exc)
-        return _LOOK_EVERY
+        for gone in set(self._locations) - {b.backfill_id for b in detached}:
+            del self._locations[gone]
+        self._next = now + (_LOOK_EVERY if detached else _IDLE_LOOK_EVERY)
+        return self._next - now
 
     def _step(self, backfill: Backfill) -> None:
         progress = backfill_progress(self.instance, backfill.backfill_id)

@@ -319,8 +319,8 @@ class BackfillStore(Protocol):
         """Raises ``BackfillNotFound``."""
         ...
 
-    def list_backfills(self, *, limit: int = 50) -> list[Backfill]:
-        """Newest first."""
+    def list_backfills(self, *, limit: int = 50, statuses: Sequence[BackfillStatus] | None = None) -> list[Backfill]:
+        """Newest first; only those in ``statuses`` when given."""
         ...
 
     def update_backfill(

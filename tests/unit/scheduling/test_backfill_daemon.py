@@ -151,3 +151,17 @@ def test_a_detached_dag_backfill_gives_each_run_its_data_interval(instance, tmp_
         ("2026-01-01", "2026-01-02"), ("2026-01-02", "2026-01-03"), ("2026-01-03", "2026-01-04"),
     ]
     assert all(r.job_name == "etl" and r.launch["force"] for r in runs)
+
+
+def test_only_unfinished_backfills_are_read_and_an_idle_part_looks_once_a_second(any_instance, location) -> None:  # noqa: ANN001
+    foreground = start_job_backfill(any_instance, location, "daily_job", partitions=["2026-01-01"])
+    drive(any_instance, location, foreground.backfill_id)
+    store = any_instance.store
+    assert store.list_backfills(statuses=[BackfillStatus.REQUESTED]) == []
+    assert [b.backfill_id for b in store.list_backfills(statuses=[BackfillStatus.COMPLETED_SUCCESS])] == [
+        foreground.backfill_id
+    ]
+    driver = BackfillDriver(any_instance, holder="d1")
+    assert driver.tick(1000.0) == 1.0  # nothing detached to drive
+    start_job_backfill(any_instance, location, "daily_job", partitions=["2026-01-02"], detached=True)
+    assert driver.tick(1001.0) == 0.25

@@ -68,10 +68,13 @@ class BackfillQueries:
             raise BackfillNotFound(f"no backfill with id {backfill_id!r} (see `headwater backfills list`)")
         return found[0]
 
-    def list_backfills(self, *, limit: int = 50) -> list[Backfill]:
-        """Backfills, newest first."""
+    def list_backfills(self, *, limit: int = 50, statuses: Sequence[BackfillStatus] | None = None) -> list[Backfill]:
+        """Backfills, newest first; only those in ``statuses`` when given."""
         t = s.backfills
-        return self._select(Backfill, select(*_columns()).order_by(t.c.created_at.desc(), t.c.id.desc()).limit(limit))
+        query = select(*_columns()).order_by(t.c.created_at.desc(), t.c.id.desc()).limit(limit)
+        if statuses is not None:
+            query = query.where(t.c.status.in_([BackfillStatus(status).value for status in statuses]))
+        return self._select(Backfill, query)
 
     def update_backfill(
         self,
