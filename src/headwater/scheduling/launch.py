@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from headwater.definitions.loading import CodeLocation
     from headwater.storage.instance import Instance
 
-__all__ = ["EXIT_NOT_RUN", "run_claimed"]
+__all__ = ["EXIT_NOT_RUN", "load_launch_location", "run_claimed"]
 
 #: the exit code of a run process that found its run no longer claimed for it
 EXIT_NOT_RUN = 3
@@ -54,7 +54,7 @@ def run_claimed(
         return EXIT_NOT_RUN
     launch = run.launch
     try:
-        location = (load or _load)(launch)
+        location = (load or load_launch_location)(launch)
         options = _resolve(location, run)
         result = execute(location, instance=instance, queued_run=run, **options)
     except RunClaimLost:
@@ -67,8 +67,8 @@ def run_claimed(
     return 0 if result.success else 1
 
 
-def _load(launch: dict[str, Any]) -> CodeLocation:
-    """Load the run's code location from its working folder."""
+def load_launch_location(launch: dict[str, Any]) -> CodeLocation:
+    """Load the code location of a run's launch record from disk, in its working folder (made the current one)."""
     from headwater.definitions.loading import load_code_location
 
     where = launch.get("location") or {}

@@ -21,21 +21,29 @@ Lifetimes:
   its end itself. Its heartbeat (or its absence) is how others know it is alive.
 
 Requests, one a line: ``<run id> <claimer>``. The server keeps one run process forked
-ahead, its connection open, and hands it the next request; it reaps its children as they exit.
+ahead, its connection open (and, when runs keep coming from one code location, that
+location loaded while it waits: :mod:`headwater.scheduling.ahead` says when that code may
+run), and hands it the next request; it reaps its children as they exit.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import select
 import signal
 import sys
-from typing import TYPE_CHECKING
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from headwater.errors import RunNotFound
 from headwater.execution.lifeline import set_parent_death_signal
+from headwater.scheduling.ahead import FRESH, LoadedAhead, StaleCode
+from headwater.scheduling.launch import load_launch_location, run_claimed
 
 if TYPE_CHECKING:
+    from headwater.definitions.loading import CodeLocation
     from headwater.settings import Settings
     from headwater.storage.instance import Instance
     from headwater.storage.sql.store import SqlStore
@@ -44,6 +52,8 @@ __all__ = ["ForkLauncher"]
 
 #: seconds a waiting run process trusts the connection it opened ahead
 _FRESH_CONNECTION = 30.0
+#: seconds a process forked ahead waits before it connects and loads code, unless its run comes
+_SETTLE = 0.25
 
 
 class ForkLauncher:
@@ -141,8 +151,10 @@ def _serve(requests: int, settings: Settings) -> None:
 
     One run process is always forked ahead and waiting, its store connection open: a request
     goes to it at once (no fork, no connect on the way to the first step), and the next is
-    forked while it runs. It has loaded no user code yet: it loads the run's when the
-    request comes.
+    forked while it runs. When runs keep coming from one code location, the process forked
+    ahead loads it while it waits (:mod:`headwater.scheduling.ahead`); one whose code may not
+    run the run it is handed (another location, edited code) hands it back, and a clean
+    process runs it.
     """
     from headwater.scheduling.warm import preload, warm_store
 
@@ -150,34 +162,95 @@ def _serve(requests: int, settings: Settings) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     preload()
-    store = warm_store(settings)
-    pending = b""
-    spare = _fork_spare(requests, settings, store)
-    while True:
+    server = _Server(requests, settings, warm_store(settings))
+    while server.serve_once():
+        pass
+
+
+class _Server:
+    """The fork server's state: the process forked ahead, and the location it loads ahead.
+
+    Messages from the run processes come on one pipe, a line each: ``ran <location JSON>``
+    (a run of that location is starting) and ``back <run id> <claimer>`` (the code loaded
+    ahead may not run it: start it in a clean process). A process forked ahead loads the
+    location of the last two runs when they had the same one, and is replaced by a clean
+    one when its code has waited :data:`~headwater.scheduling.ahead.FRESH` seconds.
+    """
+
+    def __init__(self, requests: int, settings: Settings, store: SqlStore) -> None:
+        self.requests, self.settings, self.store = requests, settings, store
+        self.messages, self.reply = os.pipe()
+        self.pending = {requests: b"", self.messages: b""}
+        #: the location the process forked ahead loads (the last two runs'), as JSON
+        self.ahead: str | None = None
+        self.last_ran: str | None = None
+        self.spare = self.fork(self.ahead)
+        self.spare_loads: str | None = None
+        self.spare_born = time.monotonic()
+
+    def fork(self, ahead: str | None) -> int:
+        return _fork_spare(self.requests, self.messages, self.reply, self.settings, self.store, ahead)
+
+    def replace_spare(self, ahead: str | None) -> None:
+        os.close(self.spare)  # an idle spare sees the end and exits
+        self.spare, self.spare_loads, self.spare_born = self.fork(ahead), ahead, time.monotonic()
+
+    def serve_once(self) -> bool:
+        """Wait for requests and messages (at most half a second) and act on them; False once the daemon is gone."""
         _reap()
-        ready, _, _ = select.select([requests], [], [], 0.5)
-        if not ready:
-            continue
-        data = os.read(requests, 1 << 16)
-        if not data:
-            os.close(spare)  # the waiting process sees the end and exits
-            return  # the daemon closed the pipe (or died)
-        *lines, pending = (pending + data).split(b"\n")
-        for line in lines:
-            run_id, _, claimed_by = line.decode().partition(" ")
-            if run_id and claimed_by:
-                try:
-                    os.write(spare, line + b"\n")
-                except BrokenPipeError:  # the spare died: fork one for this run
-                    os.close(spare)
-                    spare = _fork_spare(requests, settings, store)
-                    os.write(spare, line + b"\n")
-                os.close(spare)
-                spare = _fork_spare(requests, settings, store)
+        timeout = 0.5
+        if self.spare_loads is not None:  # its code goes stale: replace it with a clean one then
+            timeout = min(timeout, max(self.spare_born + FRESH - time.monotonic(), 0.0))
+        ready, _, _ = select.select([self.requests, self.messages], [], [], timeout)
+        if self.spare_loads is not None and time.monotonic() - self.spare_born > FRESH:
+            self.replace_spare(None)
+        for source in ready:
+            data = os.read(source, 1 << 16)
+            if not data and source == self.requests:
+                os.close(self.spare)  # the waiting process sees the end and exits
+                return False  # the daemon closed the pipe (or died)
+            *lines, self.pending[source] = (self.pending[source] + data).split(b"\n")
+            for line in lines:
+                if source == self.requests:
+                    self.hand_over(line)
+                else:
+                    self.message(line)
+        return True
+
+    def hand_over(self, line: bytes) -> None:
+        run_id, _, claimed_by = line.decode().partition(" ")
+        if not (run_id and claimed_by):
+            return
+        try:
+            os.write(self.spare, line + b"\n")
+        except BrokenPipeError:  # the spare died: fork one for this run
+            os.close(self.spare)
+            self.spare = self.fork(None)
+            os.write(self.spare, line + b"\n")
+        os.close(self.spare)
+        self.spare, self.spare_loads, self.spare_born = self.fork(self.ahead), self.ahead, time.monotonic()
+
+    def message(self, line: bytes) -> None:
+        kind, _, rest = line.decode().partition(" ")
+        if kind == "ran":
+            # Load ahead only what ran twice in a row: runs alternating between locations
+            # (a folder of DAG files) would each find the other's code loaded.
+            ahead = rest if rest == self.last_ran else None
+            self.last_ran = rest
+            if ahead != self.ahead:
+                self.ahead = ahead
+                if self.spare_loads != ahead:
+                    self.replace_spare(ahead)
+        elif kind == "back":
+            clean = self.fork(None)
+            os.write(clean, rest.encode() + b"\n")
+            os.close(clean)
 
 
-def _fork_spare(requests: int, settings: Settings, store: SqlStore) -> int:
-    """Fork a run process that opens its connection and waits for its run; the pipe to it."""
+def _fork_spare(
+    requests: int, messages: int, reply: int, settings: Settings, store: SqlStore, ahead: str | None
+) -> int:
+    """Fork a run process that opens its connection (loads ``ahead``) and waits for its run; the pipe to it."""
     read_end, write_end = os.pipe()
     if os.fork() != 0:
         os.close(read_end)
@@ -185,9 +258,13 @@ def _fork_spare(requests: int, settings: Settings, store: SqlStore) -> int:
     code = 1
     try:
         os.close(requests)
+        os.close(messages)
         os.close(write_end)
         os.setsid()
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        # Get ready only once the run started just before has had the machine to itself for
+        # a moment (or at once for a run that is already waiting, then loading nothing ahead).
+        waiting, _, _ = select.select([read_end], [], [], _SETTLE)
         instance = _instance(settings, store)
         try:
             # the run's first statement, ahead: the pool keeps the connection it opened for
@@ -195,9 +272,8 @@ def _fork_spare(requests: int, settings: Settings, store: SqlStore) -> int:
             store.get_run("")
         except RunNotFound:
             pass
-        import time
-
         connected = time.monotonic()
+        loaded = LoadedAhead.load(json.loads(ahead)) if ahead is not None and not waiting else None
         line = b""
         while not line.endswith(b"\n"):
             chunk = os.read(read_end, 1024)
@@ -207,10 +283,11 @@ def _fork_spare(requests: int, settings: Settings, store: SqlStore) -> int:
         run_id, _, claimed_by = line.decode().strip().partition(" ")
         if time.monotonic() - connected > _FRESH_CONNECTION:
             store.engine.dispose()  # long idle: a server may have dropped it; connect anew
-        from headwater.scheduling.launch import run_claimed
-
         with instance:
-            code = run_claimed(instance, run_id, claimed_by)
+            code = run_claimed(instance, run_id, claimed_by, load=_loader(reply, loaded))
+    except StaleCode:
+        os.write(reply, f"back {run_id} {claimed_by}\n".encode())
+        code = 0
     except BaseException:  # noqa: BLE001 -- a run process must never return into the server's loop
         import traceback
 
@@ -222,6 +299,19 @@ def _fork_spare(requests: int, settings: Settings, store: SqlStore) -> int:
             except Exception:  # noqa: BLE001 -- nothing left to tell
                 pass
         os._exit(code)
+
+
+def _loader(reply: int, loaded: LoadedAhead | None) -> Callable[[dict[str, Any]], CodeLocation]:
+    """What loads the run's code: the location loaded ahead, else from disk; tells the server which it was."""
+
+    def load(launch: dict[str, Any]) -> CodeLocation:
+        where = launch.get("location") or {}
+        os.write(reply, b"ran " + json.dumps(where, sort_keys=True).encode() + b"\n")
+        if loaded is not None:
+            return loaded.location_for(launch)
+        return load_launch_location(launch)
+
+    return load
 
 
 def _instance(settings: Settings, store: SqlStore) -> Instance:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -67,3 +68,57 @@ def test_a_run_whose_code_no_longer_loads_fails_clearly(
     run = instance.store.get_run(run_id)  # type: ignore[attr-defined]
     assert run.status is RunStatus.FAILURE
     assert "syntax error" in (run.error or "") and str(location) in (run.error or "")
+
+
+AHEAD_PIPELINE = '''
+import os
+import time
+
+from headwater import RunContext, asset
+from helper import BONUS
+
+IMPORTED_AT = time.time()
+VALUE = 1 + BONUS
+
+
+@asset
+def mark(context: RunContext) -> int:
+    with open(os.environ["HW_MARKS"], "a") as marks:
+        marks.write(f"{context.run_id} {IMPORTED_AT!r} {VALUE}\\n")
+    return VALUE
+'''
+
+
+@pytest.mark.slow
+def test_code_loaded_ahead_runs_only_while_it_is_unchanged(
+    instance: object, daemons: Daemons, marks: Path, tmp_path: Path
+) -> None:
+    """Runs keep coming from one location: the process forked ahead imports it while it waits,
+    and runs it; an edit of the location's file, or of a module it imports, is what runs next."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "helper.py").write_text("BONUS = 0\n")
+    location = project / "pipeline.py"
+    location.write_text(AHEAD_PIPELINE)
+    store = instance.store  # type: ignore[attr-defined]
+    daemons.start()
+
+    def run(edit: tuple[Path, str] | None = None) -> str:
+        time.sleep(1.0)  # the process forked ahead has settled and loaded the location
+        if edit is not None:  # edited after it was loaded ahead, before the run is submitted
+            edit[0].write_text(edit[1])
+        run_id = headwater.submit(location, force=True, instance=instance)  # type: ignore[arg-type]
+        daemons.wait_until(lambda: finished(instance, [run_id]), 30, "the run")
+        assert store.get_run(run_id).status is RunStatus.SUCCESS, store.get_run(run_id).error
+        return run_id
+
+    ids = [run(), run(), run()]
+    ids.append(run((location, AHEAD_PIPELINE.replace("VALUE = 1 + BONUS", "VALUE = 20 + BONUS"))))
+    ids.append(run((project / "helper.py", "BONUS = 300\n")))
+    rows = [line.split() for line in marks.read_text().splitlines()]
+    assert [row[0] for row in rows] == ids
+    assert [int(row[2]) for row in rows] == [1, 1, 1, 20, 320]
+    # imported before it was submitted: the third run ran the code loaded ahead (two runs of the
+    # location came before it); the edited code was imported when its run came, in a clean process
+    imported_before_submitted = [float(row[1]) < store.get_run(row[0]).created_at for row in rows]
+    assert imported_before_submitted == [False, False, True, False, False]
