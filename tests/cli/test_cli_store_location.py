@@ -14,7 +14,7 @@ PIPELINES = Path(__file__).parent / "pipelines"
 
 
 def headwater(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HEADWATER_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HEADWATER_") or k.startswith("HEADWATER_CLI_SERVER")}
     env["COLUMNS"] = "200"
     return subprocess.run(
         [sys.executable, "-m", "headwater", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120

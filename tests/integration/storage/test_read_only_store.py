@@ -54,7 +54,7 @@ def headwater(home: Path, *args: str, reader: bool = False) -> subprocess.Comple
         setpriv = shutil.which("setpriv")
         assert setpriv, "setpriv (util-linux) is needed to read the store as another user"
         prefix = [setpriv, "--reuid", "nobody", "--regid", "nogroup", "--clear-groups"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HEADWATER_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HEADWATER_") or k.startswith("HEADWATER_CLI_SERVER")}
     env.update(HEADWATER_HOME=str(home), COLUMNS="200")
     return subprocess.run(
         [*prefix, sys.executable, "-m", "headwater", *args], env=env, capture_output=True, text=True, timeout=120,
