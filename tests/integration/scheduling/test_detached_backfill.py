@@ -26,7 +26,8 @@ PIPELINE = Path(__file__).parents[2] / "pipelines" / "partitioned_daily.py"
 def test_a_detached_backfill_survives_a_sigkilled_daemon_and_runs_each_partition_once(
     backend: str, daemons, headwater_home: Path  # noqa: ANN001
 ) -> None:
-    env = {**os.environ, **daemons.env, "PARTITION_SLEEP": "0.3"}
+    # the daemon runs without the warm CLI server, so that SIGKILL kills the daemon itself
+    env = {**os.environ, **daemons.env, "PARTITION_SLEEP": "0.3", "HEADWATER_CLI_SERVER": "0"}
     daemons.env = env
     daemon = daemons.start("--heartbeat-timeout", "2")
     began = time.monotonic()
