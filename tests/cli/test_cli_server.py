@@ -147,6 +147,18 @@ def test_off_when_switched_off(own: Servers, home: Path) -> None:
     assert os.listdir(own.folder) == []
 
 
+def test_python_options_run_the_command_in_its_own_process(own: Servers, home: Path) -> None:
+    env = {**own.env, "HEADWATER_HOME": str(home)}
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "headwater", "info"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0
+    assert "cli server:    off (the interpreter was started with options" in done.stdout
+    assert "import time:" in done.stderr and "| typer" in done.stderr  # imported here, timed here
+    time.sleep(0.5)
+    assert os.listdir(own.folder) == []
+
+
 def test_the_client_imports_no_heavy_library() -> None:
     code = (
         "import sys\n"
