@@ -253,7 +253,7 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition):
         self._end_offset = end_offset
         self._start = self._moment(start, "start")
         self._end = self._moment(end, "end") if end is not None else None
-        self._first = self._next_tick(self._start - timedelta(microseconds=1))
+        self._first = self._tick_at_or_after(self._start)
         self._windows: list[TimeWindow] = []
         if self._end is not None and self._end <= self._start:
             raise DefinitionError(f"{name}: end {self._end.isoformat()} is not after start {self._start.isoformat()}")
@@ -323,8 +323,8 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition):
         Raises:
             PartitionKeyError: the key is not a window start of this definition.
         """
-        start = self._parse(partition_key)
-        if start is None or self._next_tick(start - timedelta(microseconds=1)) != start:
+        start = self._window_start(partition_key)
+        if start is None:
             self.check_partition_key(partition_key)  # raises, saying why
             raise AssertionError("unreachable")
         return TimeWindow(start, self._next_tick(start))
@@ -387,7 +387,7 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition):
         if self._end is not None and self._end < now:
             now = self._end
         # the end of the last complete window is the last tick at or before ``now``
-        last_end = self._previous_tick(now + timedelta(microseconds=1))
+        last_end = self._previous_tick(_shifted(now, _TINY))
         offset = self._end_offset
         while offset > 0:
             last_end = self._next_tick(last_end)
@@ -401,10 +401,10 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition):
         return last_end if last_end > self._first else None
 
     def _why_not(self, partition_key: str, current_time: datetime | None) -> str | None:
-        start = self._parse(partition_key)
-        if start is None:
+        if self._parse(partition_key) is None:
             return f"not a time in the format {self._fmt!r} (e.g. {self._first.strftime(self._fmt)!r})"
-        if self._next_tick(start - timedelta(microseconds=1)) != start:
+        start = self._window_start(partition_key)
+        if start is None:
             return f"no window starts then (windows start on {self._cron!r})"
         if start < self._first:
             return f"before the first partition {self._first.strftime(self._fmt)!r}"
@@ -425,6 +425,22 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition):
         if naive.strftime(self._fmt) != text:  # "2026-1-5" parses but is not how keys are written
             return None
         return naive.replace(tzinfo=self._tz)
+
+    def _window_start(self, partition_key: str) -> datetime | None:
+        """The start of the window ``partition_key`` names, or None when no window starts then.
+
+        The key's time may not exist on the wall clock (a day starting in a DST gap, as
+        midnight in America/Santiago each September): that window starts at the first moment
+        that exists, and its key is still that day's.
+        """
+        moment = self._parse(partition_key)
+        if moment is None:
+            return None
+        start = self._tick_at_or_after(moment)
+        return start if start.strftime(self._fmt) == partition_key else None
+
+    def _tick_at_or_after(self, moment: datetime) -> datetime:
+        return self._next_tick(_shifted(moment, -_TINY))
 
     def _moment(self, value: datetime | str, what: str) -> datetime:
         name = type(self).__name__
@@ -459,6 +475,16 @@ class TimeWindowPartitionsDefinition(PartitionsDefinition):
     def _previous_tick(self, before: datetime) -> datetime:
         tick: datetime = self._ticks_from(before).get_prev(datetime)
         return tick
+
+
+#: the smallest step in time, to turn "after" into "at or after"
+_TINY = timedelta(microseconds=1)
+
+
+def _shifted(moment: datetime, by: timedelta) -> datetime:
+    """``moment`` moved by ``by`` of elapsed time, in its own zone (aware arithmetic in one
+    zone is wall-clock arithmetic, which lands in a DST gap or the wrong side of a fold)."""
+    return (moment.astimezone(UTC) + by).astimezone(moment.tzinfo)
 
 
 def _check_fmt(fmt: str, name: str) -> str:

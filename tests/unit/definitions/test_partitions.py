@@ -58,6 +58,18 @@ def test_daily_windows_in_a_zone_last_23_hours_on_the_spring_day() -> None:
     assert (end.astimezone(UTC) - start.astimezone(UTC)) == timedelta(hours=23)
 
 
+def test_a_day_whose_midnight_does_not_exist_is_a_partition_from_its_first_moment() -> None:
+    # Chile moves its clocks from 00:00 to 01:00 on the first Sunday of September
+    days = DailyPartitionsDefinition(start_date="2024-09-08", timezone="America/Santiago")
+    now = datetime(2024, 9, 12, 6, tzinfo=UTC)  # 03:00 there
+    keys = days.get_partition_keys(now)
+    assert keys == ["2024-09-08", "2024-09-09", "2024-09-10", "2024-09-11"]
+    window = days.time_window_for_partition_key("2024-09-08")
+    assert (window.start.hour, window.end - window.start) == (1, timedelta(hours=23))
+    assert [days.time_window_for_partition_key(key).start.strftime("%Y-%m-%d") for key in keys] == keys
+    days.check_partition_key("2024-09-08", current_time=now)
+
+
 def test_weekly_and_monthly_start_on_their_offsets() -> None:
     assert WeeklyPartitionsDefinition(start_date="2025-12-01").get_partition_keys(NOW) == [
         "2025-12-07", "2025-12-14", "2025-12-21", "2025-12-28"
