@@ -52,8 +52,8 @@ __all__ = ["ForkLauncher"]
 
 #: seconds a waiting run process trusts the connection it opened ahead
 _FRESH_CONNECTION = 30.0
-#: seconds a process forked ahead waits before it connects and loads code, unless its run comes
-_SETTLE = 0.25
+#: seconds a process forked ahead waits before it loads code ahead, unless its run comes first
+_SETTLE = 0.1
 
 
 class ForkLauncher:
@@ -262,9 +262,6 @@ def _fork_spare(
         os.close(write_end)
         os.setsid()
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        # Get ready only once the run started just before has had the machine to itself for
-        # a moment (or at once for a run that is already waiting, then loading nothing ahead).
-        waiting, _, _ = select.select([read_end], [], [], _SETTLE)
         instance = _instance(settings, store)
         try:
             # the run's first statement, ahead: the pool keeps the connection it opened for
@@ -273,6 +270,9 @@ def _fork_spare(
         except RunNotFound:
             pass
         connected = time.monotonic()
+        # Load code ahead only once the run started just before has had the machine to itself
+        # for a moment, and not at all when a run is already waiting.
+        waiting, _, _ = select.select([read_end], [], [], _SETTLE if ahead is not None else 0)
         loaded = LoadedAhead.load(json.loads(ahead)) if ahead is not None and not waiting else None
         line = b""
         while not line.endswith(b"\n"):
