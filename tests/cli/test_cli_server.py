@@ -159,6 +159,30 @@ def test_python_options_run_the_command_in_its_own_process(own: Servers, home: P
     assert os.listdir(own.folder) == []
 
 
+def test_a_long_running_command_runs_in_its_own_process(own: Servers, home: Path, tmp_path: Path) -> None:
+    server = own.start(home)
+    env = {**own.env, "HEADWATER_HOME": str(home)}
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "headwater", "daemon", "--max-concurrent-runs", "1"],
+        env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not list_daemons(home) and daemon.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        [registered] = list_daemons(home)
+        assert registered == daemon.pid  # the client itself is the daemon, not a child of the server
+        assert os.getsid(daemon.pid) != os.getsid(server)
+    finally:
+        daemon.terminate()
+        daemon.communicate(timeout=30)
+
+
+def list_daemons(home: Path) -> list[int]:
+    with Instance.get(home=home) as instance:
+        return [daemon.pid for daemon in instance.store.list_daemons()]
+
+
 def test_the_client_imports_no_heavy_library() -> None:
     code = (
         "import sys\n"

@@ -41,6 +41,10 @@ EXIT_SERVER_LOST = 1
 #: the signals passed on to the command
 FORWARDED = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGTSTP", "SIGCONT")
 
+#: commands that serve until stopped run in their own process: their start-up time does not
+#: matter, and a served one would hold its server, stale or not, for as long as it runs
+LONG_RUNNING = frozenset({"daemon", "scheduler", "ui", "dev"})
+
 #: why this process runs the command itself, when it does (``headwater info`` shows it)
 why_here: str | None = None
 
@@ -61,6 +65,9 @@ def _through_server() -> str:
     reason = off_reason(os.environ)
     if reason is not None:
         return reason
+    command = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
+    if command in LONG_RUNNING:
+        return f"not used: `headwater {command}` runs until stopped, in its own process"
     place = Place.find(os.environ)
     problem = place.prepare() or place.socket_problem()
     if problem is not None:
