@@ -32,6 +32,7 @@ lock held by another thread.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import select
@@ -231,16 +232,20 @@ def source_files() -> dict[str, tuple[int, int] | None]:
 
 
 def _listen(place: Place) -> socket.socket:
-    """Listen on the place's socket, replacing a file left there (we hold the lock)."""
-    try:
-        os.unlink(place.socket)
-    except FileNotFoundError:
-        pass
+    """Listen on the place's socket, replacing a file left there (we hold the lock).
+
+    The socket is made under a temporary name and renamed over the old file once it
+    listens, so a client finds either the old file or a server ready for it.
+    """
+    fresh = os.path.join(os.path.dirname(place.socket), f"{os.getpid()}.new")  # no longer than the name
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(fresh)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(place.socket)
-    os.chmod(place.socket, 0o600)
+    listener.bind(fresh)
+    os.chmod(fresh, 0o600)
     listener.listen(64)
     listener.setblocking(False)
+    os.rename(fresh, place.socket)
     return listener
 
 
