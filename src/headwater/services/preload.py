@@ -19,7 +19,8 @@ import threading
 
 __all__ = ["MODULES", "OPTIONAL_MODULES", "preload"]
 
-#: what commands import, beyond the CLI's own modules
+#: what commands import, beyond the CLI's own modules and what a run's process imports
+#: (:func:`headwater.scheduling.warm.preload`, shared with the daemon's fork server)
 MODULES = (
     "headwater.services.activity",
     "headwater.services.assets",
@@ -38,15 +39,9 @@ MODULES = (
     "headwater.services.runs",
     "headwater.services.schedules",
     "headwater.services.submit",
-    "headwater.execution.run",
     "headwater.execution.supervisor",
     "headwater.execution.executors.in_process",
-    "headwater.definitions.loading",
-    "headwater.definitions.airflow",
-    "headwater.planning.plan",
     "headwater.planning.staleness",
-    "headwater.storage.instance",
-    "headwater.storage.sql.store",
     "headwater.storage.artifacts",
     "headwater.storage.serializers",
     "sqlalchemy.dialects.sqlite.pysqlite",
@@ -57,7 +52,8 @@ OPTIONAL_MODULES = ("sqlalchemy.dialects.postgresql.psycopg", "psycopg")
 
 
 def preload(*, warm_up: bool = True) -> None:
-    """Import :data:`MODULES` (and those of :data:`OPTIONAL_MODULES` that are installed).
+    """Import what a run's process imports, :data:`MODULES`, and those of
+    :data:`OPTIONAL_MODULES` that are installed.
 
     Args:
         warm_up: also run one throw-away run in a temporary home (see the module docstring).
@@ -65,6 +61,9 @@ def preload(*, warm_up: bool = True) -> None:
     Raises:
         RuntimeError: something left a thread running (a process that forks must have one).
     """
+    from headwater.scheduling.warm import preload as preload_engine
+
+    preload_engine()
     for name in MODULES:
         importlib.import_module(name)
     for name in OPTIONAL_MODULES:
